@@ -1,0 +1,26 @@
+// `npm run setup`: makes a fresh clone runnable. Writes an ENCRYPTION_KEY into .env when
+// none exists, generates the Prisma client and applies the committed migrations.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { generateEncryptionKey } from "../credentials/encryption.server";
+
+function ensureEncryptionKey(): void {
+  if (process.env.ENCRYPTION_KEY) return;
+  const current = existsSync(".env") ? readFileSync(".env", "utf8") : "";
+  if (/^ENCRYPTION_KEY=\S+/m.test(current)) return;
+  const line = `ENCRYPTION_KEY=${generateEncryptionKey()}\n`;
+  const prefix = current && !current.endsWith("\n") ? "\n" : "";
+  writeFileSync(".env", current + prefix + line, { mode: 0o600 });
+  console.log("setup: wrote a new random ENCRYPTION_KEY to .env (keep it: saved tokens need it)");
+}
+
+function prisma(...args: string[]): void {
+  execFileSync(process.execPath, ["node_modules/prisma/build/index.js", ...args], {
+    stdio: "inherit",
+  });
+}
+
+ensureEncryptionKey();
+if (existsSync(".env")) process.loadEnvFile(".env");
+prisma("generate");
+prisma("migrate", "deploy");

@@ -1,0 +1,16 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { authenticate } from "~/shopify.server";
+import prisma from "~/db.server";
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { payload, session, topic, shop } = await authenticate.webhook(request);
+  console.info(`[webhook] ${topic} for ${shop}`);
+  const current = (payload as { current?: unknown }).current;
+  if (session && Array.isArray(current)) {
+    await prisma.session.updateMany({
+      where: { id: session.id, shop },
+      data: { scope: current.map(String).join(",") },
+    });
+  }
+  return new Response(null, { status: 200 });
+};

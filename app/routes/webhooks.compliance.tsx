@@ -1,0 +1,37 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { authenticate } from "~/shopify.server";
+import {
+  customerDataReport,
+  parseCustomerRequest,
+  purgeShop,
+  redactCustomer,
+} from "~/compliance/compliance.server";
+
+// The three mandatory compliance topics share one endpoint (compliance_topics in shopify.app.toml).
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop, topic, payload } = await authenticate.webhook(request);
+  switch (topic) {
+    case "SHOP_REDACT":
+      await purgeShop(shop);
+      console.info(`[compliance] ${topic}: deleted all data of ${shop}`);
+      break;
+    case "CUSTOMERS_REDACT": {
+      const removed = await redactCustomer(shop, parseCustomerRequest(payload));
+      console.info(`[compliance] ${topic} for ${shop}: removed ${removed} deliveries`);
+      break;
+    }
+    case "CUSTOMERS_DATA_REQUEST": {
+      const report = await customerDataReport(shop, parseCustomerRequest(payload));
+      // Shopify expects the merchant to be given the data; we hold only hashes and
+      // order facts, summarised here for the operator to forward.
+      console.info(
+        `[compliance] ${topic} for ${shop}: ${report.deliveries.length} deliveries, ` +
+          `${report.attributionSessions} storefront sessions held`,
+      );
+      return Response.json(report, { status: 200 });
+    }
+    default:
+      return new Response("Unhandled compliance topic", { status: 404 });
+  }
+  return new Response(null, { status: 200 });
+};

@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+export const PURCHASE_TRIGGERS = ["orders/create", "orders/paid"] as const;
+export const CONSENT_POLICIES = ["send", "limited", "skip"] as const;
+export const VALUE_SOURCES = ["total", "subtotal"] as const;
+export const PURCHASE_EVENT_NAMES = ["Purchase", "CompletePayment", "PlaceAnOrder"] as const;
+
+export const EVENT_TOGGLES = [
+  "sendPurchase",
+  "sendViewContent",
+  "sendAddToCart",
+  "sendInitiateCheckout",
+  "sendSearch",
+] as const;
+export const ORDER_FILTERS = [
+  "skipTestOrders",
+  "skipPosOrders",
+  "skipDraftOrders",
+  "skipSubscriptionRecurringOrders",
+] as const;
+
+export type PurchaseTrigger = (typeof PURCHASE_TRIGGERS)[number];
+export type ConsentPolicy = (typeof CONSENT_POLICIES)[number];
+export type ValueSource = (typeof VALUE_SOURCES)[number];
+type Toggle = (typeof EVENT_TOGGLES)[number] | (typeof ORDER_FILTERS)[number];
+
+export interface SettingsInput extends Record<Toggle, boolean> {
+  pixelCode: string;
+  /** undefined = keep the stored token */
+  accessToken: string | undefined;
+  testEventCode: string | null;
+  purchaseEventName: (typeof PURCHASE_EVENT_NAMES)[number];
+  purchaseTrigger: PurchaseTrigger;
+  consentPolicy: ConsentPolicy;
+  valueSource: ValueSource;
+}
+
+export type SettingsField = keyof SettingsInput;
+export type FieldErrors = Partial<Record<SettingsField, string>>;
+
+const checkbox = z
+  .enum(["true", "false", "on", "off"])
+  .optional()
+  .transform((v) => v === "true" || v === "on");
+
+const schema = z.object({
+  pixelCode: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .min(1, "Enter your TikTok pixel code.")
+    .regex(
+      /^[A-Z0-9]{10,40}$/,
+      "A pixel code is 10 to 40 letters and digits, for example CABC123DEF456GHI789J.",
+    ),
+  accessToken: z
+    .string()
+    .trim()
+    .max(512, "That access token is too long.")
+    .regex(/^[\x21-\x7e]*$/, "The access token has characters a TikTok token never has.")
+    .optional(),
+  testEventCode: z
+    .string()
+    .trim()
+    .max(64, "A test event code is at most 64 characters.")
+    .regex(/^[A-Za-z0-9_-]*$/, "A test event code has only letters, digits, - and _.")
+    .optional()
+    .transform((v) => (v ? v : null)),
+  purchaseEventName: z.enum(PURCHASE_EVENT_NAMES, "Choose an event name.").default("Purchase"),
+  purchaseTrigger: z.enum(PURCHASE_TRIGGERS, "Choose when a purchase is sent."),
+  consentPolicy: z.enum(CONSENT_POLICIES, "Choose a consent policy."),
+  valueSource: z.enum(VALUE_SOURCES, "Choose which amount is sent.").default("total"),
+  ...Object.fromEntries([...EVENT_TOGGLES, ...ORDER_FILTERS].map((k) => [k, checkbox])),
+});
+
+/**
+ * Validates the settings form. `hasStoredToken` decides whether an empty token
+ * means "keep the saved one" or is an error (first save).
+ */
+export function parseSettingsForm(
+  form: FormData | Record<string, string | undefined>,
+  hasStoredToken: boolean,
+): { ok: true; value: SettingsInput } | { ok: false; errors: FieldErrors } {
+  const raw: Record<string, string> = {};
+  const entries = form instanceof FormData ? form.entries() : Object.entries(form);
+  for (const [key, value] of entries) {
+    if (typeof value === "string") raw[key] = value;
+  }
+  const result = schema.safeParse(raw);
+  const errors: FieldErrors = {};
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = issue.path[0] as SettingsField;
+      errors[field] ??= issue.message;
+    }
+  }
+  const token = result.success ? result.data.accessToken : raw.accessToken?.trim();
+  if (!token && !hasStoredToken && !errors.accessToken) {
+    errors.accessToken = "Enter the Events API access token from TikTok Events Manager.";
+  }
+  if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  const data = result.data as unknown as SettingsInput;
+  return { ok: true, value: { ...data, accessToken: token || undefined } };
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../support/test-app";
+
+const SHOP = "lifecycle.myshopify.com";
+const OTHER = "bystander.myshopify.com";
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
+
+async function seed(shop: string) {
+  await app.prisma.delivery.deleteMany({ where: { shop } });
+  await app.prisma.attributionSession.deleteMany({ where: { shop } });
+  await app.prisma.shopSettings.deleteMany({ where: { shop } });
+  await app.installShop(shop);
+  await app.prisma.shopSettings.upsert({
+    where: { shop },
+    create: { shop, pixelCode: "CPIXEL000000000001", accessTokenCiphertext: "v1.x.y.z", accessTokenLast4: "1234" },
+    update: {},
+  });
+  const delivery = await app.prisma.delivery.create({
+    data: {
+      shop,
+      source: "order",
+      eventName: "Purchase",
+      eventId: `${shop}-1001`,
+      pixelCode: "CPIXEL000000000001",
+      orderId: "gid://shopify/Order/1001",
+      orderName: "#1001",
+      customerId: "gid://shopify/Customer/77",
+      sessionKey: "sess-1",
+      payload: "{}",
+      eventTime: new Date(),
+      outbox: { create: { shop } },
+    },
+  });
+  await app.prisma.deliveryAttempt.create({
+    data: { deliveryId: delivery.id, startedAt: new Date(), durationMs: 5, outcome: "retryable" },
+  });
+  await app.prisma.attributionSession.create({ data: { shop, sessionKey: "sess-1", ttclid: "E.C.P.abc" } });
+}
+
+async function counts(shop: string) {
+  return {
+    sessions: await app.prisma.session.count({ where: { shop } }),
+    settings: await app.prisma.shopSettings.count({ where: { shop } }),
+    deliveries: await app.prisma.delivery.count({ where: { shop } }),
+    outbox: await app.prisma.outboxEntry.count({ where: { shop } }),
+    attempts: await app.prisma.deliveryAttempt.count({ where: { delivery: { shop } } }),
+    attribution: await app.prisma.attributionSession.count({ where: { shop } }),
+  };
+}
+
+const full = { sessions: 1, settings: 1, deliveries: 1, outbox: 1, attempts: 1, attribution: 1 };
+
+beforeEach(async () => {
+  await seed(SHOP);
+  await seed(OTHER);
+});
+
+describe("app lifecycle and compliance webhooks", () => {
+  it("app/uninstalled removes the shop's sessions and stops sending, keeping the log", async () => {
+    const body = JSON.stringify({ id: 1, domain: SHOP });
+    const res = await app.handle(app.webhookRequest("/webhooks/app/uninstalled", { topic: "app/uninstalled", shop: SHOP, body }));
+    expect(res.status).toBe(200);
+    expect(await counts(SHOP)).toEqual({ ...full, sessions: 0, outbox: 0 });
+    const delivery = await app.prisma.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(delivery.status).toBe("skipped");
+    expect((await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).uninstalledAt).not.toBeNull();
+    expect(await counts(OTHER)).toEqual(full);
+  });
+
+  it("shop/redact deletes all of the shop's data and nothing of other shops", async () => {
+    const body = JSON.stringify({ shop_id: 1, shop_domain: SHOP });
+    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "shop/redact", shop: SHOP, body }));
+    expect(res.status).toBe(200);
+    expect(await counts(SHOP)).toEqual({ sessions: 0, settings: 0, deliveries: 0, outbox: 0, attempts: 0, attribution: 0 });
+    expect(await counts(OTHER)).toEqual(full);
+  });
+
+  it("customers/redact deletes that customer's log entries and storefront sessions only", async () => {
+    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77, email: "x@example.com" }, orders_to_redact: [1001] });
+    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body }));
+    expect(res.status).toBe(200);
+    expect(await counts(SHOP)).toEqual({ ...full, deliveries: 0, outbox: 0, attempts: 0, attribution: 0 });
+    expect(await counts(OTHER)).toEqual(full);
+  });
+
+  it("customers/data_request is acknowledged with what we hold", async () => {
+    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77 }, orders_requested: [1001] });
+    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/data_request", shop: SHOP, body }));
+    expect(res.status).toBe(200);
+    const report = await res.json();
+    expect(report.deliveries).toHaveLength(1);
+    expect(report.deliveries[0]).toMatchObject({ eventName: "Purchase", orderName: "#1001" });
+    expect(report.attributionSessions).toBe(1);
+  });
+
+  it("a bad HMAC gets 401 and deletes nothing", async () => {
+    for (const [path, topic] of [
+      ["/webhooks/app/uninstalled", "app/uninstalled"],
+      ["/webhooks/compliance", "shop/redact"],
+      ["/webhooks/compliance", "customers/redact"],
+    ]) {
+      const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77 } });
+      const res = await app.handle(app.webhookRequest(path, { topic, shop: SHOP, body, secret: "not-the-secret" }));
+      expect(res.status).toBe(401);
+    }
+    expect(await counts(SHOP)).toEqual(full);
+  });
+
+  it("a tampered body with the original HMAC gets 401", async () => {
+    const req = app.webhookRequest("/webhooks/compliance", { topic: "shop/redact", shop: SHOP, body: JSON.stringify({ shop_domain: SHOP }) });
+    const tampered = new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify({ shop_domain: OTHER }) });
+    expect((await app.handle(tampered)).status).toBe(401);
+    expect(await counts(SHOP)).toEqual(full);
+  });
+});
