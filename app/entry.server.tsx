@@ -7,6 +7,10 @@ import {
 } from "@remix-run/node";
 import { isbot } from "isbot";
 import { addDocumentResponseHeaders } from "./shopify.server";
+import { ensureDeliveryWorker } from "./delivery/runtime.server";
+
+// The outbox worker runs inside the server process unless DELIVERY_WORKER=off.
+ensureDeliveryWorker();
 
 export const streamTimeout = 5000;
 

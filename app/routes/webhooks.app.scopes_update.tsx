@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate } from "~/shopify.server";
+import { verifyWebhook } from "~/shopify.server";
 import prisma from "~/db.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { payload, session, topic, shop } = await authenticate.webhook(request);
+  const { payload, session, topic, shop } = await verifyWebhook(request);
   console.info(`[webhook] ${topic} for ${shop}`);
   const current = (payload as { current?: unknown }).current;
   if (session && Array.isArray(current)) {

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate } from "~/shopify.server";
+import { verifyWebhook } from "~/shopify.server";
 import { handleUninstall } from "~/compliance/compliance.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic } = await authenticate.webhook(request);
+  const { shop, topic } = await verifyWebhook(request);
   console.info(`[webhook] ${topic} for ${shop}`);
   // Runs even when the session is already gone: the webhook can arrive more than once.
   await handleUninstall(shop);

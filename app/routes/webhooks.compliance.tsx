@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate } from "~/shopify.server";
+import { verifyWebhook } from "~/shopify.server";
 import {
   customerDataReport,
   parseCustomerRequest,
@@ -9,7 +9,7 @@ import {
 
 // The three mandatory compliance topics share one endpoint (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, payload } = await authenticate.webhook(request);
+  const { shop, topic, payload } = await verifyWebhook(request);
   switch (topic) {
     case "SHOP_REDACT":
       await purgeShop(shop);

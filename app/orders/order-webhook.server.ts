@@ -1,0 +1,92 @@
+import prisma from "~/db.server";
+import { enqueueDelivery } from "~/delivery/outbox.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { noteAttribute, orderGid, parseOrder, type OrderPayload } from "./order";
+import { CART_ATTRIBUTES, mapPurchase, orderFilterReason, withoutUserData, type Attribution, type Consent } from "./purchase";
+
+export interface OrderWebhook {
+  shop: string;
+  /** Storage form, e.g. ORDERS_CREATE. */
+  topic: string;
+  webhookId: string;
+  eventId?: string;
+  rawBody: string;
+}
+
+export type OrderWebhookResult =
+  | { status: "queued" | "skipped"; deliveryId: string; reason?: string }
+  | { status: "duplicate" | "ignored"; reason: string };
+
+const TRIGGER_TOPIC: Record<string, string> = { "orders/create": "ORDERS_CREATE", "orders/paid": "ORDERS_PAID" };
+
+/**
+ * Turns a verified order webhook into a delivery: no network I/O, one transaction, so the
+ * webhook can be acknowledged as soon as the Purchase is durably queued.
+ */
+export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWebhookResult> {
+  const order = parseOrder(webhook.rawBody);
+  const { shop } = webhook;
+  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  if (!settings?.pixelCode || settings.uninstalledAt) {
+    return { status: "ignored", reason: "No TikTok pixel is configured for this shop." };
+  }
+  if (!settings.sendPurchase) return { status: "ignored", reason: "Purchase events are turned off." };
+  if (TRIGGER_TOPIC[settings.purchaseTrigger] !== webhook.topic) {
+    return { status: "ignored", reason: `The shop sends purchases on ${settings.purchaseTrigger}.` };
+  }
+  const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
+  if (await prisma.webhookReceipt.findUnique({ where: { id: receiptId }, select: { id: true } })) {
+    return { status: "duplicate", reason: "This webhook was already processed." };
+  }
+
+  const attribution = await findAttribution(shop, order);
+  const filtered = orderFilterReason(order, settings);
+  const mapping = mapPurchase(shop, order, attribution, settings);
+  const skippedReason = filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
+
+  const result = await prisma.$transaction(async (tx) => {
+    await tx.webhookReceipt.create({ data: { id: receiptId, shop, topic: webhook.topic } });
+    return enqueueDelivery(tx, {
+      shop,
+      source: "order",
+      pixelCode: settings.pixelCode!,
+      event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
+      orderId: orderGid(order),
+      orderName: order.name ?? `#${order.id}`,
+      customerId: mapping.customerId ? `gid://shopify/Customer/${mapping.customerId}` : null,
+      sessionKey: mapping.sessionKey,
+      skippedReason,
+    });
+  });
+  if (!result.created) return { status: "duplicate", reason: "A Purchase for this order is already recorded." };
+  if (skippedReason) return { status: "skipped", deliveryId: result.deliveryId, reason: skippedReason };
+  notifyDeliveryWorker();
+  return { status: "queued", deliveryId: result.deliveryId };
+}
+
+/** Most trusted first: the session named in the cart attributes, then the cart token. */
+async function findAttribution(shop: string, order: OrderPayload): Promise<Attribution | null> {
+  const sessionKey = noteAttribute(order, CART_ATTRIBUTES.sessionId);
+  const select = {
+    sessionKey: true,
+    ttclid: true,
+    ttp: true,
+    ip: true,
+    userAgent: true,
+    consent: true,
+    landingUrl: true,
+  } as const;
+  let row = sessionKey
+    ? await prisma.attributionSession.findUnique({ where: { shop_sessionKey: { shop, sessionKey } }, select })
+    : null;
+  if (!row && order.cart_token) {
+    const cartToken = order.cart_token.split("?")[0];
+    row = await prisma.attributionSession.findFirst({
+      where: { shop, cartToken },
+      orderBy: { lastSeenAt: "desc" },
+      select,
+    });
+  }
+  if (!row) return null;
+  return { ...row, consent: row.consent as Consent };
+}

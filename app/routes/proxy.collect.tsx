@@ -1,0 +1,35 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { authenticate } from "~/shopify.server";
+import { MAX_COLLECT_BODY_BYTES, parseCollectBody } from "~/storefront/collect-schema";
+import { clientIp, ingestStorefront } from "~/storefront/collect.server";
+import { readBodyLimited } from "~/storefront/read-body.server";
+
+// App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
+// query (checked by authenticate.public.appProxy) and strips cookies, so everything the
+// storefront knows travels in the JSON body.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_COLLECT_BODY_BYTES) return text(413, "Body too large.");
+
+  await authenticate.public.appProxy(request);
+  const shop = new URL(request.url).searchParams.get("shop")!;
+
+  const raw = await readBodyLimited(request, MAX_COLLECT_BODY_BYTES);
+  if (raw === null) return text(413, "Body too large.");
+  const parsed = parseCollectBody(raw);
+  if (!parsed.ok) return text(400, parsed.reason);
+
+  await ingestStorefront({
+    shop,
+    body: parsed.body,
+    ip: clientIp(request.headers),
+    userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+  });
+  return new Response(null, { status: 204 });
+};
+
+export const loader = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
+
+const text = (status: number, message: string) =>
+  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });

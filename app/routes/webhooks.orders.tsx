@@ -1,0 +1,20 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { verifyWebhook } from "~/shopify.server";
+import { ingestOrderWebhook } from "~/orders/order-webhook.server";
+import { OrderPayloadError } from "~/orders/order";
+
+// orders/create and orders/paid. Verify, queue durably, answer: TikTok is called later by the worker.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  // The raw text keeps 18-digit ids exact; authenticate.webhook's payload is a plain JSON.parse.
+  const rawBody = await request.clone().text();
+  const { shop, topic, webhookId, eventId } = await verifyWebhook(request);
+  try {
+    const result = await ingestOrderWebhook({ shop, topic, webhookId, eventId, rawBody });
+    return Response.json(result, { status: 200 });
+  } catch (error) {
+    if (error instanceof OrderPayloadError) {
+      return Response.json({ status: "rejected", reason: error.message }, { status: 400 });
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,131 @@
+import prisma from "~/db.server";
+import { buildEvent } from "~/tiktok/payload";
+import { enqueueDelivery } from "~/delivery/outbox.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import type { CollectBody, StorefrontEventName } from "./collect-schema";
+
+type SettingsFlag = "sendViewContent" | "sendAddToCart" | "sendInitiateCheckout" | "sendSearch";
+
+/** Storefront events mirrored server-side, and the setting that turns each on. PageView is not mirrored. */
+const MIRRORED: Partial<Record<StorefrontEventName, SettingsFlag>> = {
+  ViewContent: "sendViewContent",
+  AddToCart: "sendAddToCart",
+  InitiateCheckout: "sendInitiateCheckout",
+  Search: "sendSearch",
+};
+
+export interface CollectContext {
+  shop: string;
+  body: CollectBody;
+  /** First X-Forwarded-For hop (the shopper, as Shopify's proxy saw them). */
+  ip: string | null;
+  userAgent: string | null;
+  now?: Date;
+}
+
+export interface CollectResult {
+  stored: boolean;
+  queued: number;
+}
+
+/** Client events may not claim to be from the future, nor older than a day. */
+function clampEventTime(seconds: number, now: Date): number {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return Math.min(Math.max(seconds, nowSeconds - 86_400), nowSeconds);
+}
+
+export async function ingestStorefront(ctx: CollectContext): Promise<CollectResult> {
+  const { shop, body } = ctx;
+  const now = ctx.now ?? new Date();
+  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  if (!settings?.pixelCode || settings.uninstalledAt) return { stored: false, queued: 0 };
+
+  if (body.consent !== "granted") {
+    // The shopper withdrew (or never gave) consent: remember only that, and forget the rest,
+    // so a later order from this session is not sent.
+    await prisma.attributionSession.upsert({
+      where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
+      create: { shop, sessionKey: body.session_id, consent: "denied", firstSeenAt: now, lastSeenAt: now },
+      update: { consent: "denied", ttclid: null, ttp: null, ip: null, userAgent: null, landingUrl: null, lastSeenAt: now },
+    });
+    return { stored: true, queued: 0 };
+  }
+
+  const existing = await prisma.attributionSession.findUnique({
+    where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
+    select: { ttclid: true },
+  });
+  const newClick = body.ttclid && body.ttclid !== existing?.ttclid;
+  const sessionData = {
+    consent: "granted",
+    lastSeenAt: now,
+    ...(body.ttclid ? { ttclid: body.ttclid, ttclidLastSeenAt: now } : {}),
+    ...(newClick ? { ttclidFirstSeenAt: now } : {}),
+    ...(body.ttp ? { ttp: body.ttp } : {}),
+    ...(ctx.ip ? { ip: ctx.ip } : {}),
+    ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
+    ...(body.cart_token ? { cartToken: body.cart_token.split("?")[0] } : {}),
+  };
+
+  const events = body.events.filter((e) => {
+    const flag = MIRRORED[e.event];
+    return flag !== undefined && settings[flag];
+  });
+
+  const queued = await prisma.$transaction(async (tx) => {
+    await tx.attributionSession.upsert({
+      where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
+      create: { shop, sessionKey: body.session_id, firstSeenAt: now, landingUrl: body.page.url, ...sessionData },
+      update: sessionData,
+    });
+    let created = 0;
+    for (const e of events) {
+      const event = buildEvent({
+        eventName: e.event,
+        eventId: e.event_id,
+        eventTime: clampEventTime(e.event_time, now),
+        user: { ttclid: body.ttclid, ttp: body.ttp, ip: ctx.ip, userAgent: ctx.userAgent },
+        properties: {
+          currency: e.properties?.currency,
+          value: e.properties?.value,
+          contentType: e.properties?.content_type,
+          contents: e.properties?.contents?.map((c) => ({
+            contentId: c.content_id,
+            contentName: c.content_name,
+            contentCategory: c.content_category,
+            price: c.price,
+            quantity: c.quantity,
+            brand: c.brand,
+          })),
+          query: e.properties?.query,
+        },
+        page: { url: body.page.url, referrer: body.page.referrer },
+      });
+      const result = await enqueueDelivery(tx, {
+        shop,
+        source: "storefront",
+        pixelCode: settings.pixelCode!,
+        event,
+        sessionKey: body.session_id,
+      });
+      if (result.created) created += 1;
+    }
+    return created;
+  });
+  if (queued > 0) notifyDeliveryWorker();
+  return { stored: true, queued };
+}
+
+/** First hop of X-Forwarded-For: the shopper's address as Shopify's proxy received it. */
+export function clientIp(headers: Headers): string | null {
+  const first = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (!first) return null;
+  return /^[0-9a-fA-F:.]{3,45}$/.test(first) ? first : null;
+}
+
+/** Deletes attribution sessions not seen for `days` days (default 60). */
+export async function purgeOldAttributionSessions(days = 60, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - days * 86_400_000);
+  const { count } = await prisma.attributionSession.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
+  return count;
+}
