@@ -249,9 +249,7 @@ describe("orders/create → Purchase", () => {
   });
 
   it("a permanent TikTok rejection fails the delivery with TikTok's message and is not retried", async () => {
-    const { saveShopSettings } = await import("~/settings/settings.server");
-    const current = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } });
-    await saveShopSettings(SHOP, { ...(current as never), accessToken: "revoked-token" });
+    await configure({ accessToken: "revoked-token" });
     await sendOrder(simpleOrder());
     await drain();
     await drain();
