@@ -2,6 +2,7 @@ import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { createTikTokClient, type TikTokClient } from "~/tiktok/client.server";
 import { DeliveryWorker } from "./worker.server";
+import { startRetentionJob } from "~/retention/retention.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -51,8 +52,10 @@ export function ensureDeliveryWorker(): DeliveryWorker | null {
   const worker = createDeliveryWorker();
   runtime.worker = worker;
   worker.start();
+  const stopRetention = startRetentionJob(prisma);
   const shutdown = (signal: NodeJS.Signals) => {
     console.info(`[delivery] ${signal}: finishing in-flight deliveries`);
+    stopRetention();
     worker
       .stop()
       .catch((error) => console.error("[delivery] stop failed", error))

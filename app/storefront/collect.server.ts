@@ -122,10 +122,3 @@ export function clientIp(headers: Headers): string | null {
   if (!first) return null;
   return /^[0-9a-fA-F:.]{3,45}$/.test(first) ? first : null;
 }
-
-/** Deletes attribution sessions not seen for `days` days (default 60). */
-export async function purgeOldAttributionSessions(days = 60, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - days * 86_400_000);
-  const { count } = await prisma.attributionSession.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
-  return count;
-}

@@ -1,0 +1,48 @@
+import type { PrismaClient } from "@prisma/client";
+
+export interface RetentionPolicy {
+  /** Storefront attribution sessions not seen for this long are deleted. Default 60. */
+  attributionDays: number;
+  /** Delivery log entries (and their attempts) older than this are deleted. Default 90. */
+  deliveryLogDays: number;
+  /** Webhook ids kept for duplicate detection; Shopify retries for at most 48 h. Default 7. */
+  webhookReceiptDays: number;
+}
+
+export function retentionPolicyFromEnv(env: Record<string, string | undefined> = process.env): RetentionPolicy {
+  const days = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    attributionDays: days("ATTRIBUTION_RETENTION_DAYS", 60),
+    deliveryLogDays: days("DELIVERY_LOG_RETENTION_DAYS", 90),
+    webhookReceiptDays: days("WEBHOOK_RECEIPT_RETENTION_DAYS", 7),
+  };
+}
+
+const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
+
+/** Deletes what has outlived its purpose. Deliveries still owed to TikTok are kept. */
+export async function applyRetention(prisma: PrismaClient, policy: RetentionPolicy, now = new Date()) {
+  const [attribution, deliveries, receipts] = await prisma.$transaction([
+    prisma.attributionSession.deleteMany({ where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } } }),
+    prisma.delivery.deleteMany({
+      where: { createdAt: { lt: daysAgo(now, policy.deliveryLogDays) }, status: { not: "pending" } },
+    }),
+    prisma.webhookReceipt.deleteMany({ where: { receivedAt: { lt: daysAgo(now, policy.webhookReceiptDays) } } }),
+  ]);
+  return { attributionSessions: attribution.count, deliveries: deliveries.count, webhookReceipts: receipts.count };
+}
+
+/** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */
+export function startRetentionJob(prisma: PrismaClient, intervalMs = 3_600_000): () => void {
+  const run = () =>
+    applyRetention(prisma, retentionPolicyFromEnv()).catch((error) =>
+      console.error(`[retention] failed: ${(error as Error).message}`),
+    );
+  void run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
