@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { json } from "@remix-run/node";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import {
@@ -29,7 +30,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const result = await handleSettingsAction(session.shop, admin, await request.formData());
-  return Response.json(result, { status: result.status });
+  return json(result, { status: result.status });
 };
 
 const EVENT_LABELS: [keyof SettingsView, string, string][] = [

@@ -1,3 +1,4 @@
+import { json } from "@remix-run/node";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { verifyWebhook } from "~/shopify.server";
 import {
@@ -28,7 +29,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         `[compliance] ${topic} for ${shop}: ${report.deliveries.length} deliveries, ` +
           `${report.attributionSessions} storefront sessions held`,
       );
-      return Response.json(report, { status: 200 });
+      return json(report, { status: 200 });
     }
     default:
       return new Response("Unhandled compliance topic", { status: 404 });

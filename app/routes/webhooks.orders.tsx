@@ -1,3 +1,4 @@
+import { json } from "@remix-run/node";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { verifyWebhook } from "~/shopify.server";
 import { ingestOrderWebhook } from "~/orders/order-webhook.server";
@@ -10,10 +11,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, topic, webhookId, eventId } = await verifyWebhook(request);
   try {
     const result = await ingestOrderWebhook({ shop, topic, webhookId, eventId, rawBody });
-    return Response.json(result, { status: 200 });
+    return json(result, { status: 200 });
   } catch (error) {
     if (error instanceof OrderPayloadError) {
-      return Response.json({ status: "rejected", reason: error.message }, { status: 400 });
+      return json({ status: "rejected", reason: error.message }, { status: 400 });
     }
     throw error;
   }
