@@ -1,34 +1,17 @@
 // Runs the real Remix request handler against a fresh temporary SQLite database.
 // Call createTestApp() at the top of a test file (before anything imports ~/db.server).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createClient } from "@libsql/client";
 import { createRequestHandler } from "@remix-run/node";
 import type { PrismaClient } from "@prisma/client";
-import {
-  sessionToken,
-  signAppProxyUrl,
-  webhookHeaders,
-  type AppCredentials,
-} from "~/sandbox/shopify-signing";
+import { sessionToken, signAppProxyUrl, webhookHeaders } from "~/sandbox/shopify-signing";
 import { loadServerBuild } from "./remix-build";
+import { APP_URL, TEST_CREDS, TEST_ENCRYPTION_KEY } from "./constants";
+import { applyMigrations } from "./database";
 
-export const TEST_CREDS: AppCredentials = {
-  apiKey: "test-api-key-0123456789",
-  apiSecret: "test-api-secret-0123456789abcdef",
-};
-export const APP_URL = "https://tiktok-app.test";
-export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
-
-export async function applyMigrations(databaseUrl: string): Promise<void> {
-  const client = createClient({ url: databaseUrl });
-  const dir = path.resolve("prisma", "migrations");
-  for (const name of readdirSync(dir).filter((n) => !n.includes(".")).sort()) {
-    await client.executeMultiple(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
-  }
-  client.close();
-}
+export { TEST_CREDS, APP_URL, TEST_ENCRYPTION_KEY } from "./constants";
+export { applyMigrations } from "./database";
 
 export interface TestApp {
   dbFile: string;

@@ -1,0 +1,299 @@
+// Queries behind the delivery log and the home summary. Every query is scoped to the
+// authenticated shop: an id from another shop is indistinguishable from a missing one.
+import type { PrismaClient } from "@prisma/client";
+import defaultPrisma from "~/db.server";
+import { requeueDelivery } from "~/delivery/outbox.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import type { MatchKey } from "~/tiktok/payload";
+import {
+  PAGE_SIZE,
+  deliveryWhere,
+  encodeCursor,
+  keysetWhere,
+  parseCursor,
+  parseFilters,
+  type DeliveryFilters,
+  type DeliveryStatus,
+} from "./filters";
+import {
+  asStatus,
+  deliveryLabel,
+  explainStatus,
+  NOT_FOUND_MESSAGE,
+  orderAdminUrl,
+  parseMatchKeys,
+  prettyPayload,
+  resendAvailability,
+  type ResendAvailability,
+  type StatusExplanation,
+} from "./present";
+import {
+  summarizeDeliveries,
+  summaryWindowStart,
+  type DeliverySummary,
+} from "./summary";
+
+export interface DeliveryRowView {
+  id: string;
+  label: string;
+  source: string;
+  eventName: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastAttemptAt: string | null;
+  createdAt: string;
+  matchKeys: MatchKey[];
+}
+
+export interface DeliveryListView {
+  filters: DeliveryFilters;
+  rows: DeliveryRowView[];
+  page: {
+    hasNext: boolean;
+    hasPrevious: boolean;
+    nextCursor: string | null;
+    previousCursor: string | null;
+  };
+  /** Why the list is empty, so the page can say the right thing. */
+  empty: "none" | "no-deliveries" | "no-matches";
+}
+
+const rowSelect = {
+  id: true,
+  source: true,
+  eventName: true,
+  orderName: true,
+  status: true,
+  attemptCount: true,
+  lastAttemptAt: true,
+  createdAt: true,
+  matchKeys: true,
+} as const;
+
+export async function listDeliveries(
+  shop: string,
+  search: URLSearchParams,
+  options: { now?: Date; prisma?: PrismaClient } = {},
+): Promise<DeliveryListView> {
+  const prisma = options.prisma ?? defaultPrisma;
+  const filters = parseFilters(search);
+  const cursor = parseCursor(search);
+  const base = deliveryWhere(shop, filters, options.now ?? new Date());
+  const backwards = cursor?.direction === "before";
+  const order = backwards ? "asc" : "desc";
+
+  const found = await prisma.delivery.findMany({
+    where: cursor ? { AND: [base, keysetWhere(cursor)] } : base,
+    orderBy: [{ createdAt: order }, { id: order }],
+    take: PAGE_SIZE + 1,
+    select: rowSelect,
+  });
+  const more = found.length > PAGE_SIZE;
+  const page = found.slice(0, PAGE_SIZE);
+  if (backwards) page.reverse();
+
+  const first = page[0];
+  const last = page.at(-1);
+  // The side we came from is checked, not assumed: rows may have been purged since.
+  const existsBeyond = async (
+    direction: "after" | "before",
+    row: { createdAt: Date; id: string },
+  ) =>
+    (await prisma.delivery.findFirst({
+      where: {
+        AND: [
+          base,
+          keysetWhere({ direction, createdAt: row.createdAt, id: row.id }),
+        ],
+      },
+      select: { id: true },
+    })) !== null;
+  const hasNext = backwards
+    ? last
+      ? await existsBeyond("after", last)
+      : false
+    : more;
+  const hasPrevious = backwards
+    ? more
+    : cursor && first
+      ? await existsBeyond("before", first)
+      : false;
+
+  let empty: DeliveryListView["empty"] = "none";
+  if (page.length === 0) {
+    const any = await prisma.delivery.findFirst({
+      where: { shop },
+      select: { id: true },
+    });
+    empty = any ? "no-matches" : "no-deliveries";
+  }
+
+  return {
+    filters,
+    rows: page.map((row) => ({
+      id: row.id,
+      label: deliveryLabel(row.source, row.orderName),
+      source: row.source,
+      eventName: row.eventName,
+      status: asStatus(row.status),
+      attempts: row.attemptCount,
+      lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+      createdAt: row.createdAt.toISOString(),
+      matchKeys: parseMatchKeys(row.matchKeys),
+    })),
+    page: {
+      hasNext,
+      hasPrevious,
+      nextCursor:
+        hasNext && last ? encodeCursor(last.createdAt, last.id) : null,
+      previousCursor:
+        hasPrevious && first ? encodeCursor(first.createdAt, first.id) : null,
+    },
+    empty,
+  };
+}
+
+export interface AttemptView {
+  id: string;
+  startedAt: string;
+  durationMs: number;
+  httpStatus: number | null;
+  tiktokCode: number | null;
+  message: string | null;
+  requestId: string | null;
+  outcome: string;
+  batchSize: number;
+}
+
+export interface DeliveryDetailView {
+  id: string;
+  label: string;
+  source: string;
+  orderName: string | null;
+  orderAdminUrl: string | null;
+  eventName: string;
+  eventId: string;
+  pixelCode: string;
+  status: DeliveryStatus;
+  explanation: StatusExplanation;
+  matchKeys: MatchKey[];
+  attemptCount: number;
+  eventTime: string;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+  /** Oldest first; at most MAX_ATTEMPTS_SHOWN of the most recent. */
+  attempts: AttemptView[];
+  attemptsOmitted: number;
+  payloadJson: string;
+  resend: ResendAvailability;
+}
+
+export const MAX_ATTEMPTS_SHOWN = 200;
+
+export async function getDeliveryDetail(
+  shop: string,
+  id: string,
+  options: { prisma?: PrismaClient } = {},
+): Promise<DeliveryDetailView | null> {
+  const prisma = options.prisma ?? defaultPrisma;
+  const row = await prisma.delivery.findFirst({
+    where: { id, shop },
+    include: {
+      attempts: {
+        orderBy: [{ startedAt: "desc" }, { id: "desc" }],
+        take: MAX_ATTEMPTS_SHOWN,
+      },
+      _count: { select: { attempts: true } },
+    },
+  });
+  if (!row) return null;
+  return {
+    id: row.id,
+    label: deliveryLabel(row.source, row.orderName),
+    source: row.source,
+    orderName: row.orderName,
+    orderAdminUrl: row.source === "order" ? orderAdminUrl(row.orderId) : null,
+    eventName: row.eventName,
+    eventId: row.eventId,
+    pixelCode: row.pixelCode,
+    status: asStatus(row.status),
+    explanation: explainStatus(row),
+    matchKeys: parseMatchKeys(row.matchKeys),
+    attemptCount: row.attemptCount,
+    eventTime: row.eventTime.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    attempts: row.attempts.reverse().map((a) => ({
+      id: a.id,
+      startedAt: a.startedAt.toISOString(),
+      durationMs: a.durationMs,
+      httpStatus: a.httpStatus,
+      tiktokCode: a.tiktokCode,
+      message: a.message,
+      requestId: a.requestId,
+      outcome: a.outcome,
+      batchSize: a.batchSize,
+    })),
+    attemptsOmitted: Math.max(0, row._count.attempts - row.attempts.length),
+    payloadJson: prettyPayload(row.payload),
+    resend: resendAvailability(row.status),
+  };
+}
+
+export type ResendResult =
+  | { ok: true; status: 200; message: string }
+  | { ok: false; status: 404 | 409; message: string };
+
+/** Requeues a delivered or failed event with its original event id, then wakes the worker. */
+export async function resendDelivery(
+  shop: string,
+  id: string,
+  options: { prisma?: PrismaClient } = {},
+): Promise<ResendResult> {
+  const prisma = options.prisma ?? defaultPrisma;
+  const outcome = await prisma.$transaction(async (tx) => {
+    if (await requeueDelivery(tx, shop, id)) return { queued: true as const };
+    const row = await tx.delivery.findFirst({
+      where: { id, shop },
+      select: { status: true },
+    });
+    return { queued: false as const, status: row?.status ?? null };
+  });
+  if (outcome.queued) {
+    notifyDeliveryWorker();
+    return { ok: true, status: 200, message: "Queued for resend" };
+  }
+  if (outcome.status === null)
+    return { ok: false, status: 404, message: NOT_FOUND_MESSAGE };
+  return {
+    ok: false,
+    status: 409,
+    message:
+      resendAvailability(outcome.status).reason ??
+      "This event can't be resent right now.",
+  };
+}
+
+/** The home page's last-7-days numbers: one grouped query, never the rows themselves. */
+export async function loadDeliverySummary(
+  shop: string,
+  options: { now?: Date; prisma?: PrismaClient } = {},
+): Promise<DeliverySummary> {
+  const prisma = options.prisma ?? defaultPrisma;
+  const since = summaryWindowStart(options.now ?? new Date());
+  const groups = await prisma.delivery.groupBy({
+    by: ["status", "matchKeys"],
+    where: { shop, source: "order", createdAt: { gte: since } },
+    _count: { _all: true },
+  });
+  return summarizeDeliveries(
+    groups.map((g) => ({
+      status: g.status,
+      matchKeys: g.matchKeys,
+      count: g._count._all,
+    })),
+    since,
+  );
+}

@@ -1,0 +1,89 @@
+// The home page's "last 7 days" numbers, computed from a grouped count so the
+// database returns at most (statuses × key combinations) rows, never the deliveries.
+import type { MatchKey } from "~/tiktok/payload";
+import {
+  knownStatus,
+  MATCH_KEYS,
+  MATCH_KEY_LABELS,
+  parseMatchKeys,
+  percent,
+} from "./present";
+
+export const SUMMARY_DAYS = 7;
+
+/** One row of `groupBy(["status", "matchKeys"])` over order deliveries in the window. */
+export interface StatusKeysGroup {
+  status: string;
+  matchKeys: string;
+  count: number;
+}
+
+export interface MatchKeyShare {
+  key: MatchKey;
+  label: string;
+  /** Delivered or pending purchases carrying this key. */
+  count: number;
+  /** Whole percent of delivered + pending purchases; null when there were none. */
+  percent: number | null;
+}
+
+export interface DeliverySummary {
+  days: number;
+  since: string;
+  /** Order deliveries recorded in the window, whatever their status. */
+  ordersSeen: number;
+  sent: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  /** The base of the match-key shares: delivered + pending purchases. */
+  matchKeyBase: number;
+  matchKeyShare: MatchKeyShare[];
+}
+
+export function summarizeDeliveries(
+  groups: StatusKeysGroup[],
+  since: Date,
+): DeliverySummary {
+  const byStatus = { delivered: 0, pending: 0, failed: 0, skipped: 0 };
+  const keyCounts = new Map<MatchKey, number>(MATCH_KEYS.map((k) => [k, 0]));
+  let base = 0;
+  for (const group of groups) {
+    const status = knownStatus(group.status);
+    if (!status) continue;
+    byStatus[status] += group.count;
+    // Failed and skipped purchases did not (or will not) reach TikTok, so their keys
+    // say nothing about match quality.
+    if (status !== "delivered" && status !== "pending") continue;
+    base += group.count;
+    for (const key of parseMatchKeys(group.matchKeys))
+      keyCounts.set(key, (keyCounts.get(key) ?? 0) + group.count);
+  }
+  return {
+    days: SUMMARY_DAYS,
+    since: since.toISOString(),
+    ordersSeen:
+      byStatus.delivered +
+      byStatus.pending +
+      byStatus.failed +
+      byStatus.skipped,
+    sent: byStatus.delivered,
+    failed: byStatus.failed,
+    pending: byStatus.pending,
+    skipped: byStatus.skipped,
+    matchKeyBase: base,
+    matchKeyShare: MATCH_KEYS.map((key) => {
+      const count = keyCounts.get(key) ?? 0;
+      return {
+        key,
+        label: MATCH_KEY_LABELS[key],
+        count,
+        percent: percent(count, base),
+      };
+    }),
+  };
+}
+
+export function summaryWindowStart(now: Date): Date {
+  return new Date(now.getTime() - SUMMARY_DAYS * 24 * 3600_000);
+}

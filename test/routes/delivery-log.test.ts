@@ -1,0 +1,862 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import {
+  startTikTokStandin,
+  type TikTokStandin,
+} from "~/sandbox/tiktok-standin.server";
+import { sessionToken } from "~/sandbox/shopify-signing";
+import {
+  APP_URL,
+  TEST_CREDS,
+  createTestApp,
+  type TestApp,
+} from "../support/test-app";
+import { canadianOrderWithClick, orderBody } from "../fixtures/orders";
+
+const SHOP_A = "log-a.myshopify.com";
+const SHOP_B = "log-b.myshopify.com";
+const SHOP_EMPTY = "log-empty.myshopify.com";
+const SHOP_STOREFRONT_ONLY = "log-storefront.myshopify.com";
+const SHOP_PAGES = "log-pages.myshopify.com";
+const SHOP_HOME = "log-home.myshopify.com";
+const SHOP_E2E = "log-e2e.myshopify.com";
+const SHOPS = [
+  SHOP_A,
+  SHOP_B,
+  SHOP_EMPTY,
+  SHOP_STOREFRONT_ONLY,
+  SHOP_PAGES,
+  SHOP_HOME,
+  SHOP_E2E,
+];
+const PIXEL = "CLOGPIXEL0000000001";
+const TOKEN = "log-access-token-1";
+
+const LIST = "routes%2Fapp.deliveries._index";
+const DETAIL = "routes%2Fapp.deliveries.%24id";
+const HOME = "routes%2Fapp._index";
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const sha256 = (value: string) =>
+  createHash("sha256").update(value).digest("hex");
+
+let app: TestApp;
+let tiktok: TikTokStandin;
+let seq = 0;
+
+interface Seed {
+  shop: string;
+  source?: "order" | "storefront" | "test";
+  status?: "pending" | "delivered" | "failed" | "skipped";
+  orderName?: string | null;
+  ageMs?: number;
+  createdAt?: Date;
+  matchKeys?: string;
+  attemptCount?: number;
+  lastError?: string | null;
+  eventName?: string;
+}
+
+async function seed(input: Seed) {
+  seq += 1;
+  const source = input.source ?? "order";
+  const createdAt =
+    input.createdAt ?? new Date(Date.now() - (input.ageMs ?? 0));
+  const eventId = `evt-${seq}`;
+  const orderName =
+    input.orderName === undefined
+      ? source === "order"
+        ? `#${1000 + seq}`
+        : null
+      : input.orderName;
+  const eventName =
+    input.eventName ?? (source === "order" ? "Purchase" : "ViewContent");
+  return app.prisma.delivery.create({
+    data: {
+      shop: input.shop,
+      source,
+      eventName,
+      eventId,
+      pixelCode: PIXEL,
+      orderId: source === "order" ? `gid://shopify/Order/${5000 + seq}` : null,
+      orderName,
+      status: input.status ?? "delivered",
+      payload: JSON.stringify({
+        event: eventName,
+        event_id: eventId,
+        event_time: Math.floor(createdAt.getTime() / 1000),
+        user: { email: [sha256(`shopper${seq}@example.com`)] },
+        properties: { currency: "USD", value: 10 },
+      }),
+      matchKeys: input.matchKeys ?? "email",
+      attemptCount:
+        input.attemptCount ??
+        (input.status === "pending" || input.status === "skipped" ? 0 : 1),
+      lastAttemptAt:
+        input.status === "pending" || input.status === "skipped"
+          ? null
+          : createdAt,
+      lastError: input.lastError ?? null,
+      eventTime: createdAt,
+      createdAt,
+    },
+  });
+}
+
+const getList = (shop: string, query = "") =>
+  app.handle(
+    app.adminRequest(
+      shop,
+      `/app/deliveries?${query}${query ? "&" : ""}_data=${LIST}`,
+    ),
+  );
+async function list(shop: string, query = "") {
+  const res = await getList(shop, query);
+  expect(res.status).toBe(200);
+  return (await res.json()) as {
+    rows: {
+      id: string;
+      label: string;
+      status: string;
+      eventName: string;
+      matchKeys: string[];
+      attempts: number;
+    }[];
+    page: {
+      hasNext: boolean;
+      hasPrevious: boolean;
+      nextCursor: string | null;
+      previousCursor: string | null;
+    };
+    empty: string;
+    filters: Record<string, unknown>;
+  };
+}
+const getDetail = (shop: string, id: string) =>
+  app.handle(app.adminRequest(shop, `/app/deliveries/${id}?_data=${DETAIL}`));
+const postResend = (shop: string, id: string, intent = "resend") =>
+  app.handle(
+    app.adminRequest(shop, `/app/deliveries/${id}?_data=${DETAIL}`, {
+      method: "POST",
+      body: new URLSearchParams({ intent }),
+    }),
+  );
+
+function documentRequest(shop: string, pathname: string) {
+  const params = new URLSearchParams({
+    embedded: "1",
+    shop,
+    host: Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString(
+      "base64",
+    ),
+    id_token: sessionToken(shop, TEST_CREDS),
+  });
+  return app.handle(new Request(`${APP_URL}${pathname}?${params}`));
+}
+
+beforeAll(async () => {
+  tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] } });
+  app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
+  for (const shop of SHOPS) await app.installShop(shop);
+});
+afterAll(async () => {
+  await app.close();
+  await tiktok.close();
+});
+
+describe("delivery log list", () => {
+  // Shop A: a spread of statuses, sources and ages; shop B: look-alike rows that must never show.
+  const a: Record<string, string> = {};
+  const b: Record<string, string> = {};
+  beforeAll(async () => {
+    a.delivered = (
+      await seed({
+        shop: SHOP_A,
+        orderName: "#1001",
+        matchKeys: "ttclid,email,ip_ua",
+        ageMs: 2 * HOUR,
+      })
+    ).id;
+    a.failed = (
+      await seed({
+        shop: SHOP_A,
+        orderName: "#1002",
+        status: "failed",
+        ageMs: 3 * DAY,
+      })
+    ).id;
+    a.pending = (
+      await seed({
+        shop: SHOP_A,
+        orderName: "#1003",
+        status: "pending",
+        ageMs: 10 * DAY,
+      })
+    ).id;
+    a.skipped = (
+      await seed({
+        shop: SHOP_A,
+        orderName: "#10010",
+        status: "skipped",
+        ageMs: 40 * DAY,
+      })
+    ).id;
+    a.storefront = (
+      await seed({ shop: SHOP_A, source: "storefront", ageMs: HOUR })
+    ).id;
+    a.test = (await seed({ shop: SHOP_A, source: "test", ageMs: HOUR })).id;
+    b.delivered = (
+      await seed({ shop: SHOP_B, orderName: "#1001", ageMs: HOUR })
+    ).id;
+    b.failed = (
+      await seed({
+        shop: SHOP_B,
+        orderName: "#1002",
+        status: "failed",
+        ageMs: HOUR,
+      })
+    ).id;
+    b.storefront = (
+      await seed({ shop: SHOP_B, source: "storefront", ageMs: HOUR })
+    ).id;
+  });
+
+  it("rejects a request without a valid session token", async () => {
+    const forged = await app.handle(
+      new Request(`${APP_URL}/app/deliveries?_data=${LIST}`, {
+        headers: {
+          Authorization: `Bearer ${sessionToken(SHOP_A, { ...TEST_CREDS, apiSecret: "wrong" })}`,
+        },
+      }),
+    );
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).not.toContain("#1001");
+    // No token at all: sent to log in, no data.
+    const anonymous = await app.handle(
+      new Request(`${APP_URL}/app/deliveries?_data=${LIST}`),
+    );
+    expect(anonymous.headers.get("X-Remix-Redirect")).toMatch(/^\/auth\/login/);
+    expect(await anonymous.text()).toBe("");
+  });
+
+  it("lists this shop's orders, newest first, with badges' data, and never another shop's", async () => {
+    const body = await list(SHOP_A);
+    expect(body.rows.map((r) => r.id)).toEqual([
+      a.delivered,
+      a.failed,
+      a.pending,
+      a.skipped,
+    ]);
+    expect(body.rows[0]).toMatchObject({
+      label: "#1001",
+      eventName: "Purchase",
+      status: "delivered",
+      attempts: 1,
+      matchKeys: ["ttclid", "email", "ip_ua"],
+    });
+    expect(body.empty).toBe("none");
+    expect(body.page).toEqual({
+      hasNext: false,
+      hasPrevious: false,
+      nextCursor: null,
+      previousCursor: null,
+    });
+
+    const all = await list(SHOP_A, "source=all");
+    const ids = all.rows.map((r) => r.id);
+    expect(ids).toHaveLength(6);
+    for (const id of Object.values(b)) expect(ids).not.toContain(id);
+    expect(all.rows.find((r) => r.id === a.storefront)?.label).toBe(
+      "Storefront",
+    );
+    expect(all.rows.find((r) => r.id === a.test)?.label).toBe("Test");
+
+    const other = await list(SHOP_B, "source=all");
+    expect(other.rows.map((r) => r.id).sort()).toEqual(Object.values(b).sort());
+  });
+
+  it("filters by status", async () => {
+    expect((await list(SHOP_A, "status=failed")).rows.map((r) => r.id)).toEqual(
+      [a.failed],
+    );
+    expect(
+      (await list(SHOP_A, "status=skipped")).rows.map((r) => r.id),
+    ).toEqual([a.skipped]);
+    expect(
+      (await list(SHOP_A, "status=pending")).rows.map((r) => r.id),
+    ).toEqual([a.pending]);
+  });
+
+  it("filters by source", async () => {
+    expect(
+      (await list(SHOP_A, "source=storefront")).rows.map((r) => r.id),
+    ).toEqual([a.storefront]);
+    expect((await list(SHOP_A, "source=test")).rows.map((r) => r.id)).toEqual([
+      a.test,
+    ]);
+  });
+
+  it("filters by date range, preset or custom", async () => {
+    expect((await list(SHOP_A, "range=24h")).rows.map((r) => r.id)).toEqual([
+      a.delivered,
+    ]);
+    expect((await list(SHOP_A, "range=7d")).rows.map((r) => r.id)).toEqual([
+      a.delivered,
+      a.failed,
+    ]);
+    expect((await list(SHOP_A, "range=30d")).rows.map((r) => r.id)).toEqual([
+      a.delivered,
+      a.failed,
+      a.pending,
+    ]);
+    const day = (ms: number) =>
+      new Date(Date.now() - ms).toISOString().slice(0, 10);
+    // The custom range covers whole UTC days: 12 to 5 days ago holds only the pending order.
+    const custom = await list(
+      SHOP_A,
+      `range=custom&from=${day(12 * DAY)}&to=${day(5 * DAY)}`,
+    );
+    expect(custom.rows.map((r) => r.id)).toEqual([a.pending]);
+  });
+
+  it("searches by order name with or without #, within the shop", async () => {
+    expect((await list(SHOP_A, "q=%231002")).rows.map((r) => r.id)).toEqual([
+      a.failed,
+    ]);
+    expect((await list(SHOP_A, "q=1002")).rows.map((r) => r.id)).toEqual([
+      a.failed,
+    ]);
+    // A substring search: #1001 also finds #10010.
+    expect((await list(SHOP_A, "q=1001")).rows.map((r) => r.id)).toEqual([
+      a.delivered,
+      a.skipped,
+    ]);
+    expect((await list(SHOP_B, "q=1001")).rows.map((r) => r.id)).toEqual([
+      b.delivered,
+    ]);
+    expect(
+      (await list(SHOP_A, "q=1001&status=delivered")).rows.map((r) => r.id),
+    ).toEqual([a.delivered]);
+    // A typed "%" is not a LIKE wildcard: "1%3" would otherwise match #1003.
+    expect((await list(SHOP_A, "q=1%253")).rows).toEqual([]);
+    const none = await list(SHOP_A, "q=9999");
+    expect(none.rows).toEqual([]);
+    expect(none.empty).toBe("no-matches");
+  });
+
+  it("tells a shop with no events apart from a filter that matches nothing", async () => {
+    expect((await list(SHOP_EMPTY)).empty).toBe("no-deliveries");
+    expect((await list(SHOP_EMPTY, "status=failed")).empty).toBe(
+      "no-deliveries",
+    );
+    await seed({ shop: SHOP_STOREFRONT_ONLY, source: "storefront" });
+    const orders = await list(SHOP_STOREFRONT_ONLY);
+    expect(orders.rows).toEqual([]);
+    expect(orders.empty).toBe("no-matches");
+  });
+});
+
+describe("delivery log pagination", () => {
+  const created: string[] = []; // newest first
+  beforeAll(async () => {
+    const base = Date.now() - DAY;
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      // Pairs share a creation time, so the id tie-break is exercised at page edges.
+      const createdAt = new Date(base - Math.floor(i / 2) * 1000);
+      return {
+        shop: SHOP_PAGES,
+        source: "order",
+        eventName: "Purchase",
+        eventId: `page-${i}`,
+        pixelCode: PIXEL,
+        orderName: `#${2000 + i}`,
+        status: "delivered",
+        payload: "{}",
+        eventTime: createdAt,
+        createdAt,
+      };
+    });
+    await app.prisma.delivery.createMany({ data: rows });
+    const stored = await app.prisma.delivery.findMany({
+      where: { shop: SHOP_PAGES },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true },
+    });
+    created.push(...stored.map((r) => r.id));
+  });
+
+  it("pages forward 50 at a time and back again, without gaps or repeats", async () => {
+    const first = await list(SHOP_PAGES);
+    expect(first.rows).toHaveLength(50);
+    expect(first.page).toMatchObject({
+      hasNext: true,
+      hasPrevious: false,
+      previousCursor: null,
+    });
+
+    const second = await list(SHOP_PAGES, `after=${first.page.nextCursor}`);
+    expect(second.rows).toHaveLength(50);
+    expect(second.page).toMatchObject({ hasNext: true, hasPrevious: true });
+
+    const third = await list(SHOP_PAGES, `after=${second.page.nextCursor}`);
+    expect(third.rows).toHaveLength(20);
+    expect(third.page).toMatchObject({
+      hasNext: false,
+      hasPrevious: true,
+      nextCursor: null,
+    });
+
+    expect(
+      [...first.rows, ...second.rows, ...third.rows].map((r) => r.id),
+    ).toEqual(created);
+
+    const back = await list(SHOP_PAGES, `before=${third.page.previousCursor}`);
+    expect(back.rows.map((r) => r.id)).toEqual(second.rows.map((r) => r.id));
+    expect(back.page).toMatchObject({ hasNext: true, hasPrevious: true });
+    const backToStart = await list(
+      SHOP_PAGES,
+      `before=${back.page.previousCursor}`,
+    );
+    expect(backToStart.rows.map((r) => r.id)).toEqual(
+      first.rows.map((r) => r.id),
+    );
+    expect(backToStart.page).toMatchObject({
+      hasPrevious: false,
+      hasNext: true,
+    });
+  });
+
+  it("keeps filters while paging", async () => {
+    const first = await list(SHOP_PAGES, "q=%2320");
+    // #2000–#2099 contain "20", #2100–#2119 do not: 100 of the 120 rows.
+    expect(first.rows).toHaveLength(50);
+    const rest = await list(
+      SHOP_PAGES,
+      `q=%2320&after=${first.page.nextCursor}`,
+    );
+    expect(rest.rows).toHaveLength(50);
+    expect(rest.page.hasNext).toBe(false);
+    expect(rest.rows.every((r) => r.label.includes("20"))).toBe(true);
+  });
+
+  it("never pages into another shop's rows", async () => {
+    const first = await list(
+      SHOP_A,
+      `after=${encodeURIComponent(`${Date.now() + DAY}.zzzzzzzz`)}`,
+    );
+    const ids = first.rows.map((r) => r.id);
+    expect(ids.some((id) => created.includes(id))).toBe(false);
+  });
+});
+
+describe("delivery detail and resend", () => {
+  it("shows the delivery, its attempts and the pretty JSON", async () => {
+    const row = await seed({
+      shop: SHOP_A,
+      orderName: "#3001",
+      status: "failed",
+      matchKeys: "email,phone",
+      attemptCount: 2,
+      lastError:
+        "TikTok says this access token has no permission for this pixel.",
+    });
+    const t0 = new Date("2026-11-20T10:00:00.000Z");
+    await app.prisma.deliveryAttempt.createMany({
+      data: [
+        {
+          deliveryId: row.id,
+          startedAt: t0,
+          durationMs: 120,
+          httpStatus: 500,
+          tiktokCode: null,
+          message: "Internal Server Error",
+          requestId: null,
+          outcome: "retryable",
+        },
+        {
+          deliveryId: row.id,
+          startedAt: new Date(t0.getTime() + 60_000),
+          durationMs: 80,
+          httpStatus: 200,
+          tiktokCode: 40001,
+          message: "No permission",
+          requestId: "req-42",
+          outcome: "permanent",
+        },
+      ],
+    });
+    const res = await getDetail(SHOP_A, row.id);
+    expect(res.status).toBe(200);
+    const { delivery } = await res.json();
+    expect(delivery).toMatchObject({
+      id: row.id,
+      label: "#3001",
+      eventName: "Purchase",
+      eventId: row.eventId,
+      status: "failed",
+      orderAdminUrl: `shopify://admin/orders/${row.orderId!.split("/").pop()}`,
+      matchKeys: ["email", "phone"],
+      explanation: {
+        tone: "critical",
+        title: "Not delivered",
+        body: "TikTok says this access token has no permission for this pixel.",
+      },
+      resend: { allowed: true, reason: null },
+      attemptsOmitted: 0,
+    });
+    expect(delivery.attempts).toEqual([
+      expect.objectContaining({
+        httpStatus: 500,
+        tiktokCode: null,
+        outcome: "retryable",
+        durationMs: 120,
+        startedAt: t0.toISOString(),
+      }),
+      expect.objectContaining({
+        httpStatus: 200,
+        tiktokCode: 40001,
+        message: "No permission",
+        requestId: "req-42",
+        outcome: "permanent",
+      }),
+    ]);
+    expect(delivery.payloadJson).toBe(
+      JSON.stringify(JSON.parse(row.payload), null, 2),
+    );
+    expect(delivery.payloadJson).toContain('\n  "event_id": ');
+  });
+
+  it("answers 404 for another shop's delivery or an unknown id", async () => {
+    const theirs = await seed({
+      shop: SHOP_B,
+      orderName: "#3002",
+      status: "failed",
+    });
+    const res = await getDetail(SHOP_A, theirs.id);
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).toContain("isn't in your delivery log");
+    expect(text).not.toContain(theirs.eventId);
+    expect((await getDetail(SHOP_A, "does-not-exist")).status).toBe(404);
+  });
+
+  it("resends a failed delivery with the same event id", async () => {
+    const row = await seed({
+      shop: SHOP_A,
+      orderName: "#3003",
+      status: "failed",
+      lastError: "Rejected.",
+    });
+    const res = await postResend(SHOP_A, row.id);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ok: true,
+      status: 200,
+      message: "Queued for resend",
+    });
+    const after = await app.prisma.delivery.findUniqueOrThrow({
+      where: { id: row.id },
+      include: { outbox: true },
+    });
+    expect(after.status).toBe("pending");
+    expect(after.lastError).toBeNull();
+    expect(after.eventId).toBe(row.eventId);
+    expect(JSON.parse(after.payload).event_id).toBe(row.eventId);
+    expect(after.outbox).toMatchObject({ deliveryId: row.id, shop: SHOP_A });
+    expect(
+      await app.prisma.delivery.count({
+        where: { shop: SHOP_A, eventId: row.eventId },
+      }),
+    ).toBe(1);
+
+    // Now pending: a second click is refused and does not add a second outbox row.
+    const again = await postResend(SHOP_A, row.id);
+    expect(again.status).toBe(409);
+    expect(
+      await app.prisma.outboxEntry.count({ where: { deliveryId: row.id } }),
+    ).toBe(1);
+  });
+
+  it("refuses to resend a skipped delivery and explains why", async () => {
+    const row = await seed({
+      shop: SHOP_A,
+      orderName: "#3004",
+      status: "skipped",
+      lastError: "Not sent: the shopper declined marketing consent.",
+    });
+    const detail = await (await getDetail(SHOP_A, row.id)).json();
+    expect(detail.delivery.resend).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining("can't be resent"),
+    });
+    expect(detail.delivery.explanation.body).toBe(
+      "Not sent: the shopper declined marketing consent.",
+    );
+    const res = await postResend(SHOP_A, row.id);
+    expect(res.status).toBe(409);
+    expect((await res.json()).message).toContain(
+      "Skipped events can't be resent",
+    );
+    const after = await app.prisma.delivery.findUniqueOrThrow({
+      where: { id: row.id },
+      include: { outbox: true },
+    });
+    expect(after.status).toBe("skipped");
+    expect(after.outbox).toBeNull();
+  });
+
+  it("cannot resend another shop's delivery: 404 and nothing changes", async () => {
+    const theirs = await seed({
+      shop: SHOP_B,
+      orderName: "#3005",
+      status: "failed",
+      lastError: "Rejected.",
+    });
+    const res = await postResend(SHOP_A, theirs.id);
+    expect(res.status).toBe(404);
+    const after = await app.prisma.delivery.findUniqueOrThrow({
+      where: { id: theirs.id },
+      include: { outbox: true },
+    });
+    expect(after).toMatchObject({
+      status: "failed",
+      lastError: "Rejected.",
+      updatedAt: theirs.updatedAt,
+    });
+    expect(after.outbox).toBeNull();
+  });
+
+  it("rejects unknown intents", async () => {
+    const row = await seed({ shop: SHOP_A, status: "failed" });
+    expect((await postResend(SHOP_A, row.id, "delete")).status).toBe(400);
+    expect(
+      (await app.prisma.delivery.findUniqueOrThrow({ where: { id: row.id } }))
+        .status,
+    ).toBe("failed");
+  });
+});
+
+describe("home page: last 7 days", () => {
+  it("counts orders by status and the match-key share of delivered + pending purchases", async () => {
+    const h = SHOP_HOME;
+    await seed({
+      shop: h,
+      status: "delivered",
+      matchKeys: "ttclid,ttp,email,phone,external_id,ip_ua",
+      ageMs: HOUR,
+    });
+    await seed({
+      shop: h,
+      status: "delivered",
+      matchKeys: "email,phone",
+      ageMs: 2 * DAY,
+    });
+    await seed({
+      shop: h,
+      status: "delivered",
+      matchKeys: "email",
+      ageMs: 6 * DAY,
+    });
+    await seed({ shop: h, status: "pending", matchKeys: "ttp", ageMs: HOUR });
+    await seed({
+      shop: h,
+      status: "failed",
+      matchKeys: "ttclid,email",
+      ageMs: HOUR,
+    });
+    await seed({ shop: h, status: "skipped", matchKeys: "", ageMs: HOUR });
+    // Outside the window, not an order, or another shop: none of these count.
+    await seed({
+      shop: h,
+      status: "delivered",
+      matchKeys: "ttclid",
+      ageMs: 8 * DAY,
+    });
+    await seed({
+      shop: h,
+      source: "storefront",
+      status: "delivered",
+      matchKeys: "ttclid",
+      ageMs: HOUR,
+    });
+    await seed({
+      shop: SHOP_B,
+      status: "delivered",
+      matchKeys: "ttclid",
+      ageMs: HOUR,
+    });
+
+    const res = await app.handle(app.adminRequest(h, `/app?_data=${HOME}`));
+    expect(res.status).toBe(200);
+    const { checklist, last7Days } = await res.json();
+    expect(checklist).toHaveLength(3);
+    expect(last7Days).toMatchObject({
+      ordersSeen: 6,
+      sent: 3,
+      pending: 1,
+      failed: 1,
+      skipped: 1,
+      matchKeyBase: 4,
+    });
+    const share = Object.fromEntries(
+      (last7Days.matchKeyShare as { key: string; percent: number }[]).map(
+        (s) => [s.key, s.percent],
+      ),
+    );
+    expect(share).toEqual({
+      ttclid: 25,
+      ttp: 50,
+      email: 75,
+      phone: 50,
+      external_id: 25,
+      ip_ua: 25,
+    });
+  });
+
+  it("shows zeros and no percentages for a shop with nothing yet", async () => {
+    const res = await app.handle(
+      app.adminRequest(SHOP_EMPTY, `/app?_data=${HOME}`),
+    );
+    const { last7Days } = await res.json();
+    expect(last7Days).toMatchObject({
+      ordersSeen: 0,
+      sent: 0,
+      failed: 0,
+      pending: 0,
+      matchKeyBase: 0,
+    });
+    expect(
+      last7Days.matchKeyShare.every(
+        (s: { percent: number | null }) => s.percent === null,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("end to end: a real order through the webhook, the worker and the log pages", () => {
+  const order = canadianOrderWithClick();
+  const RAW = [
+    "jane.doe@example.com",
+    "Jane.Doe@Example.com",
+    "613-555-0123",
+    "6135550123",
+    "(613) 555-0123",
+    "K1A 0B1",
+  ];
+  let deliveryId = "";
+
+  beforeAll(async () => {
+    const { saveShopSettings } = await import("~/settings/settings.server");
+    await saveShopSettings(SHOP_E2E, {
+      pixelCode: PIXEL,
+      accessToken: TOKEN,
+      testEventCode: null,
+      purchaseEventName: "Purchase",
+      purchaseTrigger: "orders/create",
+      consentPolicy: "limited",
+      valueSource: "total",
+      sendPurchase: true,
+      sendViewContent: true,
+      sendAddToCart: true,
+      sendInitiateCheckout: true,
+      sendSearch: true,
+      skipTestOrders: true,
+      skipPosOrders: true,
+      skipDraftOrders: true,
+      skipSubscriptionRecurringOrders: true,
+    });
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/orders", {
+        topic: "orders/create",
+        shop: SHOP_E2E,
+        body: orderBody(order),
+      }),
+    );
+    expect(res.status).toBe(200);
+    await drain();
+    deliveryId = (
+      await app.prisma.delivery.findFirstOrThrow({ where: { shop: SHOP_E2E } })
+    ).id;
+  });
+
+  async function drain() {
+    const { DeliveryWorker } = await import("~/delivery/worker.server");
+    const { tiktokClient } = await import("~/delivery/runtime.server");
+    const worker = new DeliveryWorker({
+      prisma: app.prisma,
+      client: tiktokClient(),
+      log: () => {},
+    });
+    while ((await worker.runOnce()) > 0) {
+      /* until the due rows are settled */
+    }
+  }
+
+  it("renders the log document with the order Delivered and no raw identifiers", async () => {
+    const res = await documentRequest(SHOP_E2E, "/app/deliveries");
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("Delivery log");
+    expect(html).toContain("#1001");
+    expect(html).toContain(">Delivered<");
+    expect(html).toContain("IP + UA");
+    for (const raw of RAW)
+      expect(html.toLowerCase()).not.toContain(raw.toLowerCase());
+  });
+
+  it("renders the detail document with hashes only, and resends with the same event id", async () => {
+    const res = await documentRequest(
+      SHOP_E2E,
+      `/app/deliveries/${deliveryId}`,
+    );
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("JSON sent to TikTok");
+    expect(html).toContain(sha256("jane.doe@example.com"));
+    expect(html).toContain("820982911946154508_Purchase");
+    for (const raw of RAW)
+      expect(html.toLowerCase()).not.toContain(raw.toLowerCase());
+
+    const requestsBefore = tiktok.requests.length;
+    expect((await postResend(SHOP_E2E, deliveryId)).status).toBe(200);
+    await drain();
+    // The stand-in saw a second request for the same event id and deduplicated it.
+    expect(tiktok.requests.length).toBe(requestsBefore + 1);
+    expect(
+      tiktok.accepted.filter(
+        (e) => e.event_id === "820982911946154508_Purchase",
+      ),
+    ).toHaveLength(1);
+    expect(tiktok.duplicatesIgnored).toBe(1);
+    const after = await app.prisma.delivery.findUniqueOrThrow({
+      where: { id: deliveryId },
+    });
+    expect(after).toMatchObject({ status: "delivered", attemptCount: 2 });
+  });
+
+  it("renders the empty state for a shop with no events", async () => {
+    const res = await documentRequest(SHOP_EMPTY, "/app/deliveries");
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("No events yet");
+    expect(html).toContain("App embeds");
+  });
+
+  it("renders the home document with the summary", async () => {
+    const res = await documentRequest(SHOP_E2E, "/app");
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("Last 7 days");
+    expect(html).toContain("Orders seen");
+    expect(html).toContain("View delivery log");
+  });
+
+  it("renders a merchant-friendly not-found page for another shop's event", async () => {
+    const res = await documentRequest(SHOP_A, `/app/deliveries/${deliveryId}`);
+    const html = await res.text();
+    expect(res.status).toBe(404);
+    expect(html).toContain("Event not found");
+    expect(html).not.toContain("820982911946154508_Purchase");
+  });
+});
