@@ -9,8 +9,16 @@ declare global {
 }
 
 function createClient(): PrismaClient {
-  const adapter = new PrismaLibSQL({ url: databaseUrl() });
-  return new PrismaClient({ adapter });
+  const url = databaseUrl();
+  const client = new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
+  if (url.startsWith("file:")) {
+    // Write-ahead logging: readers don't block the writer and a commit is one append.
+    // The mode is stored in the database file, so this only matters on its first run.
+    client.$queryRawUnsafe("PRAGMA journal_mode=WAL").catch((error: Error) => {
+      console.warn(`[db] could not switch SQLite to WAL: ${error.message}`);
+    });
+  }
+  return client;
 }
 
 const prisma: PrismaClient = global.prismaGlobal ?? createClient();

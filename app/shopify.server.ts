@@ -8,10 +8,12 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appConfig } from "./config.server";
 import prisma from "./db.server";
+import { CachedSessionStorage } from "./sessions/cached-session-storage.server";
 
 const config = appConfig();
 
 export const API_VERSION = ApiVersion.October26;
+export const cachedSessionStorage = new CachedSessionStorage(new PrismaSessionStorage(prisma));
 
 const shopify = shopifyApp({
   apiKey: config.apiKey,
@@ -20,7 +22,7 @@ const shopify = shopifyApp({
   scopes: config.scopes,
   appUrl: config.appUrl,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  sessionStorage: cachedSessionStorage,
   distribution: AppDistribution.AppStore,
   // The library logs every authenticated request at Info; on the webhook and app proxy hot
   // paths that is noise. SHOPIFY_LOG_LEVEL=info brings it back for debugging.

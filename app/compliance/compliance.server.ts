@@ -1,4 +1,6 @@
 import prisma from "~/db.server";
+import { cachedSessionStorage } from "~/shopify.server";
+import { forgetCachedSettings } from "~/settings/settings.server";
 
 /** app/uninstalled: drop credentials to act for the shop and stop sending; logs stay until shop/redact. */
 export async function handleUninstall(shop: string): Promise<void> {
@@ -11,6 +13,8 @@ export async function handleUninstall(shop: string): Promise<void> {
     }),
     prisma.shopSettings.updateMany({ where: { shop }, data: { uninstalledAt: new Date() } }),
   ]);
+  cachedSessionStorage.forgetShop(shop);
+  forgetCachedSettings(shop);
 }
 
 /** shop/redact (48 h after uninstall): delete everything we hold for the shop. */
@@ -24,6 +28,8 @@ export async function purgeShop(shop: string): Promise<void> {
     prisma.webhookReceipt.deleteMany({ where: { shop } }),
     prisma.shopSettings.deleteMany({ where: { shop } }),
   ]);
+  cachedSessionStorage.forgetShop(shop);
+  forgetCachedSettings(shop);
 }
 
 export interface CustomerRequest {

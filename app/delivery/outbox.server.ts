@@ -19,44 +19,27 @@ export interface NewDelivery {
   skippedReason?: string;
 }
 
-export interface EnqueueResult {
-  deliveryId: string;
-  created: boolean;
-}
-
-/**
- * Records a delivery and, unless skipped, its outbox row, in the caller's transaction.
- * Idempotent on shop + event + event_id: a second call returns the existing delivery
- * and never creates a second outbox row, so duplicates can't double count.
- */
-export async function enqueueDelivery(tx: Tx, input: NewDelivery): Promise<EnqueueResult> {
+/** The Delivery row for a new event; skipped deliveries get no outbox row. */
+export function deliveryRow(input: NewDelivery, id: string): Prisma.DeliveryCreateManyInput {
   const { event } = input;
-  const key = { shop: input.shop, eventName: event.event, eventId: event.event_id };
-  const existing = await tx.delivery.findUnique({
-    where: { shop_eventName_eventId: key },
-    select: { id: true },
-  });
-  if (existing) return { deliveryId: existing.id, created: false };
   const skipped = input.skippedReason !== undefined;
-  const delivery = await tx.delivery.create({
-    data: {
-      ...key,
-      source: input.source,
-      pixelCode: input.pixelCode,
-      orderId: input.orderId ?? null,
-      orderName: input.orderName ?? null,
-      customerId: input.customerId ?? null,
-      sessionKey: input.sessionKey ?? null,
-      status: skipped ? "skipped" : "pending",
-      lastError: input.skippedReason ?? null,
-      payload: JSON.stringify(event),
-      matchKeys: matchKeysOf(event).join(","),
-      eventTime: new Date(event.event_time * 1000),
-      ...(skipped ? {} : { outbox: { create: { shop: input.shop } } }),
-    },
-    select: { id: true },
-  });
-  return { deliveryId: delivery.id, created: true };
+  return {
+    id,
+    shop: input.shop,
+    eventName: event.event,
+    eventId: event.event_id,
+    source: input.source,
+    pixelCode: input.pixelCode,
+    orderId: input.orderId ?? null,
+    orderName: input.orderName ?? null,
+    customerId: input.customerId ?? null,
+    sessionKey: input.sessionKey ?? null,
+    status: skipped ? "skipped" : "pending",
+    lastError: input.skippedReason ?? null,
+    payload: JSON.stringify(event),
+    matchKeys: matchKeysOf(event).join(","),
+    eventTime: new Date(event.event_time * 1000),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { createTikTokClient, type TikTokClient } from "~/tiktok/client.server";
 import { DeliveryWorker } from "./worker.server";
+import { IngestWriter } from "./ingest-writer.server";
 import { startRetentionJob } from "~/retention/retention.server";
 
 declare global {
@@ -69,4 +70,15 @@ export function ensureDeliveryWorker(): DeliveryWorker | null {
 /** Tells the in-process worker that new rows are due now. */
 export function notifyDeliveryWorker(): void {
   globalThis.deliveryRuntime?.worker?.notify();
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var ingestWriter: IngestWriter | undefined;
+}
+
+/** The process-wide group-commit writer for webhook and app proxy ingest. */
+export function ingestWriter(): IngestWriter {
+  globalThis.ingestWriter ??= new IngestWriter(prisma);
+  return globalThis.ingestWriter;
 }

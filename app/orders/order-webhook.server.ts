@@ -1,6 +1,6 @@
 import prisma from "~/db.server";
-import { enqueueDelivery } from "~/delivery/outbox.server";
-import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { getShopSettingsCached } from "~/settings/settings.server";
 import { noteAttribute, orderGid, parseOrder, type OrderPayload } from "./order";
 import { CART_ATTRIBUTES, mapPurchase, orderFilterReason, withoutUserData, type Attribution, type Consent } from "./purchase";
 
@@ -26,7 +26,7 @@ const TRIGGER_TOPIC: Record<string, string> = { "orders/create": "ORDERS_CREATE"
 export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWebhookResult> {
   const order = parseOrder(webhook.rawBody);
   const { shop } = webhook;
-  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  const settings = await getShopSettingsCached(shop);
   if (!settings?.pixelCode || settings.uninstalledAt) {
     return { status: "ignored", reason: "No TikTok pixel is configured for this shop." };
   }
@@ -35,29 +35,30 @@ export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWe
     return { status: "ignored", reason: `The shop sends purchases on ${settings.purchaseTrigger}.` };
   }
   const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
-  if (await prisma.webhookReceipt.findUnique({ where: { id: receiptId }, select: { id: true } })) {
-    return { status: "duplicate", reason: "This webhook was already processed." };
-  }
-
   const attribution = await findAttribution(shop, order);
   const filtered = orderFilterReason(order, settings);
   const mapping = mapPurchase(shop, order, attribution, settings);
   const skippedReason = filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
 
-  const result = await prisma.$transaction(async (tx) => {
-    await tx.webhookReceipt.create({ data: { id: receiptId, shop, topic: webhook.topic } });
-    return enqueueDelivery(tx, {
-      shop,
-      source: "order",
-      pixelCode: settings.pixelCode!,
-      event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
-      orderId: orderGid(order),
-      orderName: order.name ?? `#${order.id}`,
-      customerId: mapping.customerId ? `gid://shopify/Customer/${mapping.customerId}` : null,
-      sessionKey: mapping.sessionKey,
-      skippedReason,
-    });
+  // The receipt and the delivery (with its outbox row) commit together or not at all.
+  const written = await ingestWriter().submit({
+    receipt: { id: receiptId, shop, topic: webhook.topic },
+    deliveries: [
+      {
+        shop,
+        source: "order",
+        pixelCode: settings.pixelCode,
+        event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
+        orderId: orderGid(order),
+        orderName: order.name ?? `#${order.id}`,
+        customerId: mapping.customerId ? `gid://shopify/Customer/${mapping.customerId}` : null,
+        sessionKey: mapping.sessionKey,
+        skippedReason,
+      },
+    ],
   });
+  if (written.duplicateReceipt) return { status: "duplicate", reason: "This webhook was already processed." };
+  const result = written.deliveries[0];
   if (!result.created) return { status: "duplicate", reason: "A Purchase for this order is already recorded." };
   if (skippedReason) return { status: "skipped", deliveryId: result.deliveryId, reason: skippedReason };
   notifyDeliveryWorker();

@@ -55,6 +55,25 @@ export function getShopSettings(shop: string): Promise<ShopSettings | null> {
   return prisma.shopSettings.findUnique({ where: { shop } });
 }
 
+// The webhook and app proxy hot paths read settings on every request; a short in-process
+// cache saves that read. A save in this process invalidates it at once; other processes
+// (a separate worker) see a change within SETTINGS_CACHE_MS.
+const SETTINGS_CACHE_MS = 2_000;
+const settingsCache = new Map<string, { row: ShopSettings | null; expires: number }>();
+
+export async function getShopSettingsCached(shop: string): Promise<ShopSettings | null> {
+  const hit = settingsCache.get(shop);
+  if (hit && hit.expires > Date.now()) return hit.row;
+  const row = await getShopSettings(shop);
+  settingsCache.set(shop, { row, expires: Date.now() + SETTINGS_CACHE_MS });
+  if (settingsCache.size > 10_000) settingsCache.delete(settingsCache.keys().next().value!);
+  return row;
+}
+
+export function forgetCachedSettings(shop: string): void {
+  settingsCache.delete(shop);
+}
+
 export function toSettingsView(row: ShopSettings | null): SettingsView {
   if (!row) return { ...DEFAULTS, updatedAt: null };
   return {
@@ -87,11 +106,13 @@ export async function saveShopSettings(shop: string, input: SettingsInput): Prom
         accessTokenLast4: accessToken.slice(-4),
       }
     : {};
-  return prisma.shopSettings.upsert({
+  const saved = await prisma.shopSettings.upsert({
     where: { shop },
     create: { shop, ...rest, ...tokenFields, uninstalledAt: null },
     update: { ...rest, ...tokenFields, uninstalledAt: null },
   });
+  forgetCachedSettings(shop);
+  return saved;
 }
 
 export class UnreadableTokenError extends Error {

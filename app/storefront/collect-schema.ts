@@ -53,7 +53,7 @@ export const collectBodySchema = z.strictObject({
   ttp: shortText(128).optional(),
   cart_token: shortText(256).optional(),
   page: z.strictObject({ url: httpUrl, referrer: httpUrl.optional() }),
-  events: z.array(event).max(20),
+  events: z.array(event).max(50),
 });
 
 export type CollectBody = z.infer<typeof collectBodySchema>;

@@ -1,7 +1,8 @@
 import prisma from "~/db.server";
 import { buildEvent } from "~/tiktok/payload";
-import { enqueueDelivery } from "~/delivery/outbox.server";
-import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
+import type { NewDelivery } from "~/delivery/outbox.server";
+import { getShopSettingsCached } from "~/settings/settings.server";
 import type { CollectBody, StorefrontEventName } from "./collect-schema";
 
 type SettingsFlag = "sendViewContent" | "sendAddToCart" | "sendInitiateCheckout" | "sendSearch";
@@ -37,7 +38,7 @@ function clampEventTime(seconds: number, now: Date): number {
 export async function ingestStorefront(ctx: CollectContext): Promise<CollectResult> {
   const { shop, body } = ctx;
   const now = ctx.now ?? new Date();
-  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  const settings = await getShopSettingsCached(shop);
   if (!settings?.pixelCode || settings.uninstalledAt) return { stored: false, queued: 0 };
 
   if (body.consent !== "granted") {
@@ -51,36 +52,27 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
     return { stored: true, queued: 0 };
   }
 
-  const existing = await prisma.attributionSession.findUnique({
-    where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
-    select: { ttclid: true },
-  });
-  const newClick = body.ttclid && body.ttclid !== existing?.ttclid;
   const sessionData = {
     consent: "granted",
     lastSeenAt: now,
     ...(body.ttclid ? { ttclid: body.ttclid, ttclidLastSeenAt: now } : {}),
-    ...(newClick ? { ttclidFirstSeenAt: now } : {}),
     ...(body.ttp ? { ttp: body.ttp } : {}),
     ...(ctx.ip ? { ip: ctx.ip } : {}),
     ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
     ...(body.cart_token ? { cartToken: body.cart_token.split("?")[0] } : {}),
   };
 
-  const events = body.events.filter((e) => {
-    const flag = MIRRORED[e.event];
-    return flag !== undefined && settings[flag];
-  });
-
-  const queued = await prisma.$transaction(async (tx) => {
-    await tx.attributionSession.upsert({
-      where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
-      create: { shop, sessionKey: body.session_id, firstSeenAt: now, landingUrl: body.page.url, ...sessionData },
-      update: sessionData,
-    });
-    let created = 0;
-    for (const e of events) {
-      const event = buildEvent({
+  const deliveries: NewDelivery[] = body.events
+    .filter((e) => {
+      const flag = MIRRORED[e.event];
+      return flag !== undefined && settings[flag];
+    })
+    .map((e) => ({
+      shop,
+      source: "storefront",
+      pixelCode: settings.pixelCode!,
+      sessionKey: body.session_id,
+      event: buildEvent({
         eventName: e.event,
         eventId: e.event_id,
         eventTime: clampEventTime(e.event_time, now),
@@ -100,18 +92,26 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
           query: e.properties?.query,
         },
         page: { url: body.page.url, referrer: body.page.referrer },
-      });
-      const result = await enqueueDelivery(tx, {
+      }),
+    }));
+
+  const written = await ingestWriter().submit({
+    session: {
+      shop,
+      sessionKey: body.session_id,
+      create: {
         shop,
-        source: "storefront",
-        pixelCode: settings.pixelCode!,
-        event,
         sessionKey: body.session_id,
-      });
-      if (result.created) created += 1;
-    }
-    return created;
+        firstSeenAt: now,
+        landingUrl: body.page.url,
+        ...(body.ttclid ? { ttclidFirstSeenAt: now } : {}),
+        ...sessionData,
+      },
+      update: sessionData,
+    },
+    deliveries,
   });
+  const queued = written.deliveries.filter((d) => d.created).length;
   if (queued > 0) notifyDeliveryWorker();
   return { stored: true, queued };
 }

@@ -49,6 +49,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   globalThis.prismaGlobal = undefined;
+  globalThis.ingestWriter = undefined;
+  globalThis.deliveryRuntime = undefined;
   const build = await loadServerBuild();
   const handler = createRequestHandler(build, "production");
   const prisma = (await import("~/db.server")).default;

@@ -1,0 +1,128 @@
+// Ingest benchmarks against the production build under remix-serve (SQLite, worker off):
+// the app proxy endpoint and signed orders/create webhooks at concurrency 32, next to a
+// bare-Node baseline that only checks the HMAC and inserts one row.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient } from "@libsql/client";
+import { signAppProxyUrl, webhookHeaders } from "../../app/sandbox/shopify-signing";
+import { encryptSecret } from "../../app/credentials/encryption.server";
+import { TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL } from "../support/constants";
+import { applyMigrations } from "../support/database";
+import { ensureProductionBuild, startServerProcess } from "../support/server-process";
+import { orderBody, simpleOrder } from "../fixtures/orders";
+import { describeLoad, runLoad, type PreparedRequest, type LoadResult } from "./load";
+
+const SHOP = "bench.myshopify.com";
+const PIXEL = "CBENCHPIXEL00000001";
+const CONCURRENCY = 32;
+
+function proxyRequest(i: number): PreparedRequest {
+  const now = Math.floor(Date.now() / 1000);
+  {
+    const url = signAppProxyUrl(new URL("/proxy/collect", APP_URL), { shop: SHOP, apiSecret: TEST_CREDS.apiSecret });
+    const body = JSON.stringify({
+      v: 1,
+      session_id: `bench_session_${String(i % 2000).padStart(6, "0")}`,
+      consent: "granted",
+      ttclid: `E.C.P.bench${i % 500}`,
+      ttp: "bench-ttp-cookie-value-000",
+      page: { url: `https://${SHOP}/products/shirt`, referrer: "https://www.tiktok.com/" },
+      events: [
+        { event: "PageView", event_id: `pv-bench-${now}-${i}`, event_time: now },
+        {
+          event: "ViewContent",
+          event_id: `vc-bench-${now}-${i}`,
+          event_time: now,
+          properties: { currency: "EUR", value: 19.99, content_type: "product", contents: [{ content_id: "4440000000001", price: 19.99, quantity: 1 }] },
+        },
+      ],
+    });
+    return {
+      path: url.pathname + url.search,
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9", "User-Agent": "Mozilla/5.0 (bench)" },
+      body,
+    };
+  }
+}
+
+function webhookRequest(): PreparedRequest {
+  const body = orderBody(simpleOrder());
+  return { path: "/webhooks/orders", headers: webhookHeaders({ topic: "orders/create", shop: SHOP, body, apiSecret: TEST_CREDS.apiSecret }), body };
+}
+
+async function prepareDatabase(file: string): Promise<void> {
+  const url = `file:${file}`;
+  await applyMigrations(url);
+  const client = createClient({ url });
+  const key = Buffer.from(TEST_ENCRYPTION_KEY, "base64");
+  await client.execute({
+    sql: `INSERT INTO ShopSettings (shop, pixelCode, accessTokenCiphertext, accessTokenLast4, consentPolicy, updatedAt) VALUES (?, ?, ?, ?, 'send', ?)`,
+    args: [SHOP, PIXEL, encryptSecret("bench-token", key, SHOP), "oken", Date.now()],
+  });
+  client.close();
+}
+
+/** Bare Node: HMAC check plus one INSERT per request, nothing else. */
+async function baseline(file: string, count: number): Promise<LoadResult> {
+  const client = createClient({ url: `file:${file}` });
+  await client.execute("CREATE TABLE IF NOT EXISTS baseline (id TEXT PRIMARY KEY, shop TEXT, body TEXT)");
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const expected = createHmac("sha256", TEST_CREDS.apiSecret).update(body).digest();
+      const given = Buffer.from(String(req.headers["x-shopify-hmac-sha256"] ?? ""), "base64");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.writeHead(401).end();
+        return;
+      }
+      await client.execute({
+        sql: "INSERT INTO baseline (id, shop, body) VALUES (?, ?, ?)",
+        args: [String(req.headers["x-shopify-webhook-id"]), String(req.headers["x-shopify-shop-domain"]), body.toString("utf8")],
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const result = await runLoad(`http://127.0.0.1:${port}`, count, webhookRequest, CONCURRENCY);
+  await new Promise((resolve) => server.close(resolve));
+  client.close();
+  return result;
+}
+
+export async function run() {
+  ensureProductionBuild();
+  const dir = mkdtempSync(path.join(tmpdir(), "tiktok-bench-"));
+  const file = path.join(dir, "bench.sqlite");
+  await prepareDatabase(file);
+  const server = await startServerProcess({
+    DATABASE_URL: `file:${file}`,
+    SHOPIFY_API_KEY: TEST_CREDS.apiKey,
+    SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
+    SHOPIFY_APP_URL: APP_URL,
+    SCOPES: "read_orders",
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    DELIVERY_WORKER: "off",
+  });
+  const lines: string[] = [];
+  try {
+    await runLoad(server.url, 500, proxyRequest, CONCURRENCY); // warm-up
+    const proxy = await runLoad(server.url, 6000, proxyRequest, CONCURRENCY);
+    lines.push(describeLoad("app proxy /collect (c=32)", proxy) + `  [goal >= 1,500 req/s, p99 <= 20 ms]`);
+    await runLoad(server.url, 300, webhookRequest, CONCURRENCY); // warm-up
+    const hooks = await runLoad(server.url, 5000, webhookRequest, CONCURRENCY);
+    const base = await baseline(file, 5000);
+    lines.push(describeLoad("orders/create webhook ingest (c=32)", hooks) + `  [goal >= 800 req/s, p99 <= 25 ms]`);
+    lines.push(describeLoad("bare-Node baseline: HMAC + 1 insert (c=32)", base));
+    lines.push(`webhook ingest / baseline throughput: ${(hooks.rps / base.rps).toFixed(2)}x`);
+  } finally {
+    await server.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { name: "ingest", lines };
+}
