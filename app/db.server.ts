@@ -1,5 +1,5 @@
 import { PrismaClient } from "@prisma/client";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
 import { databaseUrl } from "./db-url";
 
 declare global {
@@ -10,7 +10,7 @@ declare global {
 
 function createClient(): PrismaClient {
   const url = databaseUrl();
-  const client = new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
+  const client = new PrismaClient({ adapter: new TunedPrismaLibSQL({ url }) });
   if (url.startsWith("file:")) {
     // Write-ahead logging: readers don't block the writer and a commit is one append.
     // The mode is stored in the database file, so this only matters on its first run.

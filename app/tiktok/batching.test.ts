@@ -11,14 +11,24 @@ function ev(i: number, extra = ""): TikTokEvent {
   };
 }
 
-const target = { pixelCode: "PIXEL_A", accessToken: "tok_a", testEventCode: null };
+const target = {
+  pixelCode: "PIXEL_A",
+  accessToken: "tok_a",
+  testEventCode: null,
+};
 
 describe("planBatches", () => {
   it("puts at most 1000 events in a request (2,500 → 1000 + 1000 + 500), in order", () => {
-    const events: QueuedEvent[] = Array.from({ length: 2500 }, (_, i) => ({ ...target, key: `k${i}`, event: ev(i) }));
+    const events: QueuedEvent[] = Array.from({ length: 2500 }, (_, i) => ({
+      ...target,
+      key: `k${i}`,
+      event: ev(i),
+    }));
     const { batches, oversized } = planBatches(events);
     expect(batches.map((b) => b.items.length)).toEqual([1000, 1000, 500]);
-    expect(batches.flatMap((b) => b.items.map((it) => it.key))).toEqual(events.map((e) => e.key));
+    expect(batches.flatMap((b) => b.items.map((it) => it.key))).toEqual(
+      events.map((e) => e.key),
+    );
     expect(oversized).toEqual([]);
   });
 
@@ -29,10 +39,21 @@ describe("planBatches", () => {
       { pixelCode: "PIXEL_A", accessToken: "tok_b", testEventCode: null },
       { pixelCode: "PIXEL_A", accessToken: "tok_a", testEventCode: "TEST1" },
     ];
-    const events: QueuedEvent[] = Array.from({ length: 12 }, (_, i) => ({ ...targets[i % 4], key: `k${i}`, event: ev(i) }));
+    const events: QueuedEvent[] = Array.from({ length: 12 }, (_, i) => ({
+      ...targets[i % 4],
+      key: `k${i}`,
+      event: ev(i),
+    }));
     const { batches } = planBatches(events);
     expect(batches).toHaveLength(4);
-    expect(batches.map((b) => [b.pixelCode, b.accessToken, b.testEventCode, b.items.map((it) => it.key)])).toEqual([
+    expect(
+      batches.map((b) => [
+        b.pixelCode,
+        b.accessToken,
+        b.testEventCode,
+        b.items.map((it) => it.key),
+      ]),
+    ).toEqual([
       ["PIXEL_A", "tok_a", null, ["k0", "k4", "k8"]],
       ["PIXEL_B", "tok_a", null, ["k1", "k5", "k9"]],
       ["PIXEL_A", "tok_b", null, ["k2", "k6", "k10"]],
@@ -50,22 +71,36 @@ describe("planBatches", () => {
     const { batches } = planBatches(events, { maxBytes });
     expect(batches.length).toBeGreaterThan(5);
     for (const b of batches) {
-      const body = buildTrackBody({ pixelCode: b.pixelCode, testEventCode: b.testEventCode, events: b.items.map((it) => it.event) });
+      const body = buildTrackBody({
+        pixelCode: b.pixelCode,
+        testEventCode: b.testEventCode,
+        events: b.items.map((it) => it.event),
+      });
       const size = Buffer.byteLength(JSON.stringify(body));
       expect(size).toBe(b.bytes);
       expect(size).toBeLessThanOrEqual(maxBytes);
     }
     // Greedy: adding the next event's bytes would have crossed the cap.
     for (let i = 0; i < batches.length - 1; i++) {
-      expect(batches[i].bytes + batches[i + 1].items[0].bytes + 1).toBeGreaterThan(maxBytes);
+      expect(
+        batches[i].bytes + batches[i + 1].items[0].bytes + 1,
+      ).toBeGreaterThan(maxBytes);
     }
   });
 
   it("reports an event larger than the cap on its own instead of sending it", () => {
-    const big: QueuedEvent = { ...target, key: "big", event: ev(1, "x".repeat(2000)) };
+    const big: QueuedEvent = {
+      ...target,
+      key: "big",
+      event: ev(1, "x".repeat(2000)),
+    };
     const small: QueuedEvent = { ...target, key: "small", event: ev(2) };
-    const { batches, oversized } = planBatches([big, small], { maxBytes: 1000 });
+    const { batches, oversized } = planBatches([big, small], {
+      maxBytes: 1000,
+    });
     expect(oversized.map((o) => o.key)).toEqual(["big"]);
-    expect(batches.map((b) => b.items.map((it) => it.key))).toEqual([["small"]]);
+    expect(batches.map((b) => b.items.map((it) => it.key))).toEqual([
+      ["small"],
+    ]);
   });
 });

@@ -3,7 +3,11 @@
  * can only target one pixel with one token, and test events must not mix with live ones),
  * at most 1000 events and at most `maxBytes` of JSON per request.
  */
-import { buildTrackBody, MAX_EVENTS_PER_REQUEST, type TikTokEvent } from "./payload";
+import {
+  buildTrackBody,
+  MAX_EVENTS_PER_REQUEST,
+  type TikTokEvent,
+} from "./payload";
 
 /** Default byte cap per request body. TikTok's real limit is undocumented (reference §8, [U]). */
 export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
@@ -51,7 +55,10 @@ function groupKey(t: BatchTarget): string {
 }
 
 /** Bytes of the request body around `data` (with an empty data array). */
-export function envelopeBytes(target: BatchTarget, partnerName?: string | null): number {
+export function envelopeBytes(
+  target: BatchTarget,
+  partnerName?: string | null,
+): number {
   const body = buildTrackBody({
     pixelCode: target.pixelCode,
     testEventCode: target.testEventCode,
@@ -66,8 +73,14 @@ export function eventBytes(event: TikTokEvent): number {
 }
 
 /** Splits events into request-sized batches, preserving input order within each group. */
-export function planBatches(events: ReadonlyArray<QueuedEvent>, options: BatchOptions = {}): BatchPlan {
-  const maxEvents = Math.min(options.maxEvents ?? MAX_EVENTS_PER_REQUEST, MAX_EVENTS_PER_REQUEST);
+export function planBatches(
+  events: ReadonlyArray<QueuedEvent>,
+  options: BatchOptions = {},
+): BatchPlan {
+  const maxEvents = Math.min(
+    options.maxEvents ?? MAX_EVENTS_PER_REQUEST,
+    MAX_EVENTS_PER_REQUEST,
+  );
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   if (maxEvents < 1) throw new RangeError("maxEvents must be at least 1");
 
@@ -83,14 +96,22 @@ export function planBatches(events: ReadonlyArray<QueuedEvent>, options: BatchOp
       envelope = envelopeBytes(queued, options.partnerName);
       envelopes.set(key, envelope);
     }
-    const item: BatchItem = { key: queued.key, event: queued.event, bytes: eventBytes(queued.event) };
+    const item: BatchItem = {
+      key: queued.key,
+      event: queued.event,
+      bytes: eventBytes(queued.event),
+    };
     if (envelope + item.bytes > maxBytes) {
       oversized.push(item);
       continue;
     }
     let batch = open.get(key);
     const added = batch && batch.items.length > 0 ? item.bytes + 1 : item.bytes; // +1 for the comma
-    if (!batch || batch.items.length >= maxEvents || batch.bytes + added > maxBytes) {
+    if (
+      !batch ||
+      batch.items.length >= maxEvents ||
+      batch.bytes + added > maxBytes
+    ) {
       batch = {
         pixelCode: queued.pixelCode,
         accessToken: queued.accessToken,

@@ -6,8 +6,16 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { DEFAULT_MAX_BATCH_BYTES, planBatches, type QueuedEvent } from "./batching";
-import { classifyResponse, type DeliveryOutcome, type TransportResult } from "./outcome";
+import {
+  DEFAULT_MAX_BATCH_BYTES,
+  planBatches,
+  type QueuedEvent,
+} from "./batching";
+import {
+  classifyResponse,
+  type DeliveryOutcome,
+  type TransportResult,
+} from "./outcome";
 import {
   buildTrackBody,
   PARTNER_NAME,
@@ -69,36 +77,59 @@ export interface SendEventResult {
 export interface TikTokClient {
   readonly trackUrl: string;
   /** Exactly one request (plus one immediate resend if a reused keep-alive socket was found dead). */
-  track(args: { accessToken: string; body: TrackRequestBody }): Promise<TrackResult>;
+  track(args: {
+    accessToken: string;
+    body: TrackRequestBody;
+  }): Promise<TrackResult>;
   sendEvents(input: SendEventsInput): Promise<SendEventResult[]>;
   close(): void;
 }
+
+/** Visible ASCII only: what an HTTP header value can carry unchanged. */
+const VALID_TOKEN = /^[\x21-\x7e]+$/;
 
 /** Largest answer we read; TikTok's are a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 1_000_000;
 
 /** 40002 messages naming top-level fields: the whole request is wrong, splitting cannot help. */
-const TOP_LEVEL_PROBLEM = /event_source_id|event_source\b|partner_name|test_event_code/i;
+const TOP_LEVEL_PROBLEM =
+  /event_source_id|event_source\b|partner_name|test_event_code/i;
 
 export function trackUrlFor(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, "")}${TRACK_PATH}`;
 }
 
-export function createTikTokClient(options: TikTokClientOptions = {}): TikTokClient {
-  const baseUrl = options.baseUrl ?? process.env.TIKTOK_API_BASE_URL ?? DEFAULT_TIKTOK_API_BASE_URL;
+export function createTikTokClient(
+  options: TikTokClientOptions = {},
+): TikTokClient {
+  const baseUrl =
+    options.baseUrl ??
+    process.env.TIKTOK_API_BASE_URL ??
+    DEFAULT_TIKTOK_API_BASE_URL;
   const url = new URL(trackUrlFor(baseUrl));
   const isHttps = url.protocol === "https:";
-  if (!isHttps && url.protocol !== "http:") throw new Error(`Unsupported TikTok API URL: ${url.href}`);
+  if (!isHttps && url.protocol !== "http:")
+    throw new Error(`Unsupported TikTok API URL: ${url.href}`);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-  const partnerName = options.partnerName === undefined ? PARTNER_NAME : options.partnerName;
+  const partnerName =
+    options.partnerName === undefined ? PARTNER_NAME : options.partnerName;
   const maxSplitRequests = options.maxSplitRequests ?? 64;
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8, scheduling: "lifo" as const };
-  const agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 8,
+    scheduling: "lifo" as const,
+  };
+  const agent = isHttps
+    ? new https.Agent(agentOptions)
+    : new http.Agent(agentOptions);
   const request = isHttps ? https.request : http.request;
 
-  function once(payload: Buffer, accessToken: string): Promise<{ result: TransportResult; staleSocket: boolean }> {
+  function once(
+    payload: Buffer,
+    accessToken: string,
+  ): Promise<{ result: TransportResult; staleSocket: boolean }> {
     return new Promise((resolve) => {
       let settled = false;
       let gotResponse = false;
@@ -130,7 +161,10 @@ export function createTikTokClient(options: TikTokClientOptions = {}): TikTokCli
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-          else res.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else
+            res.destroy(
+              new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`),
+            );
         });
         res.on("end", () => {
           const header = (name: string) => {
@@ -146,39 +180,102 @@ export function createTikTokClient(options: TikTokClientOptions = {}): TikTokCli
           });
         });
         res.on("error", (err: NodeJS.ErrnoException) =>
-          finish({ type: "network", errorCode: err.code ?? null, message: err.message }),
+          finish({
+            type: "network",
+            errorCode: err.code ?? null,
+            message: err.message,
+          }),
         );
-        res.on("aborted", () =>
-          finish({ type: "network", errorCode: "ECONNRESET", message: "connection closed mid-response" }),
-        );
+        res.on("close", () => {
+          // After "end" this is a no-op; before it, the connection died mid-answer.
+          if (!res.complete) {
+            finish({
+              type: "network",
+              errorCode: "ECONNRESET",
+              message: "connection closed mid-response",
+            });
+          }
+        });
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
         // A keep-alive socket the server closed while idle fails on reuse before any answer;
         // Node's docs recommend resending in that case. Safe: TikTok deduplicates on event_id.
         const stale =
-          !gotResponse && req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
-        finish({ type: "network", errorCode: err.code ?? null, message: err.message }, stale);
+          !gotResponse &&
+          req.reusedSocket &&
+          (err.code === "ECONNRESET" || err.code === "EPIPE");
+        finish(
+          {
+            type: "network",
+            errorCode: err.code ?? null,
+            message: err.message,
+          },
+          stale,
+        );
       });
       req.end(payload);
     });
   }
 
-  async function track(args: { accessToken: string; body: TrackRequestBody }): Promise<TrackResult> {
+  async function track(args: {
+    accessToken: string;
+    body: TrackRequestBody;
+  }): Promise<TrackResult> {
     const startedAt = new Date();
     const t0 = performance.now();
-    const payload = Buffer.from(JSON.stringify(args.body), "utf8");
-    let { result, staleSocket } = await once(payload, args.accessToken);
-    if (staleSocket) ({ result } = await once(payload, args.accessToken));
-    const outcome = classifyResponse(result);
-    return { ...outcome, startedAt, durationMs: Math.round(performance.now() - t0) };
+    const done = (outcome: DeliveryOutcome): TrackResult => ({
+      ...outcome,
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+    });
+    // A header value with spaces/control characters cannot be sent at all (Node throws).
+    if (!VALID_TOKEN.test(args.accessToken)) {
+      return done(
+        localFailure(
+          "auth",
+          "The access token is empty or contains characters that cannot be sent",
+        ),
+      );
+    }
+    try {
+      const payload = Buffer.from(JSON.stringify(args.body), "utf8");
+      let { result, staleSocket } = await once(payload, args.accessToken);
+      if (staleSocket) ({ result } = await once(payload, args.accessToken));
+      return done(classifyResponse(result));
+    } catch (err) {
+      // Only a bug or an unsendable request gets here; resending the same would fail the same way.
+      return done(
+        localFailure(
+          "rejected",
+          `The request could not be sent: ${(err as Error).message}`,
+        ),
+      );
+    }
   }
 
-  async function sendEvents(input: SendEventsInput): Promise<SendEventResult[]> {
+  async function sendEvents(
+    input: SendEventsInput,
+  ): Promise<SendEventResult[]> {
     const results: SendEventResult[] = input.events.map(({ key }) => ({
       key,
       outcome: pendingOutcome(),
       attempts: [],
     }));
+    const setupProblem = !input.pixelCode.trim()
+      ? localFailure(
+          "not_configured",
+          "No TikTok pixel code is configured; nothing was sent",
+        )
+      : !VALID_TOKEN.test(input.accessToken)
+        ? localFailure(
+            "auth",
+            "The access token is empty or contains characters that cannot be sent; nothing was sent",
+          )
+        : null;
+    if (setupProblem) {
+      for (const r of results) r.outcome = { ...setupProblem };
+      return results;
+    }
 
     // 1. Validate: an invalid event never enters a batch (one bad row fails the whole batch).
     //    Batching below uses the input position as its key so results map back exactly.
@@ -207,7 +304,10 @@ export function createTikTokClient(options: TikTokClientOptions = {}): TikTokCli
     }
 
     // 3. Send, splitting rejected batches to isolate the events TikTok refuses.
-    const sendGroup = async (indices: number[], budget: { left: number }): Promise<void> => {
+    const sendGroup = async (
+      indices: number[],
+      budget: { left: number },
+    ): Promise<void> => {
       const body = buildTrackBody({
         pixelCode: input.pixelCode,
         testEventCode: input.testEventCode,
@@ -246,7 +346,9 @@ export function createTikTokClient(options: TikTokClientOptions = {}): TikTokCli
       for (const i of indices) results[i].outcome = { ...outcome };
     };
 
-    const groups = plan.batches.map((b) => b.items.map((item) => Number(item.key)));
+    const groups = plan.batches.map((b) =>
+      b.items.map((item) => Number(item.key)),
+    );
     let next = 0;
     const worker = async () => {
       while (next < groups.length) {
@@ -254,7 +356,9 @@ export function createTikTokClient(options: TikTokClientOptions = {}): TikTokCli
         await sendGroup(group, { left: maxSplitRequests });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, groups.length) }, worker),
+    );
     return results;
   }
 
@@ -280,11 +384,39 @@ export function outcomeOf(r: TrackResult): DeliveryOutcome {
   return outcome;
 }
 
+function localFailure(
+  reason: DeliveryOutcome["reason"],
+  message: string,
+): DeliveryOutcome {
+  return {
+    kind: "permanent",
+    reason,
+    httpStatus: null,
+    code: null,
+    message,
+    requestId: null,
+  };
+}
+
 function invalidOutcome(message: string): DeliveryOutcome {
-  return { kind: "permanent", reason: "invalid_event", httpStatus: null, code: null, message, requestId: null };
+  return {
+    kind: "permanent",
+    reason: "invalid_event",
+    httpStatus: null,
+    code: null,
+    message,
+    requestId: null,
+  };
 }
 
 function pendingOutcome(): DeliveryOutcome {
   // Replaced for every event before sendEvents returns; only visible if a send throws.
-  return { kind: "retryable", reason: "network", httpStatus: null, code: null, message: "not attempted", requestId: null };
+  return {
+    kind: "retryable",
+    reason: "network",
+    httpStatus: null,
+    code: null,
+    message: "not attempted",
+    requestId: null,
+  };
 }

@@ -92,13 +92,22 @@ describe("hashUserIdentifiers", () => {
         externalIds: [" cust_12345 "],
         defaultCountry: "US",
       }),
-    ).toEqual({ email: [H.janeEmail], phone: [H.usPhone], external_id: [H.custLower] });
+    ).toEqual({
+      email: [H.janeEmail],
+      phone: [H.usPhone],
+      external_id: [H.custLower],
+    });
   });
 
   it("keeps several values, deduplicated after normalisation, in first-seen order", () => {
     expect(
       hashUserIdentifiers({
-        emails: ["jane@example.com", "JOHN.SMITH@example.co.uk", " jane@EXAMPLE.com", H.janeEmail],
+        emails: [
+          "jane@example.com",
+          "JOHN.SMITH@example.co.uk",
+          " jane@EXAMPLE.com",
+          H.janeEmail,
+        ],
         phones: ["+1 415 555 2671", "020 7946 0958", "0044 20 7946 0958"],
         externalIds: ["cust_12345", "CUST_12345", 7391043534931],
         defaultCountry: "GB",
@@ -116,7 +125,11 @@ describe("hashUserIdentifiers", () => {
       phones: [` ${H.frPhone} `],
       externalIds: [H.custLower],
     });
-    expect(out).toEqual({ email: [H.janeEmail], phone: [H.frPhone], external_id: [H.custLower] });
+    expect(out).toEqual({
+      email: [H.janeEmail],
+      phone: [H.frPhone],
+      external_id: [H.custLower],
+    });
     expect(out.email?.[0]).not.toBe(sha256Hex(H.janeEmail));
   });
 
@@ -134,9 +147,14 @@ describe("hashUserIdentifiers", () => {
   });
 
   it("drops an unparseable phone instead of hashing it raw", () => {
-    const out = hashUserIdentifiers({ phones: ["555-CALL-NOW", "(415) 555-2671"] });
+    const out = hashUserIdentifiers({
+      phones: ["555-CALL-NOW", "(415) 555-2671"],
+    });
     // No default region: the national number is unreadable too.
     expect(out.phone).toBeUndefined();
-    expect(hashUserIdentifiers({ phones: ["555-CALL-NOW", "+33 6 12 34 56 78"] }).phone).toEqual([H.frPhone]);
+    expect(
+      hashUserIdentifiers({ phones: ["555-CALL-NOW", "+33 6 12 34 56 78"] })
+        .phone,
+    ).toEqual([H.frPhone]);
   });
 });

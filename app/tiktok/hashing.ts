@@ -5,22 +5,37 @@
  * Rules: reference §6 (trim + lower-case email, E.164 phone with "+", trimmed external id,
  * 64-hex values passed through, empty values never hashed).
  */
-import { createHash } from "node:crypto";
-import {
-  isSupportedCountry,
-  parsePhoneNumberFromString,
-  type CountryCode,
-} from "libphonenumber-js";
+import { hash } from "node:crypto";
+import { normalizePhone } from "./phone";
 
-const SHA256_HEX = /^[0-9a-f]{64}$/i;
+export { normalizePhone, normalizePhoneWithLibrary } from "./phone";
 
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
+  return hash("sha256", value, "hex"); // one-shot API: about twice as fast as createHash()
 }
 
 /** True for a 64-character hex string (either case): such values are treated as already hashed. */
 export function isSha256Hex(value: string): boolean {
-  return value.length === 64 && SHA256_HEX.test(value);
+  return hexLength(value, true) === 64;
+}
+
+/** Lowercase 64-hex only: the exact form TikTok expects in user.email/phone/external_id. */
+export function isLowerSha256Hex(value: string): boolean {
+  return hexLength(value, false) === 64;
+}
+
+/** value.length when every character is hex (uppercase allowed or not), else -1. A loop: runs per event. */
+function hexLength(value: string, allowUpper: boolean): number {
+  if (value.length !== 64) return -1;
+  for (let i = 0; i < 64; i++) {
+    const c = value.charCodeAt(i);
+    const ok =
+      (c >= 48 && c <= 57) ||
+      (c >= 97 && c <= 102) ||
+      (allowUpper && c >= 65 && c <= 70);
+    if (!ok) return -1;
+  }
+  return 64;
 }
 
 /** Trim and lower-case. Returns null for empty input or a value that cannot be an address (no "@"). */
@@ -30,36 +45,10 @@ export function normalizeEmail(raw: string): string | null {
   return email;
 }
 
-/**
- * E.164 with the leading "+" (e.g. "+14155552671"), or null when the number cannot be read.
- * `defaultCountry` (ISO-3166 alpha-2, the shop's or order's country) resolves national numbers.
- * A "00" international prefix is read as "+" so "0044 20…" is a UK number whatever the default.
- * We require only a *possible* number (right length for its country), not a *valid* one: the
- * metadata lags new number ranges, and a hash that matches nothing costs nothing, whereas
- * dropping a real customer's phone loses a match.
- */
-export function normalizePhone(raw: string, defaultCountry?: string): string | null {
-  let text = raw.trim();
-  if (text === "") return null;
-  if (text.startsWith("00")) text = `+${text.slice(2)}`;
-  const country = toCountryCode(defaultCountry);
-  const parsed = country
-    ? parsePhoneNumberFromString(text, { defaultCountry: country })
-    : parsePhoneNumberFromString(text);
-  if (!parsed || !parsed.isPossible()) return null;
-  return parsed.number; // E.164, extension (if any) excluded
-}
-
 /** Trimmed; null when empty. Not lower-cased: the id must equal what the pixel sends (`ttq.identify`). */
 export function normalizeExternalId(raw: string): string | null {
   const id = raw.trim();
   return id === "" ? null : id;
-}
-
-function toCountryCode(value: string | undefined): CountryCode | undefined {
-  if (!value) return undefined;
-  const upper = value.trim().toUpperCase();
-  return isSupportedCountry(upper) ? upper : undefined;
 }
 
 export interface RawUserIdentifiers {
@@ -77,7 +66,9 @@ export interface HashedUserIdentifiers {
   external_id?: string[];
 }
 
-export function hashUserIdentifiers(input: RawUserIdentifiers): HashedUserIdentifiers {
+export function hashUserIdentifiers(
+  input: RawUserIdentifiers,
+): HashedUserIdentifiers {
   const country = input.defaultCountry ?? undefined;
   const out: HashedUserIdentifiers = {};
   const email = hashAll(input.emails, normalizeEmail);
@@ -93,21 +84,24 @@ function hashAll(
   values: ReadonlyArray<string | number | null | undefined> | undefined,
   normalize: (raw: string) => string | null,
 ): string[] {
-  if (!values || values.length === 0) return [];
-  const seen = new Set<string>();
+  const out: string[] = [];
+  if (!values) return out;
+  // Lists hold a handful of values: arrays with includes() beat Sets here.
+  const rawSeen: string[] = [];
   for (const value of values) {
     if (value === null || value === undefined) continue;
     const raw = String(value).trim();
-    if (raw === "") continue;
-    let hash: string;
+    if (raw === "" || rawSeen.includes(raw)) continue;
+    rawSeen.push(raw);
+    let digest: string;
     if (isSha256Hex(raw)) {
-      hash = raw.toLowerCase(); // hashed upstream (e.g. by the pixel): never hash twice
+      digest = raw.toLowerCase(); // hashed upstream (e.g. by the pixel): never hash twice
     } else {
       const normalized = normalize(raw);
       if (normalized === null) continue;
-      hash = sha256Hex(normalized);
+      digest = sha256Hex(normalized);
     }
-    seen.add(hash); // Set keeps first-seen order and drops duplicates
+    if (!out.includes(digest)) out.push(digest); // first-seen order, no duplicates
   }
-  return [...seen];
+  return out;
 }

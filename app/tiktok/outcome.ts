@@ -72,19 +72,31 @@ function parseBody(text: string): TikTokResponseBody | null {
   } catch {
     return null;
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    return null;
   const obj = json as Record<string, unknown>;
-  const code = typeof obj.code === "number" ? obj.code : typeof obj.code === "string" ? Number(obj.code) : NaN;
+  const code =
+    typeof obj.code === "number"
+      ? obj.code
+      : typeof obj.code === "string"
+        ? Number(obj.code)
+        : NaN;
   if (!Number.isInteger(code)) return null;
   return {
     code,
     message: typeof obj.message === "string" ? obj.message : "",
-    requestId: typeof obj.request_id === "string" && obj.request_id !== "" ? obj.request_id : null,
+    requestId:
+      typeof obj.request_id === "string" && obj.request_id !== ""
+        ? obj.request_id
+        : null,
   };
 }
 
 /** Retry-After as delta-seconds or HTTP-date → milliseconds from now (never negative). */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: Date = new Date(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -93,32 +105,49 @@ export function parseRetryAfter(value: string | null | undefined, now: Date = ne
   return Math.max(0, at - now.getTime());
 }
 
-const TIMED_OUT = /timed?\s*out|timeout/i;
+/** RudderStack retries TikTok's "Internal service timed out. Please try again later." by message. */
+const INTERNAL_TIMEOUT = /internal service timed out/i;
+const TIMED_OUT = /timed?\s*out/i;
 const TOKEN_PROBLEM = /access[\s_-]?token|unauthori[sz]ed/i;
 
-function fromCode(status: number, body: TikTokResponseBody): Pick<DeliveryOutcome, "kind" | "reason"> {
+function fromCode(
+  status: number,
+  body: TikTokResponseBody,
+): Pick<DeliveryOutcome, "kind" | "reason"> {
   const { code, message } = body;
   if (code === TIKTOK_CODES.OK) return { kind: "accepted", reason: "accepted" };
   // 20001: RudderStack treats it as success; its meaning is unconfirmed (reference §9), the
   // message is kept in the log. Retrying could not help if it were a partial rejection.
-  if (code === TIKTOK_CODES.PARTIAL_OR_UNKNOWN_SUCCESS) return { kind: "accepted", reason: "accepted" };
-  if (code === TIKTOK_CODES.RATE_LIMITED) return { kind: "retryable", reason: "rate_limited" };
-  if (TIMED_OUT.test(message)) return { kind: "retryable", reason: "server_error" }; // "Internal service timed out"
-  if (code === TIKTOK_CODES.INVALID_TOKEN) return { kind: "permanent", reason: "auth" };
-  if (code === TIKTOK_CODES.NO_PERMISSION) return { kind: "permanent", reason: "permission" };
+  if (code === TIKTOK_CODES.PARTIAL_OR_UNKNOWN_SUCCESS)
+    return { kind: "accepted", reason: "accepted" };
+  if (code === TIKTOK_CODES.RATE_LIMITED)
+    return { kind: "retryable", reason: "rate_limited" };
+  if (INTERNAL_TIMEOUT.test(message))
+    return { kind: "retryable", reason: "server_error" };
+  if (code === TIKTOK_CODES.INVALID_TOKEN)
+    return { kind: "permanent", reason: "auth" };
+  if (code === TIKTOK_CODES.NO_PERMISSION)
+    return { kind: "permanent", reason: "permission" };
   if (code === TIKTOK_CODES.VALIDATION || code === TIKTOK_CODES.INVALID_VALUE) {
     return { kind: "permanent", reason: "validation" };
   }
-  if (code >= 50000 && code < 60000) return { kind: "retryable", reason: "server_error" }; // TikTok system errors
+  if (code >= 50000 && code < 60000)
+    return { kind: "retryable", reason: "server_error" }; // TikTok system errors
+  // Unknown codes: judge by the words, then by the HTTP status.
+  if (TIMED_OUT.test(message))
+    return { kind: "retryable", reason: "server_error" };
   if (TOKEN_PROBLEM.test(message)) return { kind: "permanent", reason: "auth" };
   if (status >= 500) return { kind: "retryable", reason: "server_error" };
   if (status === 429) return { kind: "retryable", reason: "rate_limited" };
   return { kind: "permanent", reason: "rejected" };
 }
 
-function fromStatusOnly(status: number): Pick<DeliveryOutcome, "kind" | "reason"> {
+function fromStatusOnly(
+  status: number,
+): Pick<DeliveryOutcome, "kind" | "reason"> {
   if (status === 429) return { kind: "retryable", reason: "rate_limited" };
-  if (status >= 500 || status === 408) return { kind: "retryable", reason: "server_error" };
+  if (status >= 500 || status === 408)
+    return { kind: "retryable", reason: "server_error" };
   if (status === 401) return { kind: "permanent", reason: "auth" };
   if (status === 403) return { kind: "permanent", reason: "permission" };
   if (status >= 400) return { kind: "permanent", reason: "rejected" };
@@ -149,7 +178,9 @@ export function classifyResponse(result: TransportResult): DeliveryOutcome {
       reason: "network",
       httpStatus: null,
       code: null,
-      message: result.errorCode ? `${result.errorCode}: ${result.message}` : result.message,
+      message: result.errorCode
+        ? `${result.errorCode}: ${result.message}`
+        : result.message,
       requestId: null,
     };
   }
@@ -159,14 +190,27 @@ export function classifyResponse(result: TransportResult): DeliveryOutcome {
   const body = parseBody(result.body);
   let outcome: DeliveryOutcome;
   if (body && status >= 200 && status < 300) {
-    outcome = { ...fromCode(status, body), httpStatus: status, code: body.code, message: body.message, requestId: body.requestId };
+    outcome = {
+      ...fromCode(status, body),
+      httpStatus: status,
+      code: body.code,
+      message: body.message,
+      requestId: body.requestId,
+    };
   } else if (body) {
     // Non-2xx with a TikTok body: the HTTP status decides retryability, except a rate-limit code.
     const byStatus = fromStatusOnly(status);
     const byCode = fromCode(status, body);
     let picked = byStatus;
-    if (byStatus.kind !== "retryable" && byCode.kind !== "accepted") picked = byCode;
-    outcome = { ...picked, httpStatus: status, code: body.code, message: body.message, requestId: body.requestId };
+    if (byStatus.kind !== "retryable" && byCode.kind !== "accepted")
+      picked = byCode;
+    outcome = {
+      ...picked,
+      httpStatus: status,
+      code: body.code,
+      message: body.message,
+      requestId: body.requestId,
+    };
   } else {
     const base = fromStatusOnly(status);
     const text = snippet(result.body);
@@ -181,8 +225,10 @@ export function classifyResponse(result: TransportResult): DeliveryOutcome {
       requestId: null,
     };
   }
-  if (outcome.requestId === null && result.headerRequestId) outcome.requestId = result.headerRequestId;
-  if (retryAfterMs !== undefined && outcome.kind === "retryable") outcome.retryAfterMs = retryAfterMs;
+  if (outcome.requestId === null && result.headerRequestId)
+    outcome.requestId = result.headerRequestId;
+  if (retryAfterMs !== undefined && outcome.kind === "retryable")
+    outcome.retryAfterMs = retryAfterMs;
   return outcome;
 }
 

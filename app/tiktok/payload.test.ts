@@ -9,14 +9,22 @@ import {
   validateTrackBody,
   type TikTokEvent,
 } from "./payload";
-import { eventNameFor, isSupportedCurrency, STANDARD_EVENTS, SUPPORTED_CURRENCIES } from "./events";
+import {
+  eventNameFor,
+  isSupportedCurrency,
+  STANDARD_EVENTS,
+  SUPPORTED_CURRENCIES,
+} from "./events";
 
 // printf %s '<value>' | sha256sum
 const JANE = "8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d"; // jane@example.com
-const US_PHONE = "cb6880e416769253645cb9c6b8989154bf66a56a77fc14c81fb1019663cbb928"; // +14155552671
-const SHOPIFY_ID = "e98425850f640efda957f97681f58377101a0825117e6358db196232d128ce94"; // 7391043534931
+const US_PHONE =
+  "cb6880e416769253645cb9c6b8989154bf66a56a77fc14c81fb1019663cbb928"; // +14155552671
+const SHOPIFY_ID =
+  "e98425850f640efda957f97681f58377101a0825117e6358db196232d128ce94"; // 7391043534931
 
-const UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+const UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
 
 function purchase(): TikTokEvent {
   return buildEvent({
@@ -41,9 +49,27 @@ function purchase(): TikTokEvent {
       value: "129.90",
       contentType: "product",
       contents: [
-        { contentId: 44012345678901, contentName: "Linen shirt", contentCategory: "Shirts", price: "49.95", quantity: 2, brand: "Acme" },
-        { contentId: "44012345678902", contentName: "Socks", price: 30, quantity: 1, brand: "" },
-        { contentId: null, contentName: "Custom engraving", price: 0, quantity: 1 },
+        {
+          contentId: 44012345678901,
+          contentName: "Linen shirt",
+          contentCategory: "Shirts",
+          price: "49.95",
+          quantity: 2,
+          brand: "Acme",
+        },
+        {
+          contentId: "44012345678902",
+          contentName: "Socks",
+          price: 30,
+          quantity: 1,
+          brand: "",
+        },
+        {
+          contentId: null,
+          contentName: "Custom engraving",
+          price: 0,
+          quantity: 1,
+        },
       ],
       orderId: 5512345678901,
       numItems: 3,
@@ -91,7 +117,11 @@ describe("buildEvent", () => {
     expect(Number.isInteger(event.event_time)).toBe(true);
     expect(typeof event.properties?.value).toBe("number");
     expect(typeof event.properties?.order_id).toBe("string");
-    expect(event.properties?.contents?.every((c) => typeof c.content_id === "string")).toBe(true);
+    expect(
+      event.properties?.contents?.every(
+        (c) => typeof c.content_id === "string",
+      ),
+    ).toBe(true);
     expect(validateEvent(event)).toEqual([]);
   });
 
@@ -100,16 +130,27 @@ describe("buildEvent", () => {
       eventName: "ViewContent",
       eventId: "vc_8f14e45f",
       eventTime: 1748781296,
-      user: { ttclid: "", ttp: "2aBcDeFgHiJkLmNoPqRsTuVwXyZ", ip: "  ", userAgent: null, locale: "" },
+      user: {
+        ttclid: "",
+        ttp: "2aBcDeFgHiJkLmNoPqRsTuVwXyZ",
+        ip: "  ",
+        userAgent: null,
+        locale: "",
+      },
       properties: {
         currency: "EUR",
         value: 0,
         contentType: "product_group",
-        contents: [{ contentId: 8001234567, contentName: "Linen shirt", price: 0 }],
+        contents: [
+          { contentId: 8001234567, contentName: "Linen shirt", price: 0 },
+        ],
         orderId: null,
         query: "",
       },
-      page: { url: "https://shop.example.com/products/linen-shirt", referrer: "" },
+      page: {
+        url: "https://shop.example.com/products/linen-shirt",
+        referrer: "",
+      },
       limitedDataUse: false,
     });
     expect(JSON.stringify(event)).toBe(
@@ -127,12 +168,18 @@ describe("buildEvent", () => {
       eventName: "AddToCart",
       eventId: 987654321,
       eventTime: 1748781296.999,
-      user: { ...hashUserIdentifiers({ emails: ["jane@example.com"] }), ip: "2001:db8::1", userAgent: UA },
+      user: {
+        ...hashUserIdentifiers({ emails: ["jane@example.com"] }),
+        ip: "2001:db8::1",
+        userAgent: UA,
+      },
       properties: {
         currency: "GBP",
         value: 24.5,
         contentType: "product",
-        contents: [{ contentId: 44012345678901, price: "12.25", quantity: "2" }],
+        contents: [
+          { contentId: 44012345678901, price: "12.25", quantity: "2" },
+        ],
       },
     });
     expect(event).toEqual({
@@ -163,15 +210,29 @@ describe("buildEvent", () => {
       properties: { contents: [], query: " " },
       page: { url: "" },
     });
-    expect(event).toEqual({ event: "Search", event_time: 1748781296, event_id: "s1" });
+    expect(event).toEqual({
+      event: "Search",
+      event_time: 1748781296,
+      event_id: "s1",
+    });
   });
 });
 
 describe("buildTrackBody", () => {
   it("puts test_event_code only at the top level, only when set, with no legacy fields", () => {
     const event = purchase();
-    const body = buildTrackBody({ pixelCode: "C4ABCDEF123", testEventCode: "TEST12345", events: [event] });
-    expect(Object.keys(body)).toEqual(["event_source", "event_source_id", "partner_name", "test_event_code", "data"]);
+    const body = buildTrackBody({
+      pixelCode: "C4ABCDEF123",
+      testEventCode: "TEST12345",
+      events: [event],
+    });
+    expect(Object.keys(body)).toEqual([
+      "event_source",
+      "event_source_id",
+      "partner_name",
+      "test_event_code",
+      "data",
+    ]);
     expect(body).toMatchObject({
       event_source: "web",
       event_source_id: "C4ABCDEF123",
@@ -180,55 +241,108 @@ describe("buildTrackBody", () => {
     });
     const json = JSON.stringify(body);
     expect(json.match(/test_event_code/g)).toHaveLength(1);
-    for (const legacy of ['"pixel_code"', '"timestamp"', '"context"', '"phone_number"']) {
+    for (const legacy of [
+      '"pixel_code"',
+      '"timestamp"',
+      '"context"',
+      '"phone_number"',
+    ]) {
       expect(json).not.toContain(legacy);
     }
     expect(validateTrackBody(body)).toEqual([]);
 
-    const live = buildTrackBody({ pixelCode: "C4ABCDEF123", testEventCode: "", events: [event], partnerName: null });
-    expect(Object.keys(live)).toEqual(["event_source", "event_source_id", "data"]);
+    const live = buildTrackBody({
+      pixelCode: "C4ABCDEF123",
+      testEventCode: "",
+      events: [event],
+      partnerName: null,
+    });
+    expect(Object.keys(live)).toEqual([
+      "event_source",
+      "event_source_id",
+      "data",
+    ]);
   });
 });
 
 describe("validateEvent", () => {
-  const base = (): TikTokEvent => ({ event: "Purchase", event_time: 1748781296, event_id: "o1_Purchase" });
+  const base = (): TikTokEvent => ({
+    event: "Purchase",
+    event_time: 1748781296,
+    event_id: "o1_Purchase",
+  });
 
   it("accepts a minimal event", () => {
     expect(validateEvent(base())).toEqual([]);
   });
 
   it("rejects a numeric event_id, milliseconds, fractional seconds, empty name", () => {
-    expect(validateEvent({ ...base(), event_id: 123 })).toContain("event_id must be a string");
+    expect(validateEvent({ ...base(), event_id: 123 })).toContain(
+      "event_id must be a string",
+    );
     expect(validateEvent({ ...base(), event_time: 1748781296000 })).toContain(
       "event_time looks like milliseconds; send Unix seconds",
     );
     expect(validateEvent({ ...base(), event_time: 1748781296.5 })).toContain(
       "event_time must be an integer number of Unix seconds",
     );
-    expect(validateEvent({ ...base(), event: "" })).toContain("event name must be a non-empty string");
-    expect(validateEvent({ ...base(), event_time: 1748781296 }, { now: new Date("2025-05-01T00:00:00Z") })).toContain(
-      "event_time is in the future",
+    expect(validateEvent({ ...base(), event: "" })).toContain(
+      "event name must be a non-empty string",
     );
+    expect(
+      validateEvent(
+        { ...base(), event_time: 1748781296 },
+        { now: new Date("2025-05-01T00:00:00Z") },
+      ),
+    ).toContain("event_time is in the future");
   });
 
   it("rejects an unsupported currency with a clear message and string money", () => {
-    const errors = validateEvent({ ...base(), properties: { currency: "XAF", value: 10 } });
+    const errors = validateEvent({
+      ...base(),
+      properties: { currency: "XAF", value: 10 },
+    });
     expect(errors).toEqual(['currency "XAF" is not supported by TikTok']);
-    expect(validateEvent({ ...base(), properties: { currency: "USD", value: "10.00" } })).toContain("value must be a number");
-    expect(validateEvent({ ...base(), properties: { value: 10 } })).toContain("currency is required when value is set");
     expect(
-      validateEvent({ ...base(), properties: { currency: "USD", value: 1, contents: [{ content_id: 42, price: "1" }] } }),
-    ).toEqual(["contents[0].content_id must be a non-empty string", "contents[0].price must be a non-negative number"]);
+      validateEvent({
+        ...base(),
+        properties: { currency: "USD", value: "10.00" },
+      }),
+    ).toContain("value must be a number");
+    expect(validateEvent({ ...base(), properties: { value: 10 } })).toContain(
+      "currency is required when value is set",
+    );
+    expect(
+      validateEvent({
+        ...base(),
+        properties: {
+          currency: "USD",
+          value: 1,
+          contents: [{ content_id: 42, price: "1" }],
+        },
+      }),
+    ).toEqual([
+      "contents[0].content_id must be a non-empty string",
+      "contents[0].price must be a non-negative number",
+    ]);
   });
 
   it("rejects raw or uppercase identifiers where hashes belong", () => {
-    expect(validateEvent({ ...base(), user: { email: ["jane@example.com"] } })).toEqual([
+    expect(
+      validateEvent({ ...base(), user: { email: ["jane@example.com"] } }),
+    ).toEqual([
       "user.email must hold lowercase SHA-256 hex hashes, never raw values",
     ]);
-    expect(validateEvent({ ...base(), user: { phone: [US_PHONE.toUpperCase()] } })).toHaveLength(1);
-    expect(validateEvent({ ...base(), user: { external_id: [] } })).toEqual(["user.external_id must not be empty"]);
+    expect(
+      validateEvent({ ...base(), user: { phone: [US_PHONE.toUpperCase()] } }),
+    ).toHaveLength(1);
+    expect(validateEvent({ ...base(), user: { external_id: [] } })).toEqual([
+      "user.external_id must not be empty",
+    ]);
     expect(validateEvent({ ...base(), user: { email: JANE } })).toEqual([]); // a single string is allowed by TikTok
-    expect(validateEvent({ ...base(), user: { ip: "not-an-ip" } })).toEqual(["user.ip must be an IPv4 or IPv6 address"]);
+    expect(validateEvent({ ...base(), user: { ip: "not-an-ip" } })).toEqual([
+      "user.ip must be an IPv4 or IPv6 address",
+    ]);
   });
 
   it("names legacy 1.x fields", () => {
@@ -250,10 +364,15 @@ describe("validateEvent", () => {
   });
 
   it("requires absolute http(s) page URLs", () => {
-    expect(validateEvent({ ...base(), page: { url: "/products/x" } })).toEqual(["page.url must be an absolute http(s) URL"]);
-    expect(validateEvent({ ...base(), page: { referrer: "javascript:alert(1)" } })).toEqual([
-      "page.referrer must be an absolute http(s) URL",
+    expect(validateEvent({ ...base(), page: { url: "/products/x" } })).toEqual([
+      "page.url must be an absolute http(s) URL",
     ]);
+    expect(
+      validateEvent({
+        ...base(),
+        page: { referrer: "ftp://example.com/file" },
+      }),
+    ).toEqual(["page.referrer must be an absolute http(s) URL"]);
   });
 });
 
@@ -270,7 +389,9 @@ describe("events", () => {
   });
   it("maps orders to Purchase unless the merchant overrides the name", () => {
     expect(eventNameFor("order")).toBe("Purchase");
-    expect(eventNameFor("order", { order: "CompletePayment" })).toBe("CompletePayment");
+    expect(eventNameFor("order", { order: "CompletePayment" })).toBe(
+      "CompletePayment",
+    );
     expect(eventNameFor("order", { order: "  " })).toBe("Purchase");
     expect(eventNameFor("product_viewed")).toBe("ViewContent");
   });

@@ -4,7 +4,7 @@
  */
 import { isIP } from "node:net";
 import { isSupportedCurrency } from "./events";
-import { isSha256Hex, type HashedUserIdentifiers } from "./hashing";
+import { isLowerSha256Hex, type HashedUserIdentifiers } from "./hashing";
 
 /** Default `partner_name` sent at the top level of every request. */
 export const PARTNER_NAME = "ShopifyServerSideTikTok";
@@ -153,33 +153,68 @@ export function buildEvent(input: EventInput): TikTokEvent {
   const u = input.user;
   if (u) {
     const user: TikTokUser = {};
+    let hasUser = false;
     const ttclid = text(u.ttclid);
-    if (ttclid) user.ttclid = ttclid;
+    if (ttclid) {
+      user.ttclid = ttclid;
+      hasUser = true;
+    }
     const ttp = text(u.ttp);
-    if (ttp) user.ttp = ttp;
+    if (ttp) {
+      user.ttp = ttp;
+      hasUser = true;
+    }
     const email = hashes(u.email);
-    if (email) user.email = email;
+    if (email) {
+      user.email = email;
+      hasUser = true;
+    }
     const phone = hashes(u.phone);
-    if (phone) user.phone = phone;
+    if (phone) {
+      user.phone = phone;
+      hasUser = true;
+    }
     const externalId = hashes(u.external_id);
-    if (externalId) user.external_id = externalId;
+    if (externalId) {
+      user.external_id = externalId;
+      hasUser = true;
+    }
     const ip = text(u.ip);
-    if (ip) user.ip = ip;
+    if (ip) {
+      user.ip = ip;
+      hasUser = true;
+    }
     const userAgent = text(u.userAgent);
-    if (userAgent) user.user_agent = userAgent;
+    if (userAgent) {
+      user.user_agent = userAgent;
+      hasUser = true;
+    }
     const locale = text(u.locale);
-    if (locale) user.locale = locale;
-    if (Object.keys(user).length > 0) event.user = user;
+    if (locale) {
+      user.locale = locale;
+      hasUser = true;
+    }
+    if (hasUser) event.user = user;
   }
 
   const p = input.properties;
   if (p) {
     const properties: TikTokProperties = {};
+    let hasProps = false;
     const currency = text(p.currency);
-    if (currency) properties.currency = currency.toUpperCase();
+    if (currency) {
+      properties.currency = currency.toUpperCase();
+      hasProps = true;
+    }
     const value = amount(p.value);
-    if (value !== undefined) properties.value = value;
-    if (p.contentType) properties.content_type = p.contentType;
+    if (value !== undefined) {
+      properties.value = value;
+      hasProps = true;
+    }
+    if (p.contentType) {
+      properties.content_type = p.contentType;
+      hasProps = true;
+    }
     if (p.contents && p.contents.length > 0) {
       const contents: TikTokContent[] = [];
       for (const c of p.contents) {
@@ -198,23 +233,42 @@ export function buildEvent(input: EventInput): TikTokEvent {
         if (brand) content.brand = brand;
         contents.push(content);
       }
-      if (contents.length > 0) properties.contents = contents;
+      if (contents.length > 0) {
+        properties.contents = contents;
+        hasProps = true;
+      }
     }
     const orderId = id(p.orderId);
-    if (orderId) properties.order_id = orderId;
-    if (p.numItems !== null && p.numItems !== undefined) properties.num_items = p.numItems;
+    if (orderId) {
+      properties.order_id = orderId;
+      hasProps = true;
+    }
+    if (p.numItems !== null && p.numItems !== undefined) {
+      properties.num_items = p.numItems;
+      hasProps = true;
+    }
     const query = text(p.query);
-    if (query) properties.query = query;
-    if (Object.keys(properties).length > 0) event.properties = properties;
+    if (query) {
+      properties.query = query;
+      hasProps = true;
+    }
+    if (hasProps) event.properties = properties;
   }
 
   if (input.page) {
     const page: TikTokPage = {};
+    let hasPage = false;
     const url = text(input.page.url);
-    if (url) page.url = url;
+    if (url) {
+      page.url = url;
+      hasPage = true;
+    }
     const referrer = text(input.page.referrer);
-    if (referrer) page.referrer = referrer;
-    if (Object.keys(page).length > 0) event.page = page;
+    if (referrer) {
+      page.referrer = referrer;
+      hasPage = true;
+    }
+    if (hasPage) event.page = page;
   }
 
   if (input.limitedDataUse === true) event.limited_data_use = true;
@@ -228,7 +282,8 @@ export function buildTrackBody(args: {
   /** Defaults to PARTNER_NAME; pass null to leave it out. */
   partnerName?: string | null;
 }): TrackRequestBody {
-  const partnerName = args.partnerName === undefined ? PARTNER_NAME : text(args.partnerName);
+  const partnerName =
+    args.partnerName === undefined ? PARTNER_NAME : text(args.partnerName);
   const testEventCode = text(args.testEventCode);
   // Keys in the documented order; test_event_code only at the top level and only when set.
   return {
@@ -283,11 +338,13 @@ const PAGE_KEYS = new Set(["url", "referrer"]);
 
 /** 1.x fields whose presence means a legacy payload leaked in; named so the error says why. */
 const LEGACY_FIELDS: Readonly<Record<string, string>> = {
-  pixel_code: "legacy 1.x field pixel_code (use event_source_id at the top level)",
+  pixel_code:
+    "legacy 1.x field pixel_code (use event_source_id at the top level)",
   timestamp: "legacy 1.x field timestamp (use integer event_time)",
   context: "legacy 1.x field context (use user, page)",
   phone_number: "legacy 1.x field phone_number (use phone)",
-  test_event_code: "test_event_code belongs at the top level of the request, not in an event",
+  test_event_code:
+    "test_event_code belongs at the top level of the request, not in an event",
   content_type: "content_type belongs in properties",
 };
 
@@ -310,16 +367,28 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.trim() !== "";
 }
 
+const HTTP_SCHEME = /^https?:\/\//i;
+
 function isAbsoluteHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const protocol = new URL(value).protocol;
-  return protocol === "http:" || protocol === "https:";
+  // The scheme test first so URL parsing (the costly part) runs once.
+  return HTTP_SCHEME.test(value) && URL.canParse(value);
 }
 
-function unknownKeys(where: string, obj: Obj, allowed: ReadonlySet<string>, errors: string[]) {
-  for (const key of Object.keys(obj)) {
+function unknownKeys(
+  where: string,
+  obj: Obj,
+  allowed: ReadonlySet<string>,
+  errors: string[],
+) {
+  // for-in rather than Object.keys: no array per object (this runs for every event sent).
+  for (const key in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     if (allowed.has(key)) continue;
-    errors.push(LEGACY_FIELDS[key] ? `${where}: ${LEGACY_FIELDS[key]}` : `${where}: unknown field ${key}`);
+    errors.push(
+      LEGACY_FIELDS[key]
+        ? `${where}: ${LEGACY_FIELDS[key]}`
+        : `${where}: unknown field ${key}`,
+    );
   }
 }
 
@@ -327,13 +396,18 @@ function unknownKeys(where: string, obj: Obj, allowed: ReadonlySet<string>, erro
  * Checks one event against the v1.3 rules. Returns human-readable problems; empty means valid.
  * Accepts `unknown` shapes too (the event may come from storage), so it checks types at run time.
  */
-export function validateEvent(event: TikTokEvent | unknown, options: ValidateOptions = {}): string[] {
+export function validateEvent(
+  event: TikTokEvent | unknown,
+  options: ValidateOptions = {},
+): string[] {
   const errors: string[] = [];
   if (!isObj(event)) return ["event must be an object"];
   unknownKeys("event", event, EVENT_KEYS, errors);
 
-  if (!nonEmptyString(event.event)) errors.push("event name must be a non-empty string");
-  else if (event.event !== event.event.trim()) errors.push("event name has surrounding spaces");
+  if (!nonEmptyString(event.event))
+    errors.push("event name must be a non-empty string");
+  else if (event.event !== event.event.trim())
+    errors.push("event name has surrounding spaces");
 
   const time = event.event_time;
   if (typeof time !== "number" || !Number.isInteger(time)) {
@@ -346,17 +420,26 @@ export function validateEvent(event: TikTokEvent | unknown, options: ValidateOpt
     errors.push("event_time is in the future");
   }
 
-  if (typeof event.event_id !== "string") errors.push("event_id must be a string");
-  else if (event.event_id.trim() === "") errors.push("event_id must not be empty");
+  if (typeof event.event_id !== "string")
+    errors.push("event_id must be a string");
+  else if (event.event_id.trim() === "")
+    errors.push("event_id must not be empty");
 
   if (event.user !== undefined) validateUser(event.user, errors);
-  if (event.properties !== undefined) validateProperties(event.properties, errors);
+  if (event.properties !== undefined)
+    validateProperties(event.properties, errors);
   if (event.page !== undefined) validatePage(event.page, errors);
-  if (event.limited_data_use !== undefined && typeof event.limited_data_use !== "boolean") {
+  if (
+    event.limited_data_use !== undefined &&
+    typeof event.limited_data_use !== "boolean"
+  ) {
     errors.push("limited_data_use must be a boolean");
   }
   return errors;
 }
+
+const HASHED_USER_KEYS = ["email", "phone", "external_id"] as const;
+const RAW_USER_KEYS = ["ttclid", "ttp", "user_agent", "locale"] as const;
 
 function validateUser(user: unknown, errors: string[]) {
   if (!isObj(user)) {
@@ -364,23 +447,29 @@ function validateUser(user: unknown, errors: string[]) {
     return;
   }
   unknownKeys("user", user, USER_KEYS, errors);
-  for (const key of ["email", "phone", "external_id"] as const) {
+  for (const key of HASHED_USER_KEYS) {
     const value = user[key];
     if (value === undefined) continue;
     const list = Array.isArray(value) ? value : [value];
     if (list.length === 0) errors.push(`user.${key} must not be empty`);
     for (const item of list) {
-      if (typeof item !== "string" || !isSha256Hex(item) || item !== item.toLowerCase()) {
-        errors.push(`user.${key} must hold lowercase SHA-256 hex hashes, never raw values`);
+      if (typeof item !== "string" || !isLowerSha256Hex(item)) {
+        errors.push(
+          `user.${key} must hold lowercase SHA-256 hex hashes, never raw values`,
+        );
         break;
       }
     }
   }
-  for (const key of ["ttclid", "ttp", "user_agent", "locale"] as const) {
+  for (const key of RAW_USER_KEYS) {
     const value = user[key];
-    if (value !== undefined && !nonEmptyString(value)) errors.push(`user.${key} must be a non-empty string`);
+    if (value !== undefined && !nonEmptyString(value))
+      errors.push(`user.${key} must be a non-empty string`);
   }
-  if (user.ip !== undefined && (typeof user.ip !== "string" || isIP(user.ip) === 0)) {
+  if (
+    user.ip !== undefined &&
+    (typeof user.ip !== "string" || isIP(user.ip) === 0)
+  ) {
     errors.push("user.ip must be an IPv4 or IPv6 address");
   }
 }
@@ -392,8 +481,13 @@ function validateProperties(props: unknown, errors: string[]) {
   }
   unknownKeys("properties", props, PROPERTY_KEYS, errors);
   if (props.currency !== undefined) {
-    if (typeof props.currency !== "string" || !isSupportedCurrency(props.currency)) {
-      errors.push(`currency ${JSON.stringify(props.currency)} is not supported by TikTok`);
+    if (
+      typeof props.currency !== "string" ||
+      !isSupportedCurrency(props.currency)
+    ) {
+      errors.push(
+        `currency ${JSON.stringify(props.currency)} is not supported by TikTok`,
+      );
     }
   }
   if (props.value !== undefined) {
@@ -416,7 +510,9 @@ function validateProperties(props: unknown, errors: string[]) {
     if (!Array.isArray(props.contents) || props.contents.length === 0) {
       errors.push("contents must be a non-empty array");
     } else {
-      props.contents.forEach((content: unknown, i) => validateContent(content, i, errors));
+      props.contents.forEach((content: unknown, i) =>
+        validateContent(content, i, errors),
+      );
     }
   }
   if (props.order_id !== undefined && !nonEmptyString(props.order_id)) {
@@ -424,7 +520,9 @@ function validateProperties(props: unknown, errors: string[]) {
   }
   if (
     props.num_items !== undefined &&
-    (typeof props.num_items !== "number" || !Number.isInteger(props.num_items) || props.num_items < 0)
+    (typeof props.num_items !== "number" ||
+      !Number.isInteger(props.num_items) ||
+      props.num_items < 0)
   ) {
     errors.push("num_items must be a non-negative integer");
   }
@@ -440,7 +538,8 @@ function validateContent(content: unknown, i: number, errors: string[]) {
     return;
   }
   unknownKeys(where, content, CONTENT_KEYS, errors);
-  if (!nonEmptyString(content.content_id)) errors.push(`${where}.content_id must be a non-empty string`);
+  if (!nonEmptyString(content.content_id))
+    errors.push(`${where}.content_id must be a non-empty string`);
   for (const key of ["price", "quantity"] as const) {
     const value = content[key];
     if (value === undefined) continue;
@@ -450,7 +549,8 @@ function validateContent(content: unknown, i: number, errors: string[]) {
   }
   for (const key of ["content_name", "content_category", "brand"] as const) {
     const value = content[key];
-    if (value !== undefined && !nonEmptyString(value)) errors.push(`${where}.${key} must be a non-empty string`);
+    if (value !== undefined && !nonEmptyString(value))
+      errors.push(`${where}.${key} must be a non-empty string`);
   }
 }
 
@@ -474,20 +574,28 @@ export function validateTrackBody(body: TrackRequestBody | unknown): string[] {
   if (!isObj(body)) return ["body must be an object"];
   const errors: string[] = [];
   if (body.event_source !== "web") errors.push('event_source must be "web"');
-  if (!nonEmptyString(body.event_source_id)) errors.push("event_source_id (pixel code) is required");
-  if (body.pixel_code !== undefined) errors.push(`body: ${LEGACY_FIELDS.pixel_code}`);
-  if (body.test_event_code !== undefined && !nonEmptyString(body.test_event_code)) {
+  if (!nonEmptyString(body.event_source_id))
+    errors.push("event_source_id (pixel code) is required");
+  if (body.pixel_code !== undefined)
+    errors.push(`body: ${LEGACY_FIELDS.pixel_code}`);
+  if (
+    body.test_event_code !== undefined &&
+    !nonEmptyString(body.test_event_code)
+  ) {
     errors.push("test_event_code must be a non-empty string when present");
   }
-  if (!Array.isArray(body.data) || body.data.length === 0) errors.push("data must hold 1 to 1000 events");
-  else if (body.data.length > MAX_EVENTS_PER_REQUEST) errors.push("data holds more than 1000 events");
+  if (!Array.isArray(body.data) || body.data.length === 0)
+    errors.push("data must hold 1 to 1000 events");
+  else if (body.data.length > MAX_EVENTS_PER_REQUEST)
+    errors.push("data holds more than 1000 events");
   return errors;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Match quality
 
-export type MatchKey = "ttclid" | "ttp" | "email" | "phone" | "external_id" | "ip_ua";
+export type MatchKey =
+  "ttclid" | "ttp" | "email" | "phone" | "external_id" | "ip_ua";
 
 /** Which identifiers TikTok can match this event on (for the delivery log / match-quality view). */
 export function matchKeysOf(event: TikTokEvent): MatchKey[] {

@@ -51,7 +51,10 @@ export function nextRetry(input: NextRetryInput): NextRetry {
   const capMs = input.capMs ?? DEFAULT_RETRY_POLICY.capMs;
   const minMs = input.minMs ?? DEFAULT_RETRY_POLICY.minMs;
   // Never beyond the dedup window, whatever the caller configures.
-  const deadlineMs = Math.min(input.deadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs, DEDUP_WINDOW_MS);
+  const deadlineMs = Math.min(
+    input.deadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
+    DEDUP_WINDOW_MS,
+  );
   const maxAttempts = input.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
   const random = input.random ?? Math.random;
 
@@ -69,7 +72,8 @@ export function nextRetry(input: NextRetryInput): NextRetry {
   const ceiling = Math.min(capMs, baseMs * 2 ** exponent);
   const r = Math.min(Math.max(random(), 0), 1);
   let delay = Math.max(minMs, Math.floor(r * ceiling));
-  if (input.retryAfterMs !== undefined && input.retryAfterMs > delay) delay = input.retryAfterMs;
+  if (input.retryAfterMs !== undefined && input.retryAfterMs > delay)
+    delay = input.retryAfterMs;
 
   const retryAt = input.now.getTime() + delay;
   if (retryAt > deadlineAt) {

@@ -3,10 +3,19 @@
  * test event code so it shows up in TikTok Events Manager → Test Events and is not used for
  * reporting. Returns TikTok's answer and a plain-words summary for the merchant.
  */
-import { createTikTokClient, outcomeOf, type TikTokClient } from "./client.server";
+import {
+  createTikTokClient,
+  outcomeOf,
+  type TikTokClient,
+} from "./client.server";
 import { hashUserIdentifiers } from "./hashing";
 import { describeOutcome, type DeliveryOutcome } from "./outcome";
-import { buildEvent, buildTrackBody, validateEvent, type TikTokEvent } from "./payload";
+import {
+  buildEvent,
+  buildTrackBody,
+  validateEvent,
+  type TikTokEvent,
+} from "./payload";
 
 export interface SendTestEventInput {
   pixelCode: string | null | undefined;
@@ -60,8 +69,19 @@ export function buildTestEvent(options: {
       value: 42.5,
       contentType: "product",
       contents: [
-        { contentId: "TEST-SKU-1", contentName: "Test product", price: 20, quantity: 2, brand: "Test brand" },
-        { contentId: "TEST-SKU-2", contentName: "Test gift card", price: 2.5, quantity: 1 },
+        {
+          contentId: "TEST-SKU-1",
+          contentName: "Test product",
+          price: 20,
+          quantity: 2,
+          brand: "Test brand",
+        },
+        {
+          contentId: "TEST-SKU-2",
+          contentName: "Test gift card",
+          price: 2.5,
+          quantity: 1,
+        },
       ],
       orderId: `test-order-${now.getTime()}`,
       numItems: 3,
@@ -86,7 +106,8 @@ function notSent(message: string): SendTestEventResult {
 function details(outcome: DeliveryOutcome): string {
   const parts: string[] = [];
   if (outcome.code !== null) parts.push(`code ${outcome.code}`);
-  else if (outcome.httpStatus !== null) parts.push(`HTTP ${outcome.httpStatus}`);
+  else if (outcome.httpStatus !== null)
+    parts.push(`HTTP ${outcome.httpStatus}`);
   if (outcome.message) parts.push(`message "${outcome.message}"`);
   if (outcome.requestId) parts.push(`request_id ${outcome.requestId}`);
   return parts.join(", ");
@@ -97,15 +118,23 @@ export function summarizeTestOutcome(outcome: DeliveryOutcome): string {
   if (outcome.kind === "accepted") {
     return `TikTok accepted the test event (${info}). It should appear in TikTok Events Manager under Test Events within a few minutes.`;
   }
-  return info ? `${describeOutcome(outcome)} TikTok's answer: ${info}.` : describeOutcome(outcome);
+  return info
+    ? `${describeOutcome(outcome)} TikTok's answer: ${info}.`
+    : describeOutcome(outcome);
 }
 
-export async function sendTestEvent(input: SendTestEventInput): Promise<SendTestEventResult> {
+export async function sendTestEvent(
+  input: SendTestEventInput,
+): Promise<SendTestEventResult> {
   const pixelCode = input.pixelCode?.trim();
   const accessToken = input.accessToken?.trim();
   const testEventCode = input.testEventCode?.trim();
-  if (!pixelCode) return notSent("Enter your TikTok pixel code before sending a test event.");
-  if (!accessToken) return notSent("Enter your TikTok Events API access token before sending a test event.");
+  if (!pixelCode)
+    return notSent("Enter your TikTok pixel code before sending a test event.");
+  if (!accessToken)
+    return notSent(
+      "Enter your TikTok Events API access token before sending a test event.",
+    );
   if (!testEventCode) {
     return notSent(
       "Enter a test event code first. In TikTok Events Manager, open your pixel, go to Test Events and copy the code shown there (it looks like TEST12345). Nothing was sent.",
@@ -130,7 +159,12 @@ export async function sendTestEvent(input: SendTestEventInput): Promise<SendTest
   try {
     const body = buildTrackBody({ pixelCode, testEventCode, events: [event] });
     const outcome = outcomeOf(await client.track({ accessToken, body }));
-    return { ok: outcome.kind === "accepted", outcome, summary: summarizeTestOutcome(outcome), event };
+    return {
+      ok: outcome.kind === "accepted",
+      outcome,
+      summary: summarizeTestOutcome(outcome),
+      event,
+    };
   } finally {
     if (!input.client) client.close();
   }

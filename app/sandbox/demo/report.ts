@@ -1,0 +1,95 @@
+// The demo's printed summary: what the TikTok stand-in received, and what was deliberately
+// not sent, with the app's own reasons. Pure formatting.
+
+export interface ReceivedEvent {
+  event: string;
+  event_id?: string;
+  user: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  limited_data_use: boolean;
+}
+
+export interface DeliveryRow {
+  source: string;
+  eventName: string;
+  eventId: string;
+  orderName: string | null;
+  status: string;
+  matchKeys: string;
+  attemptCount: number;
+  lastError: string | null;
+}
+
+export interface NotSentRow {
+  what: string;
+  status: string;
+  reason: string;
+}
+
+const MATCH_KEYS = [
+  "ttclid",
+  "ttp",
+  "email",
+  "phone",
+  "external_id",
+  "ip",
+  "user_agent",
+] as const;
+
+export function matchKeysOf(user: Record<string, unknown>): string[] {
+  return MATCH_KEYS.filter((key) => {
+    const value = user[key];
+    return Array.isArray(value)
+      ? value.length > 0
+      : typeof value === "string" && value.length > 0;
+  });
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) =>
+    Math.max(...rows.map((row) => row[col]!.length)),
+  );
+  return rows.map((row) =>
+    `  ${row.map((cell, col) => cell.padEnd(widths[col]!)).join("  ")}`.trimEnd(),
+  );
+}
+
+function money(properties: Record<string, unknown>): string {
+  const { value, currency } = properties;
+  if (typeof value !== "number") return "-";
+  return `${value.toFixed(2)} ${typeof currency === "string" ? currency : ""}`.trim();
+}
+
+export function receivedTable(events: ReceivedEvent[]): string[] {
+  if (events.length === 0) return ["  (nothing)"];
+  const rows = [["EVENT", "EVENT_ID", "MATCH KEYS", "VALUE", ""]];
+  for (const e of events) {
+    rows.push([
+      e.event,
+      e.event_id ?? "-",
+      matchKeysOf(e.user).join(" ") || "-",
+      money(e.properties),
+      e.limited_data_use ? "limited data use" : "",
+    ]);
+  }
+  return table(rows);
+}
+
+export function notSentTable(rows: NotSentRow[]): string[] {
+  if (rows.length === 0) return ["  (nothing)"];
+  return table([
+    ["ORDER / EVENT", "STATUS", "REASON"],
+    ...rows.map((r) => [r.what, r.status, r.reason]),
+  ]);
+}
+
+/** Deliveries the app recorded but did not (or could not) send. */
+export function notSentFromDeliveries(deliveries: DeliveryRow[]): NotSentRow[] {
+  return deliveries
+    .filter((d) => d.status === "skipped" || d.status === "failed")
+    .map((d) => ({
+      what: `${d.orderName ?? d.source} ${d.eventName}`,
+      status: d.status,
+      reason: d.lastError ?? "",
+    }));
+}
