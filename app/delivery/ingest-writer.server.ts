@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { deliveryRow, type NewDelivery } from "./outbox.server";
+import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
@@ -35,7 +36,11 @@ export class IngestWriter {
   private queue: Job[] = [];
   private flushing = false;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
 
   submit(request: IngestRequest): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
@@ -77,9 +82,11 @@ export class IngestWriter {
 
       const receiptIds = requests.flatMap((r) => (r.receipt ? [r.receipt.id] : []));
       if (receiptIds.length > 0) {
-        const seen = new Set(
-          (await tx.webhookReceipt.findMany({ where: { id: { in: receiptIds } }, select: { id: true } })).map((r) => r.id),
-        );
+        const seen = new Set<string>();
+        for (const ids of chunks(receiptIds, IN_LIST_CHUNK)) {
+          const rows = await tx.webhookReceipt.findMany({ where: { id: { in: ids } }, select: { id: true } });
+          for (const row of rows) seen.add(row.id);
+        }
         const fresh: Prisma.WebhookReceiptCreateManyInput[] = [];
         requests.forEach((r, i) => {
           if (!r.receipt) return;
@@ -89,7 +96,7 @@ export class IngestWriter {
             fresh.push(r.receipt);
           }
         });
-        if (fresh.length > 0) await tx.webhookReceipt.createMany({ data: fresh });
+        for (const rows of chunks(fresh, 200)) await tx.webhookReceipt.createMany({ data: rows });
       }
 
       for (const [i, r] of requests.entries()) {
@@ -106,8 +113,9 @@ export class IngestWriter {
         outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ shop: d.shop, eventName: d.event.event, eventId: d.event.event_id })),
       );
       const existing = new Map<string, string>();
-      if (wanted.length > 0) {
-        const rows = await tx.delivery.findMany({ where: { OR: wanted }, select: { id: true, shop: true, eventName: true, eventId: true } });
+      // Three parameters per key: 300 keys stay under SQLite's 999 bound parameters.
+      for (const part of chunks(wanted, 300)) {
+        const rows = await tx.delivery.findMany({ where: { OR: part }, select: { id: true, shop: true, eventName: true, eventId: true } });
         for (const row of rows) existing.set(key(row), row.id);
       }
       const newDeliveries: Prisma.DeliveryCreateManyInput[] = [];
@@ -128,8 +136,8 @@ export class IngestWriter {
           outcomes[i].deliveries.push({ deliveryId: id, created: true });
         }
       });
-      if (newDeliveries.length > 0) await tx.delivery.createMany({ data: newDeliveries });
-      if (newOutbox.length > 0) await tx.outboxEntry.createMany({ data: newOutbox });
+      for (const rows of chunks(newDeliveries, 50)) await tx.delivery.createMany({ data: rows });
+      for (const rows of chunks(newOutbox, 300)) await tx.outboxEntry.createMany({ data: rows });
       return outcomes;
     });
   }

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/payload";
-import type { TikTokClient, SendEventResult } from "~/tiktok/client.server";
+import type { AttemptRecord, TikTokClient, SendEventResult } from "~/tiktok/client.server";
 import { describeOutcome } from "~/tiktok/outcome";
 import { nextRetry, type RetryPolicyOptions } from "~/tiktok/retry-policy";
 import { readAccessToken, UnreadableTokenError } from "~/settings/settings.server";
+import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
+import { idList, newIdSql } from "~/db/sql.server";
+import type { Prisma } from "@prisma/client";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;
@@ -123,32 +126,32 @@ export class DeliveryWorker {
 
   private async claim(): Promise<ClaimedEntry[]> {
     const now = this.now();
-    const free = {
-      nextAttemptAt: { lte: now },
-      OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: now } }],
-    };
-    const due = await this.prisma.outboxEntry.findMany({
-      where: free,
-      select: { id: true },
-      orderBy: { nextAttemptAt: "asc" },
-      take: this.batchSize,
-    });
-    if (due.length === 0) return [];
-    // The conditional update is the claim: a row another worker took in between no longer matches.
-    await this.prisma.outboxEntry.updateMany({
-      where: { id: { in: due.map((d) => d.id) }, ...free },
-      data: { leaseOwner: this.id, leaseExpiresAt: new Date(now.getTime() + this.leaseMs) },
-    });
-    return this.prisma.outboxEntry.findMany({
-      where: { id: { in: due.map((d) => d.id) }, leaseOwner: this.id },
-      select: {
-        id: true,
-        shop: true,
-        attempts: true,
-        firstAttemptAt: true,
-        delivery: { select: { id: true, pixelCode: true, payload: true, eventTime: true } },
-      },
-    });
+    const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
+    // One conditional UPDATE is the claim: rows another worker leased in between no longer
+    // match the outer condition. Raw SQL (portable quoting, Prisma placeholders) because
+    // the equivalent Prisma calls need id lists of the batch size, which cost several times more.
+    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE "OutboxEntry" SET "leaseOwner" = ${this.id}, "leaseExpiresAt" = ${leaseExpiresAt}
+      WHERE "id" IN (
+        SELECT "id" FROM "OutboxEntry"
+        WHERE "nextAttemptAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
+        ORDER BY "nextAttemptAt" LIMIT ${this.batchSize}
+      ) AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
+      RETURNING "id"`;
+    if (claimed.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<
+      { id: string; shop: string; attempts: number; firstAttemptAt: Date | string | null; deliveryId: string; pixelCode: string; payload: string; eventTime: Date | string }[]
+    >`
+      SELECT o."id", o."shop", o."attempts", o."firstAttemptAt", d."id" AS "deliveryId", d."pixelCode", d."payload", d."eventTime"
+      FROM "OutboxEntry" o JOIN "Delivery" d ON d."id" = o."deliveryId"
+      WHERE o."leaseOwner" = ${this.id} AND o."leaseExpiresAt" = ${leaseExpiresAt}`;
+    return rows.map((r) => ({
+      id: r.id,
+      shop: r.shop,
+      attempts: Number(r.attempts),
+      firstAttemptAt: r.firstAttemptAt === null ? null : new Date(r.firstAttemptAt),
+      delivery: { id: r.deliveryId, pixelCode: r.pixelCode, payload: r.payload, eventTime: new Date(r.eventTime) },
+    }));
   }
 
   private async deliverShop(shop: string, entries: ClaimedEntry[]): Promise<void> {
@@ -190,55 +193,50 @@ export class DeliveryWorker {
 
   private async failAll(entries: ClaimedEntry[], reason: string): Promise<void> {
     const now = this.now();
-    await this.prisma.$transaction([
-      this.prisma.delivery.updateMany({
-        where: { id: { in: entries.map((e) => e.delivery.id) } },
-        data: { status: "failed", lastError: reason, updatedAt: now },
-      }),
-      this.prisma.outboxEntry.deleteMany({ where: { id: { in: entries.map((e) => e.id) } } }),
-    ]);
+    await this.prisma.$transaction(
+      chunks(entries, IN_LIST_CHUNK).flatMap((part) => [
+        this.prisma.delivery.updateMany({
+          where: { id: { in: part.map((e) => e.delivery.id) } },
+          data: { status: "failed", lastError: reason, updatedAt: now },
+        }),
+        this.prisma.outboxEntry.deleteMany({ where: { id: { in: part.map((e) => e.id) } } }),
+      ]),
+    );
     this.log(`${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`);
   }
 
   private async settle(entries: ClaimedEntry[], results: Map<string, SendEventResult>): Promise<void> {
     const now = this.now();
-    const writes = [];
+    const writes: Prisma.PrismaPromise<unknown>[] = [];
+    // Events sent in the same request share one attempt record: each distinct attempt is
+    // written with one INSERT … SELECT over the ids of the deliveries it covered.
+    const attemptGroups = new Map<string, { attempt: AttemptRecord; deliveryIds: string[] }>();
+    // Accepted deliveries that share the same attempts (one batch) are settled together.
+    const accepted = new Map<string, { tries: number; lastAttemptAt: Date; deliveryIds: string[]; outboxIds: string[] }>();
     for (const entry of entries) {
       const result = results.get(entry.id);
       if (!result) continue; // not answered: the lease expires and it is retried
       const { outcome, attempts } = result;
       const deliveryId = entry.delivery.id;
+      const tries = Math.max(attempts.length, 1);
       const firstAttemptAt = entry.firstAttemptAt ?? attempts[0]?.startedAt ?? now;
-      const attemptCount = entry.attempts + Math.max(attempts.length, 1);
-      if (attempts.length > 0) {
-        writes.push(
-          this.prisma.deliveryAttempt.createMany({
-            data: attempts.map((a) => ({
-              deliveryId,
-              startedAt: a.startedAt,
-              durationMs: Math.round(a.durationMs),
-              httpStatus: a.httpStatus,
-              tiktokCode: a.code,
-              message: a.message.slice(0, 1000),
-              requestId: a.requestId,
-              outcome: a.outcome,
-              batchSize: a.batchSize,
-            })),
-          }),
-        );
-      }
+      const attemptCount = entry.attempts + tries;
       const lastAttemptAt = attempts.at(-1)?.startedAt ?? now;
-      const common = { attemptCount: { increment: Math.max(attempts.length, 1) }, lastAttemptAt };
+      for (const a of attempts) {
+        const key = [a.startedAt.getTime(), a.durationMs, a.httpStatus, a.code, a.requestId, a.outcome, a.batchSize, a.message].join("|");
+        const group = attemptGroups.get(key) ?? { attempt: a, deliveryIds: [] };
+        group.deliveryIds.push(deliveryId);
+        attemptGroups.set(key, group);
+      }
       if (outcome.kind === "accepted") {
-        writes.push(
-          this.prisma.delivery.update({
-            where: { id: deliveryId },
-            data: { ...common, status: "delivered", deliveredAt: now, lastError: null },
-          }),
-          this.prisma.outboxEntry.delete({ where: { id: entry.id } }),
-        );
+        const key = `${tries}:${lastAttemptAt.getTime()}`;
+        const group = accepted.get(key) ?? { tries, lastAttemptAt, deliveryIds: [], outboxIds: [] };
+        group.deliveryIds.push(deliveryId);
+        group.outboxIds.push(entry.id);
+        accepted.set(key, group);
         continue;
       }
+      const common = { attemptCount: { increment: tries }, lastAttemptAt };
       const next =
         outcome.kind === "retryable"
           ? nextRetry({
@@ -278,6 +276,25 @@ export class DeliveryWorker {
         );
       }
     }
+    for (const group of accepted.values()) {
+      writes.push(
+        this.prisma.$executeRaw`
+          UPDATE "Delivery" SET "status" = 'delivered', "deliveredAt" = ${now}, "updatedAt" = ${now},
+            "lastError" = NULL, "lastAttemptAt" = ${group.lastAttemptAt},
+            "attemptCount" = "attemptCount" + ${group.tries}
+          WHERE "id" IN ${idList(group.deliveryIds)}`,
+        this.prisma.$executeRaw`DELETE FROM "OutboxEntry" WHERE "id" IN ${idList(group.outboxIds)}`,
+      );
+    }
+    for (const { attempt: a, deliveryIds } of attemptGroups.values()) {
+      writes.push(this.prisma.$executeRaw`
+        INSERT INTO "DeliveryAttempt"
+          ("id", "deliveryId", "startedAt", "durationMs", "httpStatus", "tiktokCode", "message", "requestId", "outcome", "batchSize")
+        SELECT ${newIdSql()}, ids.value, ${a.startedAt}, ${Math.round(a.durationMs)}, ${a.httpStatus}, ${a.code},
+          ${a.message.slice(0, 1000)}, ${a.requestId}, ${a.outcome}, ${a.batchSize}
+        FROM ${idList(deliveryIds)} AS ids`);
+    }
     await this.prisma.$transaction(writes);
   }
 }
+
