@@ -16,3 +16,57 @@ export function idList(ids: readonly string[]): Prisma.Sql {
 export function newIdSql(): Prisma.Sql {
   return isPostgres() ? Prisma.sql`gen_random_uuid()::text` : Prisma.sql`lower(hex(randomblob(16)))`;
 }
+
+export interface AttributionUpsert {
+  shop: string;
+  sessionKey: string;
+  consent: string;
+  seenAt: Date;
+  landingUrl: string | null;
+  ttclid: string | null;
+  ttp: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  cartToken: string | null;
+}
+
+/**
+ * Creates or refreshes many storefront sessions in ONE statement (the app proxy's hot path).
+ * New values win; a value the storefront did not send keeps what we had; a new ttclid
+ * restarts its first-seen time. Callers pass each (shop, sessionKey) at most once.
+ */
+export function upsertAttributionSessionsSql(rows: readonly AttributionUpsert[]): Prisma.Sql {
+  const data = JSON.stringify(
+    rows.map((r) => ({ ...r, id: undefined, seenAt: r.seenAt.toISOString() })),
+  );
+  const source = isPostgres()
+    ? Prisma.sql`SELECT gen_random_uuid()::text AS id, x.* FROM jsonb_to_recordset(${data}::jsonb) AS x(
+        "shop" text, "sessionKey" text, "consent" text, "seenAt" timestamp(3), "landingUrl" text,
+        "ttclid" text, "ttp" text, "ip" text, "userAgent" text, "cartToken" text)`
+    : Prisma.sql`SELECT lower(hex(randomblob(16))) AS id, j.value ->> 'shop' AS "shop", j.value ->> 'sessionKey' AS "sessionKey",
+        j.value ->> 'consent' AS "consent", j.value ->> 'seenAt' AS "seenAt", j.value ->> 'landingUrl' AS "landingUrl",
+        j.value ->> 'ttclid' AS "ttclid", j.value ->> 'ttp' AS "ttp", j.value ->> 'ip' AS "ip",
+        j.value ->> 'userAgent' AS "userAgent", j.value ->> 'cartToken' AS "cartToken"
+      FROM json_each(${data}) AS j WHERE true`;
+  return Prisma.sql`
+    INSERT INTO "AttributionSession" ("id", "shop", "sessionKey", "consent", "firstSeenAt", "lastSeenAt", "landingUrl",
+      "ttclid", "ttclidFirstSeenAt", "ttclidLastSeenAt", "ttp", "ip", "userAgent", "cartToken")
+    SELECT s."id", s."shop", s."sessionKey", s."consent", s."seenAt", s."seenAt", s."landingUrl",
+      s."ttclid", CASE WHEN s."ttclid" IS NULL THEN NULL ELSE s."seenAt" END,
+      CASE WHEN s."ttclid" IS NULL THEN NULL ELSE s."seenAt" END, s."ttp", s."ip", s."userAgent", s."cartToken"
+    FROM (${source}) AS s
+    WHERE true -- SQLite needs a WHERE here, or it reads ON CONFLICT as a join constraint
+    ON CONFLICT ("shop", "sessionKey") DO UPDATE SET
+      "consent" = excluded."consent",
+      "lastSeenAt" = excluded."lastSeenAt",
+      "ttclidFirstSeenAt" = CASE
+        WHEN excluded."ttclid" IS NOT NULL AND excluded."ttclid" IS DISTINCT FROM "AttributionSession"."ttclid"
+        THEN excluded."lastSeenAt" ELSE "AttributionSession"."ttclidFirstSeenAt" END,
+      "ttclidLastSeenAt" = CASE WHEN excluded."ttclid" IS NOT NULL THEN excluded."lastSeenAt"
+        ELSE "AttributionSession"."ttclidLastSeenAt" END,
+      "ttclid" = COALESCE(excluded."ttclid", "AttributionSession"."ttclid"),
+      "ttp" = COALESCE(excluded."ttp", "AttributionSession"."ttp"),
+      "ip" = COALESCE(excluded."ip", "AttributionSession"."ip"),
+      "userAgent" = COALESCE(excluded."userAgent", "AttributionSession"."userAgent"),
+      "cartToken" = COALESCE(excluded."cartToken", "AttributionSession"."cartToken")`;
+}

@@ -2,16 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { deliveryRow, type NewDelivery } from "./outbox.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
+import { upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
   receipt?: { id: string; shop: string; topic: string };
-  session?: {
-    shop: string;
-    sessionKey: string;
-    create: Prisma.AttributionSessionUncheckedCreateInput;
-    update: Prisma.AttributionSessionUncheckedUpdateInput;
-  };
+  session?: AttributionUpsert;
   deliveries: NewDelivery[];
 }
 
@@ -99,13 +95,17 @@ export class IngestWriter {
         for (const rows of chunks(fresh, 200)) await tx.webhookReceipt.createMany({ data: rows });
       }
 
-      for (const [i, r] of requests.entries()) {
-        if (!r.session || outcomes[i].duplicateReceipt) continue;
-        await tx.attributionSession.upsert({
-          where: { shop_sessionKey: { shop: r.session.shop, sessionKey: r.session.sessionKey } },
-          create: r.session.create,
-          update: r.session.update,
-        });
+      // One statement for all sessions of the batch; the latest request per session wins
+      // (PostgreSQL refuses to update one row twice in a statement).
+      const sessions = new Map<string, AttributionUpsert>();
+      requests.forEach((r, i) => {
+        if (!r.session || outcomes[i].duplicateReceipt) return;
+        const k = `${r.session.shop}\u0000${r.session.sessionKey}`;
+        const previous = sessions.get(k);
+        sessions.set(k, previous ? mergeSession(previous, r.session) : r.session);
+      });
+      for (const part of chunks([...sessions.values()], 500)) {
+        await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
       }
 
       const key = (d: { shop: string; eventName: string; eventId: string }) => `${d.shop}\u0000${d.eventName}\u0000${d.eventId}`;
@@ -141,4 +141,17 @@ export class IngestWriter {
       return outcomes;
     });
   }
+}
+
+/** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
+function mergeSession(a: AttributionUpsert, b: AttributionUpsert): AttributionUpsert {
+  return {
+    ...b,
+    landingUrl: a.landingUrl ?? b.landingUrl,
+    ttclid: b.ttclid ?? a.ttclid,
+    ttp: b.ttp ?? a.ttp,
+    ip: b.ip ?? a.ip,
+    userAgent: b.userAgent ?? a.userAgent,
+    cartToken: b.cartToken ?? a.cartToken,
+  };
 }

@@ -52,16 +52,6 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
     return { stored: true, queued: 0 };
   }
 
-  const sessionData = {
-    consent: "granted",
-    lastSeenAt: now,
-    ...(body.ttclid ? { ttclid: body.ttclid, ttclidLastSeenAt: now } : {}),
-    ...(body.ttp ? { ttp: body.ttp } : {}),
-    ...(ctx.ip ? { ip: ctx.ip } : {}),
-    ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
-    ...(body.cart_token ? { cartToken: body.cart_token.split("?")[0] } : {}),
-  };
-
   const deliveries: NewDelivery[] = body.events
     .filter((e) => {
       const flag = MIRRORED[e.event];
@@ -99,15 +89,14 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
     session: {
       shop,
       sessionKey: body.session_id,
-      create: {
-        shop,
-        sessionKey: body.session_id,
-        firstSeenAt: now,
-        landingUrl: body.page.url,
-        ...(body.ttclid ? { ttclidFirstSeenAt: now } : {}),
-        ...sessionData,
-      },
-      update: sessionData,
+      consent: "granted",
+      seenAt: now,
+      landingUrl: body.page.url,
+      ttclid: body.ttclid ?? null,
+      ttp: body.ttp ?? null,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      cartToken: body.cart_token ? body.cart_token.split("?")[0] : null,
     },
     deliveries,
   });
