@@ -17,6 +17,24 @@ export function newIdSql(): Prisma.Sql {
   return isPostgres() ? Prisma.sql`gen_random_uuid()::text` : Prisma.sql`lower(hex(randomblob(16)))`;
 }
 
+type PgType = "text" | "integer" | "timestamp(3)";
+
+/**
+ * A derived table from a JSON array of objects, bound as one parameter: the way the ingest
+ * hot path writes a whole batch with one statement. `columns` name the keys and their
+ * PostgreSQL types (SQLite takes the JSON values as they are). Dates must be ISO strings,
+ * the format Prisma stores in SQLite.
+ */
+export function jsonRowsSql(rows: readonly Record<string, unknown>[], columns: readonly [string, PgType][]): Prisma.Sql {
+  const data = JSON.stringify(rows);
+  if (isPostgres()) {
+    const defs = Prisma.raw(columns.map(([name, type]) => `"${name}" ${type}`).join(", "));
+    return Prisma.sql`(SELECT * FROM jsonb_to_recordset(${data}::jsonb) AS x(${defs}))`;
+  }
+  const picks = Prisma.raw(columns.map(([name]) => `j.value ->> '${name}' AS "${name}"`).join(", "));
+  return Prisma.sql`(SELECT ${picks} FROM json_each(${data}) AS j WHERE true)`;
+}
+
 export interface AttributionUpsert {
   shop: string;
   sessionKey: string;
@@ -36,25 +54,20 @@ export interface AttributionUpsert {
  * restarts its first-seen time. Callers pass each (shop, sessionKey) at most once.
  */
 export function upsertAttributionSessionsSql(rows: readonly AttributionUpsert[]): Prisma.Sql {
-  const data = JSON.stringify(
-    rows.map((r) => ({ ...r, id: undefined, seenAt: r.seenAt.toISOString() })),
+  const source = jsonRowsSql(
+    rows.map((r) => ({ ...r, seenAt: r.seenAt.toISOString() })),
+    [
+      ["shop", "text"], ["sessionKey", "text"], ["consent", "text"], ["seenAt", "timestamp(3)"], ["landingUrl", "text"],
+      ["ttclid", "text"], ["ttp", "text"], ["ip", "text"], ["userAgent", "text"], ["cartToken", "text"],
+    ],
   );
-  const source = isPostgres()
-    ? Prisma.sql`SELECT gen_random_uuid()::text AS id, x.* FROM jsonb_to_recordset(${data}::jsonb) AS x(
-        "shop" text, "sessionKey" text, "consent" text, "seenAt" timestamp(3), "landingUrl" text,
-        "ttclid" text, "ttp" text, "ip" text, "userAgent" text, "cartToken" text)`
-    : Prisma.sql`SELECT lower(hex(randomblob(16))) AS id, j.value ->> 'shop' AS "shop", j.value ->> 'sessionKey' AS "sessionKey",
-        j.value ->> 'consent' AS "consent", j.value ->> 'seenAt' AS "seenAt", j.value ->> 'landingUrl' AS "landingUrl",
-        j.value ->> 'ttclid' AS "ttclid", j.value ->> 'ttp' AS "ttp", j.value ->> 'ip' AS "ip",
-        j.value ->> 'userAgent' AS "userAgent", j.value ->> 'cartToken' AS "cartToken"
-      FROM json_each(${data}) AS j WHERE true`;
   return Prisma.sql`
     INSERT INTO "AttributionSession" ("id", "shop", "sessionKey", "consent", "firstSeenAt", "lastSeenAt", "landingUrl",
       "ttclid", "ttclidFirstSeenAt", "ttclidLastSeenAt", "ttp", "ip", "userAgent", "cartToken")
-    SELECT s."id", s."shop", s."sessionKey", s."consent", s."seenAt", s."seenAt", s."landingUrl",
+    SELECT ${newIdSql()}, s."shop", s."sessionKey", s."consent", s."seenAt", s."seenAt", s."landingUrl",
       s."ttclid", CASE WHEN s."ttclid" IS NULL THEN NULL ELSE s."seenAt" END,
       CASE WHEN s."ttclid" IS NULL THEN NULL ELSE s."seenAt" END, s."ttp", s."ip", s."userAgent", s."cartToken"
-    FROM (${source}) AS s
+    FROM ${source} AS s
     WHERE true -- SQLite needs a WHERE here, or it reads ON CONFLICT as a join constraint
     ON CONFLICT ("shop", "sessionKey") DO UPDATE SET
       "consent" = excluded."consent",

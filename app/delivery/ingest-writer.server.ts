@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import { deliveryRow, type NewDelivery } from "./outbox.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
-import { upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
+import { jsonRowsSql, newIdSql, upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
@@ -74,29 +74,30 @@ export class IngestWriter {
 
   private write(requests: IngestRequest[]): Promise<IngestOutcome[]> {
     return this.prisma.$transaction(async (tx) => {
+      const now = new Date();
+      const at = now.toISOString();
       const outcomes: IngestOutcome[] = requests.map(() => ({ duplicateReceipt: false, deliveries: [] }));
 
-      const receiptIds = requests.flatMap((r) => (r.receipt ? [r.receipt.id] : []));
-      if (receiptIds.length > 0) {
-        const seen = new Set<string>();
-        for (const ids of chunks(receiptIds, IN_LIST_CHUNK)) {
-          const rows = await tx.webhookReceipt.findMany({ where: { id: { in: ids } }, select: { id: true } });
-          for (const row of rows) seen.add(row.id);
-        }
-        const fresh: Prisma.WebhookReceiptCreateManyInput[] = [];
-        requests.forEach((r, i) => {
-          if (!r.receipt) return;
-          if (seen.has(r.receipt.id)) outcomes[i].duplicateReceipt = true;
-          else {
-            seen.add(r.receipt.id);
-            fresh.push(r.receipt);
-          }
-        });
-        for (const rows of chunks(fresh, 200)) await tx.webhookReceipt.createMany({ data: rows });
+      // 1. Webhook receipts: INSERT … ON CONFLICT DO NOTHING RETURNING tells which are new.
+      const receipts = new Map<string, number>(); // receipt id → first request carrying it
+      requests.forEach((r, i) => {
+        if (!r.receipt) return;
+        if (receipts.has(r.receipt.id)) outcomes[i].duplicateReceipt = true;
+        else receipts.set(r.receipt.id, i);
+      });
+      if (receipts.size > 0) {
+        const rows = [...receipts.keys()].map((id) => ({ ...requests[receipts.get(id)!].receipt!, at }));
+        const source = jsonRowsSql(rows, [["id", "text"], ["shop", "text"], ["topic", "text"], ["at", "timestamp(3)"]]);
+        const inserted = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO "WebhookReceipt" ("id", "shop", "topic", "receivedAt")
+          SELECT r."id", r."shop", r."topic", r."at" FROM ${source} AS r WHERE true
+          ON CONFLICT ("id") DO NOTHING RETURNING "id"`;
+        const fresh = new Set(inserted.map((row) => row.id));
+        for (const [id, i] of receipts) if (!fresh.has(id)) outcomes[i].duplicateReceipt = true;
       }
 
-      // One statement for all sessions of the batch; the latest request per session wins
-      // (PostgreSQL refuses to update one row twice in a statement).
+      // 2. Storefront sessions: one upsert; the latest request per session wins
+      //    (PostgreSQL refuses to update one row twice in a statement).
       const sessions = new Map<string, AttributionUpsert>();
       requests.forEach((r, i) => {
         if (!r.session || outcomes[i].duplicateReceipt) return;
@@ -108,40 +109,79 @@ export class IngestWriter {
         await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
       }
 
-      const key = (d: { shop: string; eventName: string; eventId: string }) => `${d.shop}\u0000${d.eventName}\u0000${d.eventId}`;
-      const wanted = requests.flatMap((r, i) =>
-        outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ shop: d.shop, eventName: d.event.event, eventId: d.event.event_id })),
-      );
-      const existing = new Map<string, string>();
-      // Three parameters per key: 300 keys stay under SQLite's 999 bound parameters.
-      for (const part of chunks(wanted, 300)) {
-        const rows = await tx.delivery.findMany({ where: { OR: part }, select: { id: true, shop: true, eventName: true, eventId: true } });
-        for (const row of rows) existing.set(key(row), row.id);
-      }
-      const newDeliveries: Prisma.DeliveryCreateManyInput[] = [];
-      const newOutbox: Prisma.OutboxEntryCreateManyInput[] = [];
+      // 3. Deliveries and their outbox rows. The unique (shop, event, event_id) decides what
+      //    is new; what already existed is looked up afterwards (the rare duplicate path).
+      const key = (shop: string, eventName: string, eventId: string) => `${shop}\u0000${eventName}\u0000${eventId}`;
+      // `owner`: the first request of the batch carrying the delivery; only it "created" it.
+      const planned = new Map<string, { row: ReturnType<typeof deliveryRow>; queue: boolean; owner: number }>();
       requests.forEach((r, i) => {
         if (outcomes[i].duplicateReceipt) return;
         for (const d of r.deliveries) {
-          const k = key({ shop: d.shop, eventName: d.event.event, eventId: d.event.event_id });
-          const found = existing.get(k);
-          if (found) {
-            outcomes[i].deliveries.push({ deliveryId: found, created: false });
-            continue;
+          const k = key(d.shop, d.event.event, d.event.event_id);
+          if (!planned.has(k)) {
+            planned.set(k, { row: deliveryRow(d, randomUUID()), queue: d.skippedReason === undefined, owner: i });
           }
-          const id = randomUUID();
-          existing.set(k, id);
-          newDeliveries.push(deliveryRow(d, id));
-          if (d.skippedReason === undefined) newOutbox.push({ id: randomUUID(), deliveryId: id, shop: d.shop });
-          outcomes[i].deliveries.push({ deliveryId: id, created: true });
         }
       });
-      for (const rows of chunks(newDeliveries, 50)) await tx.delivery.createMany({ data: rows });
-      for (const rows of chunks(newOutbox, 300)) await tx.outboxEntry.createMany({ data: rows });
+      const created = new Set<string>();
+      for (const part of chunks([...planned.values()], 500)) {
+        const source = jsonRowsSql(
+          part.map(({ row }) => ({ ...row, eventTime: (row.eventTime as Date).toISOString(), at })),
+          DELIVERY_COLUMNS,
+        );
+        const inserted = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO "Delivery" ("id", "shop", "source", "eventName", "eventId", "pixelCode", "orderId", "orderName",
+            "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "eventTime", "attemptCount",
+            "createdAt", "updatedAt")
+          SELECT d."id", d."shop", d."source", d."eventName", d."eventId", d."pixelCode", d."orderId", d."orderName",
+            d."customerId", d."sessionKey", d."status", d."lastError", d."payload", d."matchKeys", d."eventTime", 0,
+            d."at", d."at"
+          FROM ${source} AS d WHERE true
+          ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
+        for (const row of inserted) created.add(row.id);
+      }
+      const queued = [...planned.values()].filter((p) => p.queue && created.has(p.row.id!));
+      for (const part of chunks(queued, 500)) {
+        const source = jsonRowsSql(
+          part.map(({ row }) => ({ deliveryId: row.id, shop: row.shop, at })),
+          [["deliveryId", "text"], ["shop", "text"], ["at", "timestamp(3)"]],
+        );
+        await tx.$executeRaw`
+          INSERT INTO "OutboxEntry" ("id", "deliveryId", "shop", "attempts", "nextAttemptAt", "createdAt")
+          SELECT ${newIdSql()}, o."deliveryId", o."shop", 0, o."at", o."at" FROM ${source} AS o`;
+      }
+      const existing = new Map<string, string>();
+      const missing = [...planned.entries()].filter(([, p]) => !created.has(p.row.id!));
+      for (const part of chunks(missing, 300)) {
+        const rows = await tx.delivery.findMany({
+          where: { OR: part.map(([, p]) => ({ shop: p.row.shop, eventName: p.row.eventName, eventId: p.row.eventId })) },
+          select: { id: true, shop: true, eventName: true, eventId: true },
+        });
+        for (const row of rows) existing.set(key(row.shop, row.eventName, row.eventId), row.id);
+      }
+
+      requests.forEach((r, i) => {
+        if (outcomes[i].duplicateReceipt) return;
+        const seen = new Set<string>();
+        for (const d of r.deliveries) {
+          const k = key(d.shop, d.event.event, d.event.event_id);
+          const p = planned.get(k)!;
+          const isNew = created.has(p.row.id!) && p.owner === i && !seen.has(k);
+          seen.add(k);
+          outcomes[i].deliveries.push({ deliveryId: existing.get(k) ?? p.row.id!, created: isNew });
+        }
+      });
       return outcomes;
     });
   }
 }
+
+const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
+  ["id", "text"], ["shop", "text"], ["source", "text"], ["eventName", "text"], ["eventId", "text"],
+  ["pixelCode", "text"], ["orderId", "text"], ["orderName", "text"], ["customerId", "text"], ["sessionKey", "text"],
+  ["status", "text"], ["lastError", "text"], ["payload", "text"], ["matchKeys", "text"],
+  ["eventTime", "timestamp(3)"], ["at", "timestamp(3)"],
+];
 
 /** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
 function mergeSession(a: AttributionUpsert, b: AttributionUpsert): AttributionUpsert {

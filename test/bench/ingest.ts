@@ -96,7 +96,7 @@ async function baseline(file: string, count: number): Promise<LoadResult> {
 }
 
 export async function run() {
-  ensureProductionBuild();
+  await ensureProductionBuild();
   const dir = mkdtempSync(path.join(tmpdir(), "tiktok-bench-"));
   const file = path.join(dir, "bench.sqlite");
   await prepareDatabase(file);

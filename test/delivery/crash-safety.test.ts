@@ -14,7 +14,7 @@ let tiktok: TikTokStandin;
 let server: ServerProcess | null = null;
 
 beforeAll(async () => {
-  ensureProductionBuild();
+  await ensureProductionBuild();
   tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] }, latencyMs: 300 });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
   const { saveShopSettings } = await import("~/settings/settings.server");

@@ -1,15 +1,13 @@
 // Starts the production build (build/server/index.js) under remix-serve as a child process,
 // the way `npm start` runs it.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
+import { ensureAppBuild } from "../../app/sandbox/demo/prepare.server";
 
-export function ensureProductionBuild(): void {
-  if (existsSync(path.resolve("build/server/index.js"))) return;
-  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
-    stdio: "ignore",
-  });
+/** Builds build/ when it is missing or older than the sources (shared with `npm run demo`). */
+export async function ensureProductionBuild(): Promise<void> {
+  await ensureAppBuild(path.resolve("."), () => {});
 }
 
 export function freePort(): Promise<number> {
