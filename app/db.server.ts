@@ -1,4 +1,6 @@
 import { PrismaClient } from "@prisma/client";
+import { isPostgresUrl } from "./db/dialect";
+import { createPostgresClient } from "./db/postgres-client.server";
 import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
 import { databaseUrl } from "./db-url";
 
@@ -8,8 +10,10 @@ declare global {
   var prismaGlobal: PrismaClient | undefined;
 }
 
+/** SQLite (libSQL) by default; a postgres:// or postgresql:// DATABASE_URL selects PostgreSQL. */
 function createClient(): PrismaClient {
   const url = databaseUrl();
+  if (isPostgresUrl(url)) return createPostgresClient(url);
   const client = new PrismaClient({ adapter: new TunedPrismaLibSQL({ url }) });
   if (url.startsWith("file:")) {
     // Write-ahead logging: readers don't block the writer and a commit is one append.

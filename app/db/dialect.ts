@@ -1,4 +1,7 @@
-/** True for the URLs that select PostgreSQL (pg adapter, prisma/postgresql schema); anything else is SQLite/libSQL. */
+/**
+ * True for the URLs that select PostgreSQL (the pg adapter and prisma/postgresql/schema.prisma);
+ * any other DATABASE_URL is SQLite/libSQL.
+ */
 export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
+  return /^postgres(ql)?:/i.test(url);
 }

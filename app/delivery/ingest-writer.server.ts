@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@prisma/client";
 import { deliveryRow, type NewDelivery } from "./outbox.server";
-import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
+import { chunks } from "~/db/chunks";
 import { jsonRowsSql, newIdSql, upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
 
 export interface IngestRequest {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@prisma/client";
+import type { Prisma, PrismaClient } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/payload";
 import type { AttemptRecord, TikTokClient, SendEventResult } from "~/tiktok/client.server";
 import { describeOutcome } from "~/tiktok/outcome";
@@ -7,7 +7,6 @@ import { nextRetry, type RetryPolicyOptions } from "~/tiktok/retry-policy";
 import { readAccessToken, UnreadableTokenError } from "~/settings/settings.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
 import { idList, newIdSql } from "~/db/sql.server";
-import type { Prisma } from "@prisma/client";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;

@@ -9,11 +9,13 @@ import type { SessionStorage } from "@shopify/shopify-app-session-storage";
  */
 export class CachedSessionStorage implements SessionStorage {
   private readonly cache = new Map<string, { session: Session | undefined; expires: number }>();
+  private readonly inner: SessionStorage;
+  private readonly ttlMs: number;
 
-  constructor(
-    private readonly inner: SessionStorage,
-    private readonly ttlMs = 5_000,
-  ) {}
+  constructor(inner: SessionStorage, ttlMs = 5_000) {
+    this.inner = inner;
+    this.ttlMs = ttlMs;
+  }
 
   async storeSession(session: Session): Promise<boolean> {
     this.cache.delete(session.id);

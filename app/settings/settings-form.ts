@@ -36,6 +36,24 @@ export interface SettingsInput extends Record<Toggle, boolean> {
 }
 
 export type SettingsField = keyof SettingsInput;
+
+/** What a shop gets until it changes something: every event on, purchases on orders/create. */
+export const DEFAULT_SETTINGS: Omit<SettingsInput, "pixelCode" | "accessToken"> = {
+  testEventCode: null,
+  sendPurchase: true,
+  sendViewContent: true,
+  sendAddToCart: true,
+  sendInitiateCheckout: true,
+  sendSearch: true,
+  purchaseEventName: "Purchase",
+  purchaseTrigger: "orders/create",
+  consentPolicy: "limited",
+  valueSource: "total",
+  skipTestOrders: true,
+  skipPosOrders: true,
+  skipDraftOrders: true,
+  skipSubscriptionRecurringOrders: true,
+};
 export type FieldErrors = Partial<Record<SettingsField, string>>;
 
 const checkbox = z

@@ -2,11 +2,12 @@ import type { ShopSettings } from "@prisma/client";
 import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { decryptSecret, encryptSecret } from "~/credentials/encryption.server";
-import type {
-  ConsentPolicy,
-  PurchaseTrigger,
-  SettingsInput,
-  ValueSource,
+import {
+  DEFAULT_SETTINGS,
+  type ConsentPolicy,
+  type PurchaseTrigger,
+  type SettingsInput,
+  type ValueSource,
 } from "./settings-form";
 
 /** What the admin UI may see: never the token or its ciphertext. */
@@ -32,23 +33,11 @@ export interface SettingsView {
 }
 
 const DEFAULTS: Omit<SettingsView, "updatedAt"> = {
+  ...DEFAULT_SETTINGS,
   pixelCode: "",
   accessTokenSet: false,
   accessTokenLast4: null,
   testEventCode: "",
-  sendPurchase: true,
-  sendViewContent: true,
-  sendAddToCart: true,
-  sendInitiateCheckout: true,
-  sendSearch: true,
-  purchaseEventName: "Purchase",
-  purchaseTrigger: "orders/create",
-  consentPolicy: "limited",
-  valueSource: "total",
-  skipTestOrders: true,
-  skipPosOrders: true,
-  skipDraftOrders: true,
-  skipSubscriptionRecurringOrders: true,
 };
 
 export function getShopSettings(shop: string): Promise<ShopSettings | null> {

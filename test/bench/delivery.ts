@@ -6,6 +6,7 @@ import path from "node:path";
 import { applyMigrations } from "../support/database";
 import { TEST_ENCRYPTION_KEY } from "../support/constants";
 import { fmt } from "./load";
+import { configureShop } from "../support/shops";
 
 const SHOP = "bench-delivery.myshopify.com";
 const PIXEL = "CBENCHDELIVERY00001";
@@ -19,7 +20,6 @@ export async function run() {
 
   const { startTikTokStandin } = await import("../../app/sandbox/tiktok-standin.server");
   const { default: prisma } = await import("../../app/db.server");
-  const { saveShopSettings } = await import("../../app/settings/settings.server");
   const { IngestWriter } = await import("../../app/delivery/ingest-writer.server");
   const { DeliveryWorker } = await import("../../app/delivery/worker.server");
   const { createTikTokClient } = await import("../../app/tiktok/client.server");
@@ -27,20 +27,16 @@ export async function run() {
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
 
   const tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] } });
-  await saveShopSettings(SHOP, {
-    pixelCode: PIXEL, accessToken: TOKEN, testEventCode: null, purchaseEventName: "Purchase", purchaseTrigger: "orders/create",
-    consentPolicy: "send", valueSource: "total", sendPurchase: true, sendViewContent: true, sendAddToCart: true,
-    sendInitiateCheckout: true, sendSearch: true, skipTestOrders: true, skipPosOrders: true, skipDraftOrders: true,
-    skipSubscriptionRecurringOrders: true,
-  });
+  await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, consentPolicy: "send" });
   const writer = new IngestWriter(prisma);
   let seq = 0;
   async function enqueue(count: number) {
     const now = Math.floor(Date.now() / 1000);
     for (let start = 0; start < count; start += 500) {
+      const base = seq;
       await Promise.all(
-        Array.from({ length: Math.min(500, count - start) }, () => {
-          const n = ++seq;
+        Array.from({ length: Math.min(500, count - start) }, (_, k) => {
+          const n = base + k + 1;
           const event = buildEvent({
             eventName: "Purchase",
             eventId: `${7_000_000_000_000 + n}_Purchase`,
@@ -51,6 +47,7 @@ export async function run() {
           return writer.submit({ deliveries: [{ shop: SHOP, source: "order", pixelCode: PIXEL, event, orderName: `#${n}` }] });
         }),
       );
+      seq += Math.min(500, count - start);
     }
   }
   async function drain(batchSize: number): Promise<{ events: number; seconds: number; requests: number }> {

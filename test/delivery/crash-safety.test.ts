@@ -4,6 +4,7 @@ import { webhookHeaders } from "~/sandbox/shopify-signing";
 import { createTestApp, TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL, type TestApp } from "../support/test-app";
 import { ensureProductionBuild, freePort, startServerProcess, type ServerProcess } from "../support/server-process";
 import { orderBody, simpleOrder, type FixtureOrder } from "../fixtures/orders";
+import { configureShop } from "../support/shops";
 
 const SHOP = "crash.myshopify.com";
 const PIXEL = "CCRASHPIXEL00000001";
@@ -17,25 +18,7 @@ beforeAll(async () => {
   await ensureProductionBuild();
   tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] }, latencyMs: 300 });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
-  const { saveShopSettings } = await import("~/settings/settings.server");
-  await saveShopSettings(SHOP, {
-    pixelCode: PIXEL,
-    accessToken: TOKEN,
-    testEventCode: null,
-    purchaseEventName: "Purchase",
-    purchaseTrigger: "orders/create",
-    consentPolicy: "send",
-    valueSource: "total",
-    sendPurchase: true,
-    sendViewContent: true,
-    sendAddToCart: true,
-    sendInitiateCheckout: true,
-    sendSearch: true,
-    skipTestOrders: true,
-    skipPosOrders: true,
-    skipDraftOrders: true,
-    skipSubscriptionRecurringOrders: true,
-  });
+  await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, consentPolicy: "send" });
   await app.prisma.$disconnect();
 });
 afterAll(async () => {
@@ -100,8 +83,12 @@ describe("crash safety", () => {
     }
 
     const expected = new Set(acknowledged.map((o) => `${o.id}_Purchase`));
+    const allReceived = () => {
+      const ids = new Set(tiktok.accepted.map((e) => e.event_id));
+      return [...expected].every((id) => ids.has(id));
+    };
     const started = Date.now();
-    while ([...expected].some((id) => !tiktok.accepted.some((e) => e.event_id === id))) {
+    while (!allReceived()) {
       if (Date.now() - started > 60_000) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { orderBody, simpleOrder } from "../fixtures/orders";
+import { configureShop } from "../support/shops";
 
 const SHOP = "outage.myshopify.com";
 const PIXEL = "COUTAGEPIXEL0000001";
@@ -14,25 +15,7 @@ let tiktok: TikTokStandin;
 beforeAll(async () => {
   tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] } });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
-  const { saveShopSettings } = await import("~/settings/settings.server");
-  await saveShopSettings(SHOP, {
-    pixelCode: PIXEL,
-    accessToken: TOKEN,
-    testEventCode: null,
-    purchaseEventName: "Purchase",
-    purchaseTrigger: "orders/create",
-    consentPolicy: "send",
-    valueSource: "total",
-    sendPurchase: true,
-    sendViewContent: true,
-    sendAddToCart: true,
-    sendInitiateCheckout: true,
-    sendSearch: true,
-    skipTestOrders: true,
-    skipPosOrders: true,
-    skipDraftOrders: true,
-    skipSubscriptionRecurringOrders: true,
-  });
+  await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, consentPolicy: "send" });
 });
 afterAll(async () => {
   await app.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
+import { configureShop } from "../support/shops";
 
 const GOOD = { shop: "good.myshopify.com", pixel: "CGOODPIXEL000000001", token: "good-token" };
 const BAD = { shop: "bad.myshopify.com", pixel: "CBADPIXEL0000000001", token: "revoked-token" };
@@ -11,14 +12,8 @@ let tiktok: TikTokStandin;
 beforeAll(async () => {
   tiktok = await startTikTokStandin({ accessTokens: { [GOOD.token]: [GOOD.pixel] } });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
-  const { saveShopSettings } = await import("~/settings/settings.server");
   for (const s of [GOOD, BAD]) {
-    await saveShopSettings(s.shop, {
-      pixelCode: s.pixel, accessToken: s.token, testEventCode: null, purchaseEventName: "Purchase",
-      purchaseTrigger: "orders/create", consentPolicy: "send", valueSource: "total", sendPurchase: true,
-      sendViewContent: true, sendAddToCart: true, sendInitiateCheckout: true, sendSearch: true,
-      skipTestOrders: true, skipPosOrders: true, skipDraftOrders: true, skipSubscriptionRecurringOrders: true,
-    });
+    await configureShop(s.shop, { pixelCode: s.pixel, accessToken: s.token, consentPolicy: "send" });
   }
 });
 afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   type TestApp,
 } from "../support/test-app";
 import { canadianOrderWithClick, orderBody } from "../fixtures/orders";
+import { configureShop } from "../support/shops";
 
 const SHOP_A = "log-a.myshopify.com";
 const SHOP_B = "log-b.myshopify.com";
@@ -747,25 +748,7 @@ describe("end to end: a real order through the webhook, the worker and the log p
   let deliveryId = "";
 
   beforeAll(async () => {
-    const { saveShopSettings } = await import("~/settings/settings.server");
-    await saveShopSettings(SHOP_E2E, {
-      pixelCode: PIXEL,
-      accessToken: TOKEN,
-      testEventCode: null,
-      purchaseEventName: "Purchase",
-      purchaseTrigger: "orders/create",
-      consentPolicy: "limited",
-      valueSource: "total",
-      sendPurchase: true,
-      sendViewContent: true,
-      sendAddToCart: true,
-      sendInitiateCheckout: true,
-      sendSearch: true,
-      skipTestOrders: true,
-      skipPosOrders: true,
-      skipDraftOrders: true,
-      skipSubscriptionRecurringOrders: true,
-    });
+    await configureShop(SHOP_E2E, { pixelCode: PIXEL, accessToken: TOKEN });
     const res = await app.handle(
       app.webhookRequest("/webhooks/orders", {
         topic: "orders/create",

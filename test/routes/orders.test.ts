@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
+import { configureShop } from "../support/shops";
+import type { SettingsInput } from "~/settings/settings-form";
 import { canadianOrderWithClick, germanGuestOrder, orderBody, simpleOrder, type FixtureOrder } from "../fixtures/orders";
 
 const SHOP = "shop-orders.myshopify.com";
@@ -29,27 +31,8 @@ afterAll(async () => {
   await tiktok.close();
 });
 
-async function configure(overrides: Record<string, unknown> = {}) {
-  const { saveShopSettings } = await import("~/settings/settings.server");
-  await saveShopSettings(SHOP, {
-    pixelCode: PIXEL,
-    accessToken: TOKEN,
-    testEventCode: null,
-    purchaseEventName: "Purchase",
-    purchaseTrigger: "orders/create",
-    consentPolicy: "limited",
-    valueSource: "total",
-    sendPurchase: true,
-    sendViewContent: true,
-    sendAddToCart: true,
-    sendInitiateCheckout: true,
-    sendSearch: true,
-    skipTestOrders: true,
-    skipPosOrders: true,
-    skipDraftOrders: true,
-    skipSubscriptionRecurringOrders: true,
-    ...overrides,
-  });
+function configure(overrides: Partial<SettingsInput> = {}) {
+  return configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, ...overrides });
 }
 
 async function drain() {

@@ -4,6 +4,7 @@
 // (it shares the app's Prisma client and reads the same DATABASE_URL and ENCRYPTION_KEY).
 import prisma from "~/db.server";
 import { saveShopSettings } from "~/settings/settings.server";
+import { DEFAULT_SETTINGS } from "~/settings/settings-form";
 import { DEMO_SCOPES } from "./journey";
 
 export interface DemoShopSeed {
@@ -26,21 +27,9 @@ export async function seedDemoShop(seed: DemoShopSeed): Promise<void> {
     },
   });
   await saveShopSettings(seed.shop, {
+    ...DEFAULT_SETTINGS,
     pixelCode: seed.pixelCode,
     accessToken: seed.tiktokAccessToken,
-    testEventCode: null,
-    sendPurchase: true,
-    sendViewContent: true,
-    sendAddToCart: true,
-    sendInitiateCheckout: true,
-    sendSearch: true,
-    purchaseEventName: "Purchase",
-    purchaseTrigger: "orders/create",
     consentPolicy: "limited",
-    valueSource: "total",
-    skipTestOrders: true,
-    skipPosOrders: true,
-    skipDraftOrders: true,
-    skipSubscriptionRecurringOrders: true,
   });
 }
