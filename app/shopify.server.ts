@@ -59,6 +59,10 @@ export const sessionStorage = shopify.sessionStorage;
  * (the library's JSON.parse would otherwise surface as a 500).
  */
 export async function verifyWebhook(request: Request) {
+  // The library throws (→ 500) on a shop it cannot turn into a session id; refuse it first.
+  if (!isShopDomain(request.headers.get("x-shopify-shop-domain"))) {
+    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", { status: 400 });
+  }
   try {
     return await authenticate.webhook(request);
   } catch (error) {
@@ -67,4 +71,9 @@ export async function verifyWebhook(request: Request) {
     }
     throw error;
   }
+}
+
+/** A shop's permanent domain, as Shopify sends it in webhooks and app proxy requests. */
+export function isShopDomain(value: string | null): value is string {
+  return !!value && value.length <= 255 && /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(value);
 }

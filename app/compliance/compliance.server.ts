@@ -1,4 +1,6 @@
+import { z } from "zod";
 import prisma from "~/db.server";
+import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
 import { cachedSessionStorage } from "~/shopify.server";
 import { forgetCachedSettings } from "~/settings/settings.server";
 
@@ -37,13 +39,20 @@ export interface CustomerRequest {
   orderIds: string[];
 }
 
+const idLike = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]);
+const customerRequestSchema = z.object({
+  customer: z.object({ id: idLike.nullish() }).nullish(),
+  orders_to_redact: z.array(idLike).max(100_000).nullish(),
+  orders_requested: z.array(idLike).max(100_000).nullish(),
+});
+
+export class CompliancePayloadError extends Error {}
+
 /** Reads a customers/redact or customers/data_request payload into Shopify GIDs. */
 export function parseCustomerRequest(payload: unknown): CustomerRequest {
-  const body = (payload ?? {}) as {
-    customer?: { id?: number | string };
-    orders_to_redact?: (number | string)[];
-    orders_requested?: (number | string)[];
-  };
+  const result = customerRequestSchema.safeParse(payload);
+  if (!result.success) throw new CompliancePayloadError("The compliance payload has an unexpected shape.");
+  const body = result.data;
   const id = body.customer?.id;
   const orders = body.orders_to_redact ?? body.orders_requested ?? [];
   return {
@@ -52,26 +61,35 @@ export function parseCustomerRequest(payload: unknown): CustomerRequest {
   };
 }
 
-function customerDeliveriesWhere(shop: string, request: CustomerRequest) {
-  const or: { customerId?: string; orderId?: { in: string[] } }[] = [];
-  if (request.customerId) or.push({ customerId: request.customerId });
-  if (request.orderIds.length > 0) or.push({ orderId: { in: request.orderIds } });
-  return { shop, OR: or };
+/** The customer's deliveries, found by customer id and by the listed orders (in chunks). */
+async function customerDeliveries(shop: string, request: CustomerRequest) {
+  const select = { id: true, sessionKey: true, eventName: true, eventId: true, orderName: true, status: true, matchKeys: true, createdAt: true } as const;
+  const found = new Map<string, Awaited<ReturnType<typeof prisma.delivery.findMany<{ select: typeof select }>>>[number]>();
+  if (request.customerId) {
+    for (const d of await prisma.delivery.findMany({ where: { shop, customerId: request.customerId }, select })) found.set(d.id, d);
+  }
+  for (const ids of chunks(request.orderIds, IN_LIST_CHUNK)) {
+    for (const d of await prisma.delivery.findMany({ where: { shop, orderId: { in: ids } }, select })) found.set(d.id, d);
+  }
+  return [...found.values()];
 }
 
 /** customers/redact: delete the customer's deliveries and the storefront sessions they came from. */
 export async function redactCustomer(shop: string, request: CustomerRequest): Promise<number> {
   if (!request.customerId && request.orderIds.length === 0) return 0;
-  const where = customerDeliveriesWhere(shop, request);
-  const deliveries = await prisma.delivery.findMany({ where, select: { id: true, sessionKey: true } });
+  const deliveries = await customerDeliveries(shop, request);
   const sessionKeys = [...new Set(deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k))];
   const ids = deliveries.map((d) => d.id);
   await prisma.$transaction([
-    prisma.outboxEntry.deleteMany({ where: { shop, deliveryId: { in: ids } } }),
-    prisma.deliveryAttempt.deleteMany({ where: { deliveryId: { in: ids } } }),
-    prisma.delivery.deleteMany({ where: { shop, id: { in: ids } } }),
-    prisma.delivery.deleteMany({ where: { shop, source: "storefront", sessionKey: { in: sessionKeys } } }),
-    prisma.attributionSession.deleteMany({ where: { shop, sessionKey: { in: sessionKeys } } }),
+    ...chunks(ids, IN_LIST_CHUNK).flatMap((part) => [
+      prisma.outboxEntry.deleteMany({ where: { shop, deliveryId: { in: part } } }),
+      prisma.deliveryAttempt.deleteMany({ where: { deliveryId: { in: part } } }),
+      prisma.delivery.deleteMany({ where: { shop, id: { in: part } } }),
+    ]),
+    ...chunks(sessionKeys, IN_LIST_CHUNK).flatMap((part) => [
+      prisma.delivery.deleteMany({ where: { shop, source: "storefront", sessionKey: { in: part } } }),
+      prisma.attributionSession.deleteMany({ where: { shop, sessionKey: { in: part } } }),
+    ]),
   ]);
   return ids.length;
 }
@@ -93,14 +111,12 @@ export async function customerDataReport(shop: string, request: CustomerRequest)
   if (!request.customerId && request.orderIds.length === 0) {
     return { deliveries: [], attributionSessions: 0 };
   }
-  const deliveries = await prisma.delivery.findMany({
-    where: customerDeliveriesWhere(shop, request),
-    select: { eventName: true, eventId: true, orderName: true, status: true, matchKeys: true, createdAt: true, sessionKey: true },
-  });
+  const deliveries = await customerDeliveries(shop, request);
   const sessionKeys = [...new Set(deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k))];
-  const attributionSessions = sessionKeys.length
-    ? await prisma.attributionSession.count({ where: { shop, sessionKey: { in: sessionKeys } } })
-    : 0;
+  let attributionSessions = 0;
+  for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
+    attributionSessions += await prisma.attributionSession.count({ where: { shop, sessionKey: { in: part } } });
+  }
   return {
     deliveries: deliveries.map((d) => ({
       eventName: d.eventName,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 // The subset of Shopify's REST order payload (webhooks orders/create, orders/paid) we use.
 // Ids arrive as JSON numbers that can exceed 2^53, so parseOrder keeps every *id* as the
 // exact source text.
@@ -50,7 +51,68 @@ const ID_KEY = /(^|_)id$/;
 
 type SourceReviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
 
-/** JSON.parse that keeps numeric ids as their exact source text (Node 22+ reviver context). */
+// Shopify's payload carries far more fields; only those we read are checked, loosely where
+// Shopify sends null. A signed payload of the wrong shape is refused (400), never half-read.
+const text = (max: number) => z.string().max(max).nullish();
+const numericId = z.string().regex(/^\d{1,20}$/);
+const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,10})?$/);
+const address = z.object({ phone: text(64), country_code: z.string().regex(/^[A-Za-z]{2}$/).nullish() }).nullish();
+
+const orderSchema = z.object({
+  id: numericId,
+  admin_graphql_api_id: z.string().max(100).optional(),
+  name: text(64),
+  email: text(320),
+  contact_email: text(320),
+  phone: text(64),
+  created_at: z
+    .string()
+    .max(64)
+    .refine((v) => !Number.isNaN(Date.parse(v)), "created_at is not a date")
+    .optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  presentment_currency: z.string().regex(/^[A-Z]{3}$/).nullish(),
+  total_price: decimal.optional(),
+  subtotal_price: decimal.nullish(),
+  test: z.boolean().optional(),
+  source_name: text(128),
+  tags: text(10_000),
+  cart_token: text(512),
+  checkout_token: text(512),
+  landing_site: text(8192),
+  browser_ip: text(64),
+  customer_locale: text(32),
+  client_details: z.object({ user_agent: text(2048), accept_language: text(512) }).nullish(),
+  note_attributes: z
+    .array(z.object({ name: z.string().max(256), value: z.string().max(2048).nullish() }))
+    .max(500)
+    .nullish(),
+  customer: z
+    .object({ id: numericId.optional(), admin_graphql_api_id: z.string().max(100).optional(), email: text(320), phone: text(64) })
+    .nullish(),
+  billing_address: address,
+  shipping_address: address,
+  line_items: z
+    .array(
+      z.object({
+        id: numericId.optional(),
+        product_id: numericId.nullish(),
+        variant_id: numericId.nullish(),
+        sku: text(255),
+        title: text(1024),
+        vendor: text(255),
+        quantity: z.number().int().min(0).max(1_000_000).optional(),
+        price: decimal.optional(),
+      }),
+    )
+    .max(5000)
+    .optional(),
+});
+
+/**
+ * Parses and checks an order webhook body. JSON.parse keeps numeric ids as their exact
+ * source text (Node 22+ reviver context): 18-digit ids would otherwise be rounded.
+ */
 export function parseOrder(rawBody: string): OrderPayload {
   const reviver: SourceReviver = (key, value, context) =>
     typeof value === "number" && ID_KEY.test(key) && context?.source ? context.source : value;
@@ -60,16 +122,19 @@ export function parseOrder(rawBody: string): OrderPayload {
   } catch {
     throw new OrderPayloadError("The order payload is not valid JSON.");
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new OrderPayloadError("The order payload is not an object.");
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+    const gid = (parsed as { admin_graphql_api_id?: unknown }).admin_graphql_api_id;
+    const fromGid = typeof gid === "string" ? gid.match(/^gid:\/\/shopify\/Order\/(\d+)$/)?.[1] : undefined;
+    if (fromGid) (parsed as { id?: unknown }).id = fromGid;
   }
-  const order = parsed as OrderPayload;
-  const gidId = order.admin_graphql_api_id?.match(/^gid:\/\/shopify\/Order\/(\d+)$/)?.[1];
-  if (gidId) order.id = gidId;
-  if (typeof order.id !== "string" || !/^\d+$/.test(order.id)) {
-    throw new OrderPayloadError("The order payload has no order id.");
+  const result = orderSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new OrderPayloadError(
+      `The order payload has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}).`,
+    );
   }
-  return order;
+  return result.data as OrderPayload;
 }
 
 export const orderGid = (order: OrderPayload) => `gid://shopify/Order/${order.id}`;
@@ -80,7 +145,8 @@ export function customerNumericId(order: OrderPayload): string | null {
   return id ? String(id) : null;
 }
 
+/** A cart attribute written by our storefront script; anything not shaped like ours is ignored. */
 export function noteAttribute(order: OrderPayload, name: string): string | null {
   const found = order.note_attributes?.find((a) => a.name === name)?.value?.trim();
-  return found ? found : null;
+  return found && /^[\x21-\x7e]{1,512}$/.test(found) ? found : null;
 }

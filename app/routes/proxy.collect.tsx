@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate } from "~/shopify.server";
+import { authenticate, isShopDomain } from "~/shopify.server";
+import { postOnlyLoader } from "~/http.server";
 import { MAX_COLLECT_BODY_BYTES, parseCollectBody } from "~/storefront/collect-schema";
 import { clientIp, ingestStorefront } from "~/storefront/collect.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
@@ -12,8 +13,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_COLLECT_BODY_BYTES) return text(413, "Body too large.");
 
+  const shop = new URL(request.url).searchParams.get("shop");
+  if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
   await authenticate.public.appProxy(request);
-  const shop = new URL(request.url).searchParams.get("shop")!;
 
   const raw = await readBodyLimited(request, MAX_COLLECT_BODY_BYTES);
   if (raw === null) return text(413, "Body too large.");
@@ -29,7 +31,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return new Response(null, { status: 204 });
 };
 
-export const loader = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
+export const loader = postOnlyLoader;
 
 const text = (status: number, message: string) =>
   new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
 import prisma from "~/db.server";
 
@@ -14,3 +15,5 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
   return new Response(null, { status: 200 });
 };
+
+export const loader = postOnlyLoader;

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
 import { handleUninstall } from "~/compliance/compliance.server";
 
@@ -9,3 +10,5 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   await handleUninstall(shop);
   return new Response(null, { status: 200 });
 };
+
+export const loader = postOnlyLoader;

@@ -1,7 +1,9 @@
 import { json } from "@remix-run/node";
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
 import {
+  CompliancePayloadError,
   customerDataReport,
   parseCustomerRequest,
   purgeShop,
@@ -11,6 +13,15 @@ import {
 // The three mandatory compliance topics share one endpoint (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, topic, payload } = await verifyWebhook(request);
+  try {
+    return await handle(shop, topic, payload);
+  } catch (error) {
+    if (error instanceof CompliancePayloadError) return new Response(error.message, { status: 400 });
+    throw error;
+  }
+};
+
+async function handle(shop: string, topic: string, payload: unknown): Promise<Response> {
   switch (topic) {
     case "SHOP_REDACT":
       await purgeShop(shop);
@@ -35,4 +46,6 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       return new Response("Unhandled compliance topic", { status: 404 });
   }
   return new Response(null, { status: 200 });
-};
+}
+
+export const loader = postOnlyLoader;

@@ -1,5 +1,6 @@
 import { json } from "@remix-run/node";
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
 import { ingestOrderWebhook } from "~/orders/order-webhook.server";
 import { OrderPayloadError } from "~/orders/order";
@@ -19,3 +20,5 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     throw error;
   }
 };
+
+export const loader = postOnlyLoader;

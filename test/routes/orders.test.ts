@@ -269,6 +269,25 @@ describe("order webhook edges", () => {
     expect(await app.prisma.delivery.count()).toBe(0);
   });
 
+  it("a correctly signed body of the wrong shape gets 400 and stores nothing (found by fuzzing)", async () => {
+    const variants = [
+      { ...simpleOrder().json, note_attributes: { not: "an array" } },
+      { ...simpleOrder().json, created_at: "yesterday-ish" },
+      { ...simpleOrder().json, line_items: [null] },
+      { ...simpleOrder().json, tags: ["a"] },
+      { ...simpleOrder().json, customer: { id: { toString: null } } },
+      { ...simpleOrder().json, cart_token: 42 },
+    ];
+    for (const json of variants) {
+      const res = await app.handle(app.webhookRequest("/webhooks/orders", { topic: "orders/create", shop: SHOP, body: JSON.stringify(json) }));
+      expect(res.status, JSON.stringify(json).slice(0, 80)).toBe(400);
+    }
+    const hostileShop = await app.handle(app.webhookRequest("/webhooks/orders", { topic: "orders/create", shop: "' OR 1=1 --.myshopify.com", body: orderBody(simpleOrder()) }));
+    expect(hostileShop.status).toBe(400);
+    expect(await app.prisma.delivery.count()).toBe(0);
+    expect(await app.prisma.webhookReceipt.count()).toBe(0);
+  });
+
   it("a shop with no settings is acknowledged and nothing is stored or sent", async () => {
     const body = orderBody(simpleOrder());
     const res = await app.handle(app.webhookRequest("/webhooks/orders", { topic: "orders/create", shop: "no-settings.myshopify.com", body }));

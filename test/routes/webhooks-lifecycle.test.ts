@@ -88,6 +88,18 @@ describe("app lifecycle and compliance webhooks", () => {
     expect(await counts(OTHER)).toEqual(full);
   });
 
+  it("customers/redact with thousands of orders is handled in chunks; a malformed one is a 400", async () => {
+    const orders = Array.from({ length: 2500 }, (_, i) => 100_000 + i).concat([1001]);
+    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 999 }, orders_to_redact: orders });
+    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body }));
+    expect(res.status).toBe(200);
+    expect(await counts(SHOP)).toMatchObject({ deliveries: 0, attribution: 0 });
+    const bad = JSON.stringify({ shop_domain: SHOP, customer: { id: { x: 1 } }, orders_to_redact: "all" });
+    const rejected = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body: bad }));
+    expect(rejected.status).toBe(400);
+    expect(await counts(OTHER)).toEqual(full);
+  });
+
   it("customers/data_request is acknowledged with what we hold", async () => {
     const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77 }, orders_requested: [1001] });
     const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/data_request", shop: SHOP, body }));
