@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// What the storefront script (extensions/tiktok-pixel/assets/tiktok-pixel.js) posts through
+// What the storefront script (extensions/tiktok-pixel/src/storefront.js, shipped minified as assets/storefront.js) posts through
 // the app proxy. Strict: unknown keys are rejected, so nothing like an email can slip in.
 export const MAX_COLLECT_BODY_BYTES = 64 * 1024;
 

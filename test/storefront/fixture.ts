@@ -44,6 +44,43 @@ export type ProxyBody = {
 };
 export type CartLine = { id: string; name: string; price: number; qty: number };
 
+/** A content in TikTok's shape, as the block renders it. */
+export type Content = {
+  content_id: string;
+  content_name?: string;
+  price?: number;
+  quantity: number;
+};
+export const CART_ATTRIBUTE_NAMES = ["_tt_sid", "_tt_ttclid", "_ttp"] as const;
+
+/** data-tt-config, named; see blocks/tiktok-pixel.liquid. */
+export type EmbedConfig = {
+  pixel: string;
+  proxy: string;
+  currency: string;
+  external: boolean;
+  search: boolean;
+  product: Content | null;
+  variants: Record<string, number>;
+  cart: Content[];
+  attributes: Record<(typeof CART_ATTRIBUTE_NAMES)[number], string | null>;
+};
+
+/** The JSON array the block renders: the same fields, by position. */
+export function embedConfig(c: EmbedConfig): unknown[] {
+  return [
+    c.pixel,
+    c.proxy,
+    c.currency,
+    c.external,
+    c.search,
+    c.product,
+    c.variants,
+    c.cart,
+    c.attributes,
+  ];
+}
+
 type Variant = { id: string; title: string; cents: number };
 export const PRODUCT = {
   title: "Shirt",
@@ -71,6 +108,8 @@ export type Storefront = {
   /** every proxied event, flattened, with the body it came in */
   events: () => (ProxyEvent & { body: ProxyBody })[];
   cartUpdates: { attributes: Record<string, string> }[];
+  /** the cart's attributes as Shopify keeps them (/cart/update.js merges, blank deletes) */
+  cartAttributes: Record<string, string>;
   cartAdds: { path: string; contentType: string; body: string }[];
   cartLines: CartLine[];
   /** request log "METHOD path" in arrival order */
@@ -182,6 +221,7 @@ export async function startStorefront(
     events: () =>
       s.proxyBodies.flatMap((body) => body.events.map((e) => ({ ...e, body }))),
     cartUpdates: [],
+    cartAttributes: {},
     cartAdds: [],
     cartLines: [],
     requests: [],
@@ -197,24 +237,36 @@ export async function startStorefront(
     const selected =
       PRODUCT.variants.find((v) => v.id === variantParam) ??
       PRODUCT.variants[0];
-    const config: Record<string, unknown> = {
+    const config = embedConfig({
       pixel: PIXEL_CODE,
       proxy: PROXY_PATH,
       currency: "EUR",
       external: options.external ?? false,
-      page: pageType,
-    };
-    if (product) {
-      config.product = {
-        id: selected.id,
-        name: PRODUCT.title,
-        price: selected.cents / 100,
-        variants: Object.fromEntries(
-          PRODUCT.variants.map((v) => [v.id, v.cents / 100]),
-        ),
-      };
-    }
-    config.cart = hasCart ? s.cartLines : [];
+      search: pageType === "search",
+      product: product
+        ? {
+            content_id: selected.id,
+            content_name: PRODUCT.title,
+            price: selected.cents / 100,
+            quantity: 1,
+          }
+        : null,
+      variants: product
+        ? Object.fromEntries(PRODUCT.variants.map((v) => [v.id, v.cents / 100]))
+        : {},
+      cart: (hasCart ? s.cartLines : []).map((l) => ({
+        content_id: l.id,
+        content_name: l.name,
+        price: l.price,
+        quantity: l.qty,
+      })),
+      // Liquid renders null for an attribute the cart does not have
+      attributes: {
+        _tt_sid: (hasCart && s.cartAttributes._tt_sid) || null,
+        _tt_ttclid: (hasCart && s.cartAttributes._tt_ttclid) || null,
+        _ttp: (hasCart && s.cartAttributes._ttp) || null,
+      },
+    });
     return `<script src="${SCRIPT_URL_PATH}" defer data-tt-config="${esc(JSON.stringify(config))}"></script>`;
   }
 
@@ -353,9 +405,14 @@ ${options.themeErrors ? THEME_ERRORS_BODY : ""}
         return res.end();
       }
       if (url.pathname === "/cart/update.js" && req.method === "POST") {
-        s.cartUpdates.push(
-          JSON.parse(body) as { attributes: Record<string, string> },
-        );
+        const update = JSON.parse(body) as {
+          attributes: Record<string, string>;
+        };
+        s.cartUpdates.push(update);
+        for (const [n, v] of Object.entries(update.attributes)) {
+          if (v) s.cartAttributes[n] = v;
+          else delete s.cartAttributes[n];
+        }
         return json({
           token: "c1-7a2abe82733a",
           attributes: s.cartUpdates.at(-1)?.attributes,

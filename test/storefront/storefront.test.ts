@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseCollectBody } from "~/storefront/collect-schema";
 import { launchChromium } from "../support/browser";
 import {
   EVENTS_JS_STUB,
@@ -50,6 +51,12 @@ afterEach(async () => {
     );
     expect(ours).toEqual([]);
   }
+  // And every body it sent is one the app proxy accepts (the route's own schema).
+  for (const h of hs)
+    for (const body of h.shop.proxyBodies)
+      expect(parseCollectBody(JSON.stringify(body))).toMatchObject({
+        ok: true,
+      });
 });
 
 async function setup(
@@ -172,11 +179,13 @@ describe("storefront script in Chromium", () => {
       value: "E.C.P.first-click",
       path: "/",
       sameSite: "Lax",
+      secure: true,
       httpOnly: false,
     });
     expect(ttclid!.expires).toBeGreaterThan(t0 + 30 * 86400 - 3600);
     expect(ttclid!.expires).toBeLessThan(t0 + 30 * 86400 + 3600);
     expect(sid!.value).toMatch(/^[0-9a-f]{32}$/);
+    expect(sid).toMatchObject({ path: "/", sameSite: "Lax", secure: true });
     expect(sid!.expires).toBeGreaterThan(t0 + 30 * 86400 - 3600);
     expect(body.session_id).toBe(sid!.value);
 
@@ -390,6 +399,35 @@ describe("storefront script in Chromium", () => {
     expect(h.shop.cartUpdates[1]).toEqual({
       attributes: { _tt_sid: sid, _tt_ttclid: "E.C.P.attr-2", _ttp: TTP },
     });
+    await settle();
+    expect(h.shop.cartUpdates).toHaveLength(2);
+  });
+
+  it("writes the cart attributes again when the cart no longer has them", async () => {
+    const h = await setup();
+    await h.page.goto(h.shop.url("/products/shirt?ttclid=E.C.P.lost"));
+    await pixelReady(h, "/products/shirt");
+    await h.page.evaluate(() =>
+      fetch("/cart/add.js", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ id: "4440000000001", quantity: 1 }),
+      }),
+    );
+    const [first] = await waitFor(
+      () => h.shop.cartUpdates.length > 0 && h.shop.cartUpdates,
+    );
+    await h.page.goto(h.shop.url("/pages/about"));
+    await pixelReady(h, "/pages/about");
+    await settle();
+    expect(h.shop.cartUpdates).toHaveLength(1); // the cart has them: nothing to write
+
+    // Something else on the store cleared them (e.g. another app's cart rewrite).
+    for (const n of Object.keys(h.shop.cartAttributes))
+      delete h.shop.cartAttributes[n];
+    await h.page.goto(h.shop.url("/"));
+    await waitFor(() => h.shop.cartUpdates.length > 1);
+    expect(h.shop.cartUpdates[1]).toEqual(first);
     await settle();
     expect(h.shop.cartUpdates).toHaveLength(2);
   });
@@ -645,4 +683,47 @@ describe("storefront script in Chromium", () => {
       expect(h.ttq.filter((c) => c.method === "page")).toEqual([]);
     },
   );
+
+  // "No long tasks": a long task is main-thread work of 50 ms or more (the browser's own
+  // threshold, as Lighthouse counts it). A DevTools trace attributes each slice of main-thread
+  // work to the script that ran it: our evaluation, and every call into our code (consent
+  // callback, listeners, fetch/XHR hooks). Each must stay under that threshold.
+  it("adds no long task: each slice of its main-thread work stays under 50 ms", async () => {
+    const h = await setup();
+    await browser.startTracing(h.page, { categories: ["devtools.timeline"] });
+    await h.page.goto(h.shop.url("/products/shirt?ttclid=E.C.P.trace"));
+    await pixelReady(h, "/products/shirt");
+    await h.page.evaluate(() =>
+      fetch("/cart/add.js", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ items: [{ id: 4440000000001, quantity: 1 }] }),
+      }),
+    );
+    await h.page.click("#ajax-add");
+    await waitFor(() => proxied(h, "AddToCart").length >= 2);
+    const trace = JSON.parse((await browser.stopTracing()).toString()) as {
+      traceEvents: {
+        name: string;
+        ph: string;
+        dur?: number; // microseconds
+        args?: { data?: { url?: string } };
+      }[];
+    };
+    const ours = trace.traceEvents.filter(
+      (e) =>
+        e.ph === "X" &&
+        ["EvaluateScript", "v8.compile", "FunctionCall"].includes(e.name) &&
+        e.args?.data?.url?.endsWith(SCRIPT_URL_PATH),
+    );
+    // the trace sees the script: its evaluation and calls into it
+    expect(ours.map((e) => e.name)).toEqual(
+      expect.arrayContaining(["EvaluateScript", "FunctionCall"]),
+    );
+    const ms = ours.map((e) => (e.dur ?? 0) / 1000);
+    console.log(
+      `storefront.js main-thread slices (ms): ${ours.map((e, i) => `${e.name} ${ms[i].toFixed(1)}`).join(", ")}`,
+    );
+    expect(ms.filter((d) => d >= 50)).toEqual([]);
+  });
 });
