@@ -22,5 +22,7 @@ function prisma(...args: string[]): void {
 
 ensureEncryptionKey();
 if (existsSync(".env")) process.loadEnvFile(".env");
-prisma("generate");
-prisma("migrate", "deploy");
+// Both clients: SQLite (@prisma/client) and PostgreSQL (node_modules/.prisma-postgres).
+prisma("generate", "--schema", "prisma/schema.prisma");
+prisma("generate", "--schema", "prisma/postgresql/schema.prisma");
+prisma("migrate", "deploy"); // prisma.config.ts picks SQLite or PostgreSQL from DATABASE_URL

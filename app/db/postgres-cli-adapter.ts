@@ -3,16 +3,22 @@ import { PrismaPg } from "@prisma/adapter-pg";
 
 // Only for the Prisma CLI (prisma.config.ts). Prisma 6.19's WebAssembly schema engine reads
 // PostgreSQL's catalogs through the driver adapter, and @prisma/adapter-pg refuses columns of
-// the catalog type `name` ("Column type 'name' could not be deserialized from the database",
-// prisma/orm#27403), so `prisma migrate deploy` fails on every database. `name` is text to
-// everyone but the adapter: results are re-labelled as text before the adapter sees them.
+// the catalog types `name` and `"char"` ("Column type 'name' could not be deserialized from the
+// database", prisma/orm#27403), so `prisma migrate deploy` fails on every database. Both are text
+// to everyone but the adapter: results are re-labelled as text before the adapter sees them.
 // The app itself never reads catalog columns and uses the plain adapter.
 
-const NAME = 19;
-const NAME_ARRAY = 1003;
 const TEXT = 25;
 const TEXT_ARRAY = 1009;
-const parseTextArray = pg.types.getTypeParser(TEXT_ARRAY, "text") as (value: string) => string[];
+// Catalog types the engine reads that the adapter refuses: "char" and name, and their arrays.
+const AS_TEXT = new Set([18, 19]);
+const AS_TEXT_ARRAY = new Set([1002, 1003]);
+// pg-types' TypeId lists scalar types only; text[] (1009) has a parser all the same.
+const getTypeParser = pg.types.getTypeParser as (
+  oid: number,
+  format: "text",
+) => (value: string) => string[];
+const parseTextArray = getTypeParser(TEXT_ARRAY, "text");
 
 type Row = unknown[] | Record<string, unknown>;
 
@@ -24,10 +30,10 @@ function relabel(result: unknown): void {
   if (!result || typeof result !== "object" || !("fields" in result)) return;
   const { fields, rows } = result as { fields: pg.FieldDef[]; rows: Row[] };
   fields.forEach((field, i) => {
-    if (field.dataTypeID === NAME) field.dataTypeID = TEXT;
-    if (field.dataTypeID !== NAME_ARRAY) return;
+    if (AS_TEXT.has(field.dataTypeID)) field.dataTypeID = TEXT;
+    if (!AS_TEXT_ARRAY.has(field.dataTypeID)) return;
     field.dataTypeID = TEXT_ARRAY;
-    // pg has no parser for name[]: the values arrived as array literals.
+    // pg has no parser for these arrays: the values arrived as array literals.
     for (const row of rows) {
       const value = Array.isArray(row) ? row[i] : row[field.name];
       if (typeof value !== "string") continue;
@@ -68,5 +74,11 @@ class CatalogTolerantClient extends pg.Client {
 
 /** The pg driver adapter for the Prisma CLI's schema engine (see above). */
 export function postgresCliAdapter(connectionString: string): PrismaPg {
-  return new PrismaPg(new pg.Pool({ connectionString, Client: CatalogTolerantClient }));
+  // allowExitOnIdle: the CLI exits when it is done instead of waiting out idle connections.
+  const pool = new pg.Pool({
+    connectionString,
+    Client: CatalogTolerantClient,
+    allowExitOnIdle: true,
+  });
+  return new PrismaPg(pool, { disposeExternalPool: true });
 }

@@ -8,7 +8,9 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 // PostgreSQL one is generated from prisma/postgresql/schema.prisma into node_modules/.prisma-postgres
 // and loaded here only when DATABASE_URL is a postgres URL, so a SQLite install never needs it.
 
-type PostgresClientConstructor = new (options: { adapter: PrismaPg }) => PrismaClient;
+type PostgresClientConstructor = new (options: {
+  adapter: PrismaPg;
+}) => PrismaClient;
 
 interface PostgresClientModule {
   PrismaClient: PostgresClientConstructor;
@@ -23,7 +25,14 @@ const requireCjs = createRequire(import.meta.url);
 export function postgresClientDir(): string {
   const sharedRuntime = requireCjs.resolve("@prisma/client/runtime/client.js");
   // <root>/node_modules/@prisma/client/runtime/client.js → <root>/node_modules
-  return path.join(path.dirname(sharedRuntime), "..", "..", "..", ".prisma-postgres", "client");
+  return path.join(
+    path.dirname(sharedRuntime),
+    "..",
+    "..",
+    "..",
+    ".prisma-postgres",
+    "client",
+  );
 }
 
 function loadPostgresClientModule(): PostgresClientModule {
@@ -61,5 +70,7 @@ function loadPostgresClientModule(): PostgresClientModule {
  */
 export function createPostgresClient(url: string): PrismaClient {
   const { PrismaClient: PostgresPrismaClient } = loadPostgresClientModule();
-  return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return new PostgresPrismaClient({
+    adapter: new PrismaPg({ connectionString: url }),
+  });
 }

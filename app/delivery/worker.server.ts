@@ -143,7 +143,7 @@ export class DeliveryWorker {
     >`
       SELECT o."id", o."shop", o."attempts", o."firstAttemptAt", d."id" AS "deliveryId", d."pixelCode", d."payload", d."eventTime"
       FROM "OutboxEntry" o JOIN "Delivery" d ON d."id" = o."deliveryId"
-      WHERE o."leaseOwner" = ${this.id} AND o."leaseExpiresAt" = ${leaseExpiresAt}`;
+      WHERE o."id" IN ${idList(claimed.map((r) => r.id))} AND o."leaseOwner" = ${this.id}`;
     return rows.map((r) => ({
       id: r.id,
       shop: r.shop,

@@ -1,0 +1,548 @@
+// The PostgreSQL path, against a real server: the committed migration applied with the Prisma
+// CLI, the app's client chosen from DATABASE_URL, and the raw SQL of the hot paths (ingest
+// writer, worker claim/settle) plus the delivery-log queries. TEST_POSTGRES_URL names a server
+// where we may create a database (`.ci/postgres.sh` starts a throwaway one). Each run works in a
+// fresh database of its own, dropped at the end.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import type { PrismaClient } from "@prisma/client";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  startTikTokStandin,
+  type TikTokStandin,
+} from "~/sandbox/tiktok-standin.server";
+import type { NewDelivery } from "~/delivery/outbox.server";
+import type { IngestWriter } from "~/delivery/ingest-writer.server";
+import type { DeliveryWorker } from "~/delivery/worker.server";
+import { postgresClientDir } from "~/db/postgres-client.server";
+import { TEST_ENCRYPTION_KEY } from "../support/constants";
+
+const BASE_URL = process.env.TEST_POSTGRES_URL?.trim() || undefined;
+const IN_CI =
+  Boolean(process.env.CI) && !/^(0|false)$/i.test(process.env.CI ?? "");
+
+// Servers do not all run in UTC: a timestamp bound or read in local time would show up here.
+process.env.TZ = "America/Los_Angeles";
+
+const GOOD = {
+  shop: "pg-good.myshopify.com",
+  pixel: "CPGGOODPIXEL0000001",
+  token: "pg-good-token",
+};
+const BAD = {
+  shop: "pg-bad.myshopify.com",
+  pixel: "CPGBADPIXEL00000001",
+  token: "pg-revoked-token",
+};
+
+if (!BASE_URL) {
+  describe("PostgreSQL path", () => {
+    if (IN_CI) {
+      it("fails in CI: TEST_POSTGRES_URL is not set", () => {
+        throw new Error(
+          "TEST_POSTGRES_URL is not set. CI must run the PostgreSQL tests: start a server with " +
+            '`eval "$(.ci/postgres.sh)"`, export TEST_POSTGRES_URL, then run the tests.',
+        );
+      });
+    } else {
+      it.skip("skipped outside CI: TEST_POSTGRES_URL is not set (start a server with .ci/postgres.sh)", () => {});
+    }
+  });
+} else {
+  const baseUrl = BASE_URL;
+  const dbName = `tiktok_pg_${randomBytes(6).toString("hex")}`;
+  const url = (() => {
+    const u = new URL(baseUrl);
+    u.pathname = `/${dbName}`;
+    return u.toString();
+  })();
+
+  let prisma: PrismaClient;
+  let tiktok: TikTokStandin;
+  let writer: IngestWriter;
+  let eventCounter = 0;
+
+  async function admin<T>(
+    work: (client: pg.Client) => Promise<T>,
+    connectionString = baseUrl,
+  ): Promise<T> {
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function makeWorker(
+    id: string,
+    batchSize = 500,
+  ): Promise<DeliveryWorker> {
+    const { DeliveryWorker } = await import("~/delivery/worker.server");
+    const { createTikTokClient } = await import("~/tiktok/client.server");
+    return new DeliveryWorker({
+      prisma,
+      client: createTikTokClient({ baseUrl: tiktok.url }),
+      workerId: id,
+      batchSize,
+      leaseMs: 60_000,
+      log: () => {},
+    });
+  }
+
+  async function delivery(
+    shop: typeof GOOD,
+    extra: Partial<NewDelivery> = {},
+  ): Promise<NewDelivery> {
+    const { buildEvent } = await import("~/tiktok/payload");
+    eventCounter += 1;
+    return {
+      shop: shop.shop,
+      source: "order",
+      pixelCode: shop.pixel,
+      orderId: String(70_000 + eventCounter),
+      orderName: `#${70_000 + eventCounter}`,
+      event: buildEvent({
+        eventName: "Purchase",
+        eventId: `${70_000 + eventCounter}_Purchase`,
+        eventTime: new Date(Date.now() - 60_000),
+        user: {
+          ip: "203.0.113.7",
+          userAgent: "Mozilla/5.0 (test)",
+          ttclid: "E.C.P.pg-click",
+        },
+        properties: { currency: "USD", value: 19.5 },
+      }),
+      ...extra,
+    };
+  }
+
+  async function queue(shop: typeof GOOD, count: number): Promise<string[]> {
+    const deliveries = await Promise.all(
+      Array.from({ length: count }, () => delivery(shop)),
+    );
+    const outcome = await writer.submit({ deliveries });
+    return outcome.deliveries.map((d) => d.deliveryId);
+  }
+
+  describe("PostgreSQL path (TEST_POSTGRES_URL)", () => {
+    beforeAll(async () => {
+      const clientDir = postgresClientDir();
+      if (!existsSync(path.join(clientDir, "index.js"))) {
+        throw new Error(
+          `The PostgreSQL Prisma client is not generated (${clientDir}): run \`npx prisma generate --schema prisma/postgresql/schema.prisma\`.`,
+        );
+      }
+      await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
+      // The documented way: the CLI picks the PostgreSQL schema and migrations from the URL.
+      await promisify(execFile)(
+        process.execPath,
+        [
+          path.resolve("node_modules/prisma/build/index.js"),
+          "migrate",
+          "deploy",
+        ],
+        {
+          env: { ...process.env, DATABASE_URL: url },
+        },
+      );
+
+      Object.assign(process.env, {
+        DATABASE_URL: url,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        DELIVERY_WORKER: "off",
+      });
+      globalThis.prismaGlobal = undefined;
+      globalThis.ingestWriter = undefined;
+      globalThis.deliveryRuntime = undefined;
+      prisma = (await import("~/db.server")).default;
+      const { IngestWriter } = await import("~/delivery/ingest-writer.server");
+      writer = new IngestWriter(prisma);
+
+      tiktok = await startTikTokStandin({
+        accessTokens: { [GOOD.token]: [GOOD.pixel] },
+      });
+      const { saveShopSettings } = await import("~/settings/settings.server");
+      for (const s of [GOOD, BAD]) {
+        await saveShopSettings(s.shop, {
+          pixelCode: s.pixel,
+          accessToken: s.token,
+          testEventCode: null,
+          purchaseEventName: "Purchase",
+          purchaseTrigger: "orders/create",
+          consentPolicy: "send",
+          valueSource: "total",
+          sendPurchase: true,
+          sendViewContent: true,
+          sendAddToCart: true,
+          sendInitiateCheckout: true,
+          sendSearch: true,
+          skipTestOrders: true,
+          skipPosOrders: true,
+          skipDraftOrders: true,
+          skipSubscriptionRecurringOrders: true,
+        });
+      }
+    });
+
+    afterAll(async () => {
+      await prisma?.$disconnect();
+      await tiktok?.close();
+      await admin((c) =>
+        c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`),
+      ).catch(() => {});
+    });
+
+    beforeEach(async () => {
+      await prisma.delivery.deleteMany({});
+      await prisma.webhookReceipt.deleteMany({});
+      await prisma.attributionSession.deleteMany({});
+      tiktok.reset();
+    });
+
+    it("applies the committed migration with `prisma migrate deploy` and the app's client connects to PostgreSQL", async () => {
+      const applied = await admin(
+        (c) =>
+          c.query<{ migration_name: string; finished_at: Date | null }>(
+            `SELECT migration_name, finished_at FROM _prisma_migrations`,
+          ),
+        url,
+      );
+      expect(applied.rows.map((r) => r.migration_name)).toEqual([
+        "20261121000000_init",
+      ]);
+      expect(applied.rows[0].finished_at).not.toBeNull();
+      // ::text: the adapter cannot read PostgreSQL's `name` type (prisma/orm#28145).
+      const [info] = await prisma.$queryRaw<
+        { db: string; version: string }[]
+      >`SELECT current_database()::text AS db, version() AS version`;
+      expect(info.db).toBe(dbName);
+      expect(info.version).toMatch(/^PostgreSQL/);
+      expect(await prisma.shopSettings.count()).toBe(2);
+    });
+
+    it("ingest writer: group commit with duplicate receipts, duplicate events, skipped events and session upserts", async () => {
+      const seenAt = new Date("2026-11-20T10:00:00.123Z");
+      const later = new Date("2026-11-20T10:05:00.456Z");
+      const session = {
+        shop: GOOD.shop,
+        sessionKey: "sess-1",
+        consent: "granted",
+        seenAt,
+        landingUrl: "https://shop.example/?ttclid=first",
+        ttclid: "first-click",
+        ttp: null,
+        ip: "203.0.113.9",
+        userAgent: "UA-1",
+        cartToken: null,
+      };
+      const d1 = await delivery(GOOD);
+      const d2 = await delivery(GOOD);
+      const skipped = await delivery(GOOD, {
+        skippedReason: "Consent declined.",
+      });
+      // Submitted together: they are written by one transaction.
+      const outcomes = await Promise.all([
+        writer.submit({
+          receipt: { id: "wh-1", shop: GOOD.shop, topic: "orders/create" },
+          deliveries: [d1],
+        }),
+        writer.submit({
+          receipt: { id: "wh-1", shop: GOOD.shop, topic: "orders/create" },
+          deliveries: [d1],
+        }),
+        writer.submit({ session, deliveries: [d2, d2, skipped] }),
+        writer.submit({
+          session: {
+            ...session,
+            seenAt: later,
+            ttclid: "second-click",
+            ttp: "ttp-cookie",
+            landingUrl: null,
+          },
+          deliveries: [],
+        }),
+      ]);
+      expect(outcomes[0]).toMatchObject({
+        duplicateReceipt: false,
+        deliveries: [{ created: true }],
+      });
+      expect(outcomes[1]).toMatchObject({
+        duplicateReceipt: true,
+        deliveries: [],
+      });
+      expect(outcomes[2].deliveries.map((d) => d.created)).toEqual([
+        true,
+        false,
+        true,
+      ]);
+      expect(outcomes[2].deliveries[0].deliveryId).toBe(
+        outcomes[2].deliveries[1].deliveryId,
+      );
+
+      // A later request: the receipt and the event already exist.
+      const again = await writer.submit({
+        receipt: { id: "wh-1", shop: GOOD.shop, topic: "orders/create" },
+        deliveries: [d1],
+      });
+      expect(again.duplicateReceipt).toBe(true);
+      const d1Again = await writer.submit({ deliveries: [d1] });
+      expect(d1Again.deliveries).toEqual([
+        { deliveryId: outcomes[0].deliveries[0].deliveryId, created: false },
+      ]);
+
+      expect(await prisma.webhookReceipt.count()).toBe(1);
+      const rows = await prisma.delivery.findMany({
+        orderBy: { eventId: "asc" },
+        include: { outbox: true },
+      });
+      expect(rows.map((r) => [r.eventId, r.status, r.outbox !== null])).toEqual(
+        [
+          [d1.event.event_id, "pending", true],
+          [d2.event.event_id, "pending", true],
+          [skipped.event.event_id, "skipped", false],
+        ],
+      );
+      expect(rows[0].eventTime.getTime()).toBe(d1.event.event_time * 1000);
+      expect(rows[0].matchKeys).toBe("ttclid,ip_ua");
+      expect(JSON.parse(rows[0].payload)).toEqual(d1.event);
+
+      const stored = await prisma.attributionSession.findUniqueOrThrow({
+        where: { shop_sessionKey: { shop: GOOD.shop, sessionKey: "sess-1" } },
+      });
+      expect(stored).toMatchObject({
+        ttclid: "second-click",
+        ttp: "ttp-cookie",
+        ip: "203.0.113.9",
+        landingUrl: "https://shop.example/?ttclid=first",
+        consent: "granted",
+      });
+      expect(stored.lastSeenAt.toISOString()).toBe(later.toISOString());
+      expect(stored.ttclidLastSeenAt?.toISOString()).toBe(later.toISOString());
+
+      // A later request for the same session refreshes it in place (ON CONFLICT … DO UPDATE).
+      const refreshedAt = new Date(later.getTime() + 1000);
+      await writer.submit({
+        session: {
+          ...session,
+          seenAt: refreshedAt,
+          ttclid: null,
+          consent: "denied",
+        },
+        deliveries: [],
+      });
+      const refreshed = await prisma.attributionSession.findMany();
+      expect(refreshed).toHaveLength(1);
+      expect(refreshed[0]).toMatchObject({
+        ttclid: "second-click",
+        consent: "denied",
+        ttp: "ttp-cookie",
+      });
+      expect(refreshed[0].firstSeenAt.getTime()).toBe(
+        stored.firstSeenAt.getTime(),
+      );
+      expect(refreshed[0].lastSeenAt.getTime()).toBe(refreshedAt.getTime());
+      expect(refreshed[0].ttclidLastSeenAt?.getTime()).toBe(later.getTime());
+    });
+
+    it("worker: one claim of 600 rows, one settle, every delivery delivered with its attempt", async () => {
+      const ids = await queue(GOOD, 600);
+      const worker = await makeWorker("pg-big", 1000);
+      expect(await worker.runOnce()).toBe(600);
+      expect(tiktok.accepted).toHaveLength(600);
+      const byStatus = await prisma.delivery.groupBy({
+        by: ["status"],
+        _count: true,
+      });
+      expect(byStatus.map((g) => [g.status, g._count])).toEqual([
+        ["delivered", 600],
+      ]);
+      expect(await prisma.outboxEntry.count()).toBe(0);
+      const attempts = await prisma.deliveryAttempt.findMany();
+      expect(attempts).toHaveLength(600);
+      expect(new Set(attempts.map((a) => a.deliveryId))).toEqual(new Set(ids));
+      expect(
+        attempts.every(
+          (a) =>
+            a.outcome === "accepted" &&
+            a.httpStatus === 200 &&
+            a.tiktokCode === 0,
+        ),
+      ).toBe(true);
+      expect(new Set(attempts.map((a) => a.id)).size).toBe(600);
+      const sample = await prisma.delivery.findUniqueOrThrow({
+        where: { id: ids[0] },
+      });
+      expect(sample.attemptCount).toBe(1);
+      expect(sample.lastError).toBeNull();
+      expect(sample.deliveredAt).not.toBeNull();
+      expect(Math.abs(sample.deliveredAt!.getTime() - Date.now())).toBeLessThan(
+        5 * 60_000,
+      );
+    });
+
+    it("worker: concurrent workers never claim the same row (READ COMMITTED)", async () => {
+      const ids = await queue(GOOD, 150);
+      // Like several worker processes: each loops on its own, all at the same time.
+      const workers = await Promise.all(
+        ["pg-a", "pg-b", "pg-c", "pg-d", "pg-e"].map((id) =>
+          makeWorker(id, 10),
+        ),
+      );
+      const claims = await Promise.all(
+        workers.map(async (w) => {
+          let total = 0;
+          for (let n = await w.runOnce(); n > 0; n = await w.runOnce())
+            total += n;
+          return total;
+        }),
+      );
+      expect(claims.reduce((a, b) => a + b, 0)).toBe(150);
+      expect(claims.filter((n) => n > 0).length).toBeGreaterThan(1);
+      expect(tiktok.accepted).toHaveLength(150);
+      expect(tiktok.duplicatesIgnored).toBe(0);
+      const attempts = await prisma.deliveryAttempt.groupBy({
+        by: ["deliveryId"],
+        _count: true,
+      });
+      expect(new Set(attempts.map((g) => g.deliveryId))).toEqual(new Set(ids));
+      expect(attempts.every((g) => g._count === 1)).toBe(true);
+    });
+
+    it("worker: a rejected token fails; a retryable failure is rescheduled with its attempt recorded, then delivered", async () => {
+      const worker = await makeWorker("pg-retry");
+      const [bad] = await queue(BAD, 1);
+      expect(await worker.runOnce()).toBe(1);
+      const failed = await prisma.delivery.findUniqueOrThrow({
+        where: { id: bad },
+        include: { outbox: true, attempts: true },
+      });
+      expect(failed.status).toBe("failed");
+      expect(failed.outbox).toBeNull();
+      expect(failed.attempts.map((a) => a.outcome)).toEqual(["permanent"]);
+
+      const [good] = await queue(GOOD, 1);
+      tiktok.setBehaviour({ forced: { kind: "http500" } });
+      const before = Date.now();
+      expect(await worker.runOnce()).toBe(1);
+      const pending = await prisma.delivery.findUniqueOrThrow({
+        where: { id: good },
+        include: { outbox: true, attempts: true },
+      });
+      expect(pending.status).toBe("pending");
+      expect(pending.lastError).toBeTruthy();
+      expect(pending.attemptCount).toBeGreaterThanOrEqual(1);
+      expect(pending.attempts.length).toBe(pending.attemptCount);
+      // httpStatus 500 with a null TikTok code: NULL parameters in the INSERT … SELECT.
+      expect(
+        pending.attempts.every(
+          (a) => a.httpStatus === 500 && a.outcome === "retryable",
+        ),
+      ).toBe(true);
+      expect(pending.outbox).toMatchObject({
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        attempts: pending.attemptCount,
+      });
+      expect(pending.outbox!.nextAttemptAt.getTime()).toBeGreaterThan(before);
+      expect(await worker.runOnce()).toBe(0); // not due yet
+
+      tiktok.setBehaviour({ forced: null });
+      await prisma.outboxEntry.updateMany({
+        data: { nextAttemptAt: new Date(Date.now() - 1000) },
+      });
+      expect(await worker.runOnce()).toBe(1);
+      const delivered = await prisma.delivery.findUniqueOrThrow({
+        where: { id: good },
+        include: { outbox: true, attempts: true },
+      });
+      expect(delivered.status).toBe("delivered");
+      expect(delivered.lastError).toBeNull();
+      expect(delivered.attemptCount).toBe(pending.attemptCount + 1);
+      expect(
+        delivered.attempts.filter((a) => a.outcome === "accepted"),
+      ).toHaveLength(1);
+      expect(delivered.outbox).toBeNull();
+      expect(tiktok.accepted.map((e) => e.event_id)).toEqual([
+        delivered.eventId,
+      ]);
+    });
+
+    it("delivery log: list with paging and search, detail, summary and resend", async () => {
+      const {
+        listDeliveries,
+        getDeliveryDetail,
+        loadDeliverySummary,
+        resendDelivery,
+      } = await import("~/delivery-log/delivery-log.server");
+      const ids = await queue(GOOD, 55);
+      await (await makeWorker("pg-log")).runOnce();
+
+      const first = await listDeliveries(GOOD.shop, new URLSearchParams(), {
+        prisma,
+      });
+      expect(first.rows).toHaveLength(50);
+      expect(first.page.hasNext).toBe(true);
+      const second = await listDeliveries(
+        GOOD.shop,
+        new URLSearchParams({ after: first.page.nextCursor! }),
+        { prisma },
+      );
+      expect(second.rows).toHaveLength(5);
+      expect(new Set([...first.rows, ...second.rows].map((r) => r.id))).toEqual(
+        new Set(ids),
+      );
+
+      const target = await prisma.delivery.findUniqueOrThrow({
+        where: { id: ids[7] },
+      });
+      const search = await listDeliveries(
+        GOOD.shop,
+        new URLSearchParams({ q: target.orderName! }),
+        { prisma },
+      );
+      expect(search.rows.map((r) => r.id)).toEqual([target.id]);
+      expect(
+        await listDeliveries(BAD.shop, new URLSearchParams(), { prisma }),
+      ).toMatchObject({ rows: [], empty: "no-deliveries" });
+
+      const detail = await getDeliveryDetail(GOOD.shop, target.id, { prisma });
+      expect(detail).toMatchObject({
+        id: target.id,
+        status: "delivered",
+        attemptCount: 1,
+        attemptsOmitted: 0,
+      });
+      expect(detail!.attempts).toHaveLength(1);
+      expect(
+        await getDeliveryDetail(BAD.shop, target.id, { prisma }),
+      ).toBeNull();
+
+      const summary = await loadDeliverySummary(GOOD.shop, { prisma });
+      expect(summary).toMatchObject({
+        ordersSeen: 55,
+        sent: 55,
+        failed: 0,
+        pending: 0,
+      });
+
+      expect(
+        await resendDelivery(GOOD.shop, target.id, { prisma }),
+      ).toMatchObject({ ok: true, status: 200 });
+      expect(
+        await resendDelivery(GOOD.shop, target.id, { prisma }),
+      ).toMatchObject({ ok: false, status: 409 });
+      expect(await prisma.outboxEntry.count()).toBe(1);
+      expect(await (await makeWorker("pg-resend")).runOnce()).toBe(1);
+      expect(
+        (await prisma.delivery.findUniqueOrThrow({ where: { id: target.id } }))
+          .status,
+      ).toBe("delivered");
+    });
+  });
+}
