@@ -119,9 +119,15 @@ export async function run() {
     // Same route and checks, for a shop without settings: acknowledged, nothing written.
     // The distance to the line above is what storing the Purchase costs.
     const floor = await runLoad(server.url, 3000, () => webhookRequest("not-configured.myshopify.com"), CONCURRENCY);
+    // Closed loop: at c=32 the median is ~32/throughput whatever the service time; c=8 shows
+    // the latency a request sees when the server is not queueing 32 deep.
+    const proxyC8 = await runLoad(server.url, 2000, proxyRequest, 8);
+    const hooksC8 = await runLoad(server.url, 2000, () => webhookRequest(), 8);
     const base = await baseline(file, 5000);
     lines.push(describeLoad("orders/create webhook ingest (c=32)", hooks) + `  [goal >= 800 req/s, p99 <= 25 ms]`);
     lines.push(describeLoad("same webhook route, shop not configured (no write) (c=32)", floor));
+    lines.push(describeLoad("app proxy /collect (c=8)", proxyC8));
+    lines.push(describeLoad("orders/create webhook ingest (c=8)", hooksC8));
     lines.push(describeLoad("bare-Node baseline: HMAC + 1 insert (c=32)", base));
     lines.push(`webhook ingest / baseline throughput: ${(hooks.rps / base.rps).toFixed(2)}x`);
   } finally {
