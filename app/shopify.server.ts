@@ -60,7 +60,8 @@ export const sessionStorage = shopify.sessionStorage;
  */
 export async function verifyWebhook(request: Request) {
   // The library throws (→ 500) on a shop it cannot turn into a session id; refuse it first.
-  if (!isShopDomain(request.headers.get("x-shopify-shop-domain"))) {
+  const shopHeader = request.headers.get("x-shopify-shop-domain") ?? request.headers.get("shopify-shop-domain");
+  if (!isShopDomain(shopHeader)) {
     throw new Response("Missing or invalid X-Shopify-Shop-Domain.", { status: 400 });
   }
   try {

@@ -51,30 +51,40 @@ const ID_KEY = /(^|_)id$/;
 
 type SourceReviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
 
-// Shopify's payload carries far more fields; only those we read are checked, loosely where
-// Shopify sends null. A signed payload of the wrong shape is refused (400), never half-read.
-const text = (max: number) => z.string().max(max).nullish();
+// Shopify's payload carries far more fields; only those we read are checked. Only a missing
+// or malformed order id refuses the order (400): an odd optional field is dropped or trimmed,
+// because refusing a real order would lose its Purchase.
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
+const text = (max: number) => optional(z.string().transform((v) => v.slice(0, max)));
 const numericId = z.string().regex(/^\d{1,20}$/);
 const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,10})?$/);
-const address = z.object({ phone: text(64), country_code: z.string().regex(/^[A-Za-z]{2}$/).nullish() }).nullish();
+const address = optional(
+  z.object({ phone: text(64), country_code: optional(z.string().regex(/^[A-Za-z]{2}$/)) }),
+);
+const lineItem = z.object({
+  id: optional(numericId),
+  product_id: optional(numericId),
+  variant_id: optional(numericId),
+  sku: text(255),
+  title: text(1024),
+  vendor: text(255),
+  quantity: optional(z.number().int().min(0).max(1_000_000)),
+  price: optional(decimal),
+});
 
 const orderSchema = z.object({
   id: numericId,
-  admin_graphql_api_id: z.string().max(100).optional(),
-  name: text(64),
+  admin_graphql_api_id: text(100),
+  name: text(255),
   email: text(320),
   contact_email: text(320),
   phone: text(64),
-  created_at: z
-    .string()
-    .max(64)
-    .refine((v) => !Number.isNaN(Date.parse(v)), "created_at is not a date")
-    .optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
-  presentment_currency: z.string().regex(/^[A-Z]{3}$/).nullish(),
-  total_price: decimal.optional(),
-  subtotal_price: decimal.nullish(),
-  test: z.boolean().optional(),
+  created_at: optional(z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), "not a date")),
+  currency: optional(z.string().regex(/^[A-Z]{3}$/)),
+  presentment_currency: optional(z.string().regex(/^[A-Z]{3}$/)),
+  total_price: optional(decimal),
+  subtotal_price: optional(decimal),
+  test: optional(z.boolean()),
   source_name: text(128),
   tags: text(10_000),
   cart_token: text(512),
@@ -82,31 +92,24 @@ const orderSchema = z.object({
   landing_site: text(8192),
   browser_ip: text(64),
   customer_locale: text(32),
-  client_details: z.object({ user_agent: text(2048), accept_language: text(512) }).nullish(),
-  note_attributes: z
-    .array(z.object({ name: z.string().max(256), value: z.string().max(2048).nullish() }))
-    .max(500)
-    .nullish(),
-  customer: z
-    .object({ id: numericId.optional(), admin_graphql_api_id: z.string().max(100).optional(), email: text(320), phone: text(64) })
-    .nullish(),
+  client_details: optional(z.object({ user_agent: text(2048), accept_language: text(512) })),
+  note_attributes: optional(
+    z
+      .array(z.object({ name: z.string().max(256), value: text(2048) }).nullable().catch(null))
+      .max(1000)
+      .transform((items) => items.filter((item) => item !== null)),
+  ),
+  customer: optional(
+    z.object({ id: optional(numericId), admin_graphql_api_id: text(100), email: text(320), phone: text(64) }),
+  ),
   billing_address: address,
   shipping_address: address,
-  line_items: z
-    .array(
-      z.object({
-        id: numericId.optional(),
-        product_id: numericId.nullish(),
-        variant_id: numericId.nullish(),
-        sku: text(255),
-        title: text(1024),
-        vendor: text(255),
-        quantity: z.number().int().min(0).max(1_000_000).optional(),
-        price: decimal.optional(),
-      }),
-    )
-    .max(5000)
-    .optional(),
+  line_items: optional(
+    z
+      .array(lineItem.nullable().catch(null))
+      .max(10_000)
+      .transform((items) => items.filter((item) => item !== null)),
+  ),
 });
 
 /**
@@ -114,8 +117,12 @@ const orderSchema = z.object({
  * source text (Node 22+ reviver context): 18-digit ids would otherwise be rounded.
  */
 export function parseOrder(rawBody: string): OrderPayload {
-  const reviver: SourceReviver = (key, value, context) =>
-    typeof value === "number" && ID_KEY.test(key) && context?.source ? context.source : value;
+  // Ids keep their exact digits; strings are made well-formed (a lone surrogate would
+  // otherwise reach the database driver, which rejects it).
+  const reviver: SourceReviver = (key, value, context) => {
+    if (typeof value === "string") return value.toWellFormed();
+    return typeof value === "number" && ID_KEY.test(key) && context?.source ? context.source : value;
+  };
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawBody, reviver as Parameters<typeof JSON.parse>[1]);
