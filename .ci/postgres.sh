@@ -11,6 +11,8 @@
 # Usage from a CI script:  eval "$(.ci/postgres.sh)"; export TEST_POSTGRES_URL
 # Everything else goes to stderr. The values contain no characters that need quoting.
 set -euo pipefail
+# runuser and friends live in sbin, which a minimal PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 log() { echo "[postgres] $*" >&2; }
 
