@@ -27,7 +27,9 @@ type PgType = "text" | "integer" | "timestamp(3)";
  * the format Prisma stores in SQLite.
  */
 export function jsonRowsSql(rows: readonly Record<string, unknown>[], columns: readonly [string, PgType][]): Prisma.Sql {
-  const data = JSON.stringify(rows);
+  // A lone UTF-16 surrogate would come out of SQLite's JSON functions as invalid UTF-8, which
+  // the libSQL driver cannot read back (it aborts the process): every string is made well-formed.
+  const data = JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? value.toWellFormed() : value));
   if (isPostgres()) {
     const defs = Prisma.raw(columns.map(([name, type]) => `"${name}" ${type}`).join(", "));
     return Prisma.sql`(SELECT * FROM jsonb_to_recordset(${data}::jsonb) AS x(${defs}))`;

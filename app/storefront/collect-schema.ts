@@ -63,7 +63,8 @@ export type CollectEvent = CollectBody["events"][number];
 export function parseCollectBody(text: string): { ok: true; body: CollectBody } | { ok: false; reason: string } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Well-formed strings only: a lone surrogate must never reach the database driver.
+    json = JSON.parse(text, (_key, value: unknown) => (typeof value === "string" ? value.toWellFormed() : value));
   } catch {
     return { ok: false, reason: "Body is not valid JSON." };
   }

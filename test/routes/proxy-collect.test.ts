@@ -145,6 +145,14 @@ describe("app proxy /collect", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("stores lone UTF-16 surrogates as U+FFFD, so the row can be read back (found by fuzzing: it aborted libSQL)", async () => {
+    const raw = JSON.stringify(body({ events: [] })).replace("E.C.P.proxyclick", "E.C.P.\\ud800x");
+    expect(raw).toContain("\\ud800");
+    expect((await post(null, { raw })).status).toBe(204);
+    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(session.ttclid).toBe("E.C.P.\ufffdx");
+  });
+
   it("rejects bodies over 64 KB with 413", async () => {
     const big = JSON.stringify(body({ ttclid: "x".repeat(70 * 1024) }));
     expect((await post(null, { raw: big })).status).toBe(413);
