@@ -1,3 +1,5 @@
+import prisma from "~/db.server";
+import { appConfig } from "~/config.server";
 import { getShopSettings } from "~/settings/settings.server";
 import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
 
@@ -5,12 +7,24 @@ export interface ChecklistStep {
   label: string;
   done: boolean;
   to?: string;
+  /** A page of the Shopify admin, opened outside the app's frame. */
+  href?: string;
+}
+
+/** The theme editor with our app embed selected (handle = the block's file name). */
+export function themeEditorUrl(shop: string, apiKey: string): string {
+  return `https://${shop}/admin/themes/current/editor?context=apps&activateAppId=${apiKey}/tiktok-pixel`;
 }
 
 export async function loadHome(shop: string, now: Date = new Date()) {
-  const [settings, last7Days] = await Promise.all([
+  const [settings, last7Days, storefrontSeen] = await Promise.all([
     getShopSettings(shop),
     loadDeliverySummary(shop, { now }),
+    // The embed is evidently on when the storefront script reported in the last 7 days.
+    prisma.attributionSession.findFirst({
+      where: { shop, lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) } },
+      select: { id: true },
+    }),
   ]);
   const checklist: ChecklistStep[] = [
     {
@@ -24,9 +38,11 @@ export async function loadHome(shop: string, now: Date = new Date()) {
       to: "/app/settings",
     },
     {
-      label:
-        "Turn on the TikTok pixel app embed in your theme (Online Store → Themes → Customize → App embeds)",
-      done: false,
+      label: storefrontSeen
+        ? "TikTok pixel app embed: storefront events received in the last 7 days"
+        : "Turn on the TikTok pixel app embed in your theme (Themes → Customize → App embeds)",
+      done: Boolean(storefrontSeen),
+      href: themeEditorUrl(shop, appConfig().apiKey),
     },
   ];
   return { checklist, last7Days };

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import {
+  Link as PolarisLink,
   BlockStack,
   Box,
   Card,
@@ -66,6 +67,10 @@ export default function Home() {
                   <Text as="span">
                     {step.to ? (
                       <Link to={step.to}>{step.label}</Link>
+                    ) : step.href ? (
+                      <PolarisLink url={step.href} target="_top">
+                        {step.label}
+                      </PolarisLink>
                     ) : (
                       step.label
                     )}
