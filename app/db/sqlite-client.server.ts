@@ -1,4 +1,4 @@
-import type { Client, Config } from "@libsql/client";
+import type { Client, Config, InStatement, Transaction } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 
 // Per-connection SQLite settings. libSQL's local client opens a fresh connection after
@@ -31,17 +31,65 @@ function withConnectionPragmas(inner: Client): Client {
         };
       }
       if (property === "transaction") {
-        return async (...args: unknown[]) => {
+        // The client's own transaction() hands its connection to the transaction and opens a
+        // new one for what follows: a fresh connection (schema read, settings) per transaction.
+        // Prisma's adapter already holds its lock for the whole transaction, so nothing else
+        // runs on this client meanwhile: the transaction can use the connection in place.
+        return async (mode: "write" | "read" | "deferred" = "write") => {
           await prepare();
-          // The transaction keeps this connection; the client opens a new one for what follows.
-          const tx = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          fresh = true;
-          return tx;
+          // IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a second
+          // process (`npm run worker`) can't make a read-then-write transaction fail half-way.
+          const begin = mode === "read" ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE";
+          await target.execute(begin);
+          return inPlaceTransaction(target);
         };
       }
       return (value as (...a: unknown[]) => unknown).bind(target);
     },
   });
+}
+
+function inPlaceTransaction(client: Client): Transaction {
+  let open = true;
+  const check = () => {
+    if (!open) throw new Error("The transaction is closed");
+  };
+  return {
+    async execute(stmt: InStatement) {
+      check();
+      return client.execute(stmt);
+    },
+    async batch(stmts: InStatement[]) {
+      const results = [];
+      for (const stmt of stmts) {
+        check();
+        results.push(await client.execute(stmt));
+      }
+      return results;
+    },
+    async executeMultiple() {
+      // The client's executeMultiple rolls back any open transaction when it finishes.
+      throw new Error("executeMultiple is not available inside a transaction");
+    },
+    async commit() {
+      check();
+      open = false;
+      await client.execute("COMMIT");
+    },
+    async rollback() {
+      if (!open) return;
+      open = false;
+      await client.execute("ROLLBACK");
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      void client.execute("ROLLBACK").catch(() => undefined);
+    },
+    get closed() {
+      return !open;
+    },
+  } as Transaction;
 }
 
 /** Prisma's libSQL adapter with the connection settings above (file: URLs only). */
