@@ -4,6 +4,7 @@
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
 import { flatRoutes } from "@remix-run/dev/dist/config/flat-routes.js";
+import { REMIX_FUTURE } from "~/remix-future";
 
 type RouteModule = ServerBuild["routes"][string]["module"];
 
@@ -57,7 +58,7 @@ export async function loadServerBuild(): Promise<ServerBuild> {
     } as unknown as ServerBuild["assets"],
     publicPath: "/",
     assetsBuildDirectory: "build/client",
-    future: { v3_fetcherPersist: true, v3_relativeSplatPath: true, v3_throwAbortReason: true, v3_singleFetch: false, v3_lazyRouteDiscovery: true, unstable_optimizeDeps: false, v3_routeConfig: false } as unknown as ServerBuild["future"],
+    future: { ...REMIX_FUTURE, unstable_optimizeDeps: false } as unknown as ServerBuild["future"],
     isSpaMode: false,
   };
 }
