@@ -9,6 +9,16 @@ module.exports = {
   },
   overrides: [
     {
+      // app/ is what ships: it never reaches into the dev tools (dev/) or the tests.
+      files: ["app/**"],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          { patterns: [{ group: ["**/dev/**", "**/test/**"], message: "app/ must not import from dev/ or test/." }] },
+        ],
+      },
+    },
+    {
       files: ["**/*.test.ts", "test/**"],
       rules: { "@typescript-eslint/no-explicit-any": "off" },
     },

@@ -6,7 +6,7 @@ import tsconfigPaths from "vite-tsconfig-paths";
 export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
-    include: ["app/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["app/**/*.test.ts", "dev/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
     pool: "forks",
     testTimeout: 30_000,

@@ -1,6 +1,7 @@
 /**
  * TikTok event names and currencies (Events API v1.3, web events).
- * Source: ../shared/reference/tiktok-events-api.md §4 and §9.
+ * Sources: TikTok help centre, "Supported standard events" (ads.tiktok.com/help, 2025);
+ * currencies as in TikTok's business API SDK (tiktok/tiktok-business-api-sdk, PixelProperties.md).
  */
 
 /** Standard events as TikTok lists them today (help centre, "supported standard events", 2025). */

@@ -18,7 +18,7 @@ export async function run() {
   process.env.ENCRYPTION_KEY = TEST_ENCRYPTION_KEY;
   await applyMigrations(process.env.DATABASE_URL);
 
-  const { startTikTokStandin } = await import("../../app/sandbox/tiktok-standin.server");
+  const { startTikTokStandin } = await import("../../dev/tiktok-standin.server");
   const { default: prisma } = await import("../../app/db.server");
   const { IngestWriter } = await import("../../app/delivery/ingest-writer.server");
   const { DeliveryWorker } = await import("../../app/delivery/worker.server");

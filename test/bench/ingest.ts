@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
-import { signAppProxyUrl, webhookHeaders } from "../../app/sandbox/shopify-signing";
+import { signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 import { encryptSecret } from "../../app/credentials/encryption.server";
 import { TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL } from "../support/constants";
 import { applyMigrations } from "../support/database";

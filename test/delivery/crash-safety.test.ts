@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
-import { webhookHeaders } from "~/sandbox/shopify-signing";
+import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
+import { webhookHeaders } from "../../dev/shopify-signing";
 import { createTestApp, TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL, type TestApp } from "../support/test-app";
 import { ensureProductionBuild, freePort, startServerProcess, type ServerProcess } from "../support/server-process";
 import { orderBody, simpleOrder, type FixtureOrder } from "../fixtures/orders";

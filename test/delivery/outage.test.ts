@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
+import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { orderBody, simpleOrder } from "../fixtures/orders";
 import { configureShop } from "../support/shops";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
+import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { configureShop } from "../support/shops";
 

@@ -1,8 +1,8 @@
 // Request generators for test/e2e/fuzz.test.ts. Every random draw happens in generateCases, so
 // a seed fixes the whole run; build() only adds the current time (timestamps are relative to
 // when the request is sent, so a replayed signature is always outside the window by the drawn amount).
-import { orderWebhookBody } from "~/sandbox/demo/journey";
-import { signAppProxyUrl, webhookHeaders } from "~/sandbox/shopify-signing";
+import { orderWebhookBody } from "../../dev/demo/journey";
+import { signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 
 export const FUZZ_MAIN_SHOP = "fuzz-shop.myshopify.com";
 export const FUZZ_PIXEL = "CFUZZPIXEL000000001";

@@ -18,9 +18,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "@libsql/client";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemo, type RunningDemo } from "~/sandbox/demo/demo.server";
-import { orderWebhookBody } from "~/sandbox/demo/journey";
-import { webhookHeaders } from "~/sandbox/shopify-signing";
+import { startDemo, type RunningDemo } from "../../dev/demo/demo.server";
+import { orderWebhookBody } from "../../dev/demo/journey";
+import { webhookHeaders } from "../../dev/shopify-signing";
 import { chromiumPath, launchChromium } from "../support/browser";
 import {
   EVENTS_JS_STUB,

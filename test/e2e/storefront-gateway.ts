@@ -6,7 +6,7 @@
 // X-Forwarded-For.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { signAppProxyUrl } from "~/sandbox/shopify-signing";
+import { signAppProxyUrl } from "../../dev/shopify-signing";
 import { PROXY_PATH } from "../storefront/fixture";
 
 export interface ForwardedCollect {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   startTikTokStandin,
   type TikTokStandin,
-} from "~/sandbox/tiktok-standin.server";
+} from "../../dev/tiktok-standin.server";
 import type { NewDelivery } from "~/delivery/outbox.server";
 import type { IngestWriter } from "~/delivery/ingest-writer.server";
 import type { DeliveryWorker } from "~/delivery/worker.server";

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import {
   startTikTokStandin,
   type TikTokStandin,
-} from "~/sandbox/tiktok-standin.server";
-import { sessionToken } from "~/sandbox/shopify-signing";
+} from "../../dev/tiktok-standin.server";
+import { sessionToken } from "../../dev/shopify-signing";
 import {
   APP_URL,
   TEST_CREDS,

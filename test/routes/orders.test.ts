@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { startTikTokStandin, type TikTokStandin } from "~/sandbox/tiktok-standin.server";
+import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { configureShop } from "../support/shops";
 import type { SettingsInput } from "~/settings/settings-form";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { createTestApp, TEST_CREDS, APP_URL, type TestApp } from "../support/test-app";
-import { sessionToken } from "~/sandbox/shopify-signing";
+import { sessionToken } from "../../dev/shopify-signing";
 
 const SHOP_A = "shop-a.myshopify.com";
 const SHOP_B = "shop-b.myshopify.com";

@@ -1,4 +1,4 @@
-import type { AppCredentials } from "../../app/sandbox/shopify-signing";
+import type { AppCredentials } from "../../dev/shopify-signing";
 
 // Fixed credentials for tests and benchmarks (never real ones).
 export const TEST_CREDS: AppCredentials = {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { ensureAppBuild } from "../../app/sandbox/demo/prepare.server";
+import { ensureAppBuild } from "../../dev/demo/prepare.server";
 
 /** Builds build/ when it is missing or older than the sources (shared with `npm run demo`). */
 export async function ensureProductionBuild(): Promise<void> {

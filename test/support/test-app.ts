@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/node";
 import type { PrismaClient } from "@prisma/client";
-import { sessionToken, signAppProxyUrl, webhookHeaders } from "~/sandbox/shopify-signing";
+import { sessionToken, signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 import { loadServerBuild } from "./remix-build";
 import { APP_URL, TEST_CREDS, TEST_ENCRYPTION_KEY } from "./constants";
 import { applyMigrations } from "./database";

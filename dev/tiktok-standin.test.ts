@@ -750,10 +750,10 @@ describe("lifecycle", () => {
 
 describe("npm run tiktok:sandbox entry", () => {
   it("prints URL and token, serves requests, and stops cleanly on SIGINT", async () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const root = fileURLToPath(new URL("..", import.meta.url));
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "app/sandbox/tiktok-standin-cli.ts"],
+      ["--import", "tsx", "dev/tiktok-standin-cli.ts"],
       {
         cwd: root,
         env: { ...process.env, TIKTOK_SANDBOX_PORT: "0" },

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { DemoNotAllowedError } from "~/sandbox/demo/guard";
-import { ensureAppBuild } from "~/sandbox/demo/prepare.server";
-import { startDemoServer } from "~/sandbox/demo/server.server";
+import { DemoNotAllowedError } from "../../dev/demo/guard";
+import { ensureAppBuild } from "../../dev/demo/prepare.server";
+import { startDemoServer } from "../../dev/demo/server.server";
 import { applyMigrations } from "../support/test-app";
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;

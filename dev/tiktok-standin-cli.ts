@@ -1,4 +1,4 @@
-// Entry point for `npm run tiktok:sandbox` (node --import tsx app/sandbox/tiktok-standin-cli.ts).
+// Entry point for `npm run tiktok:sandbox` (node --import tsx dev/tiktok-standin-cli.ts).
 // Starts the TikTok Events API stand-in on loopback, prints where it is and which token it takes,
 // logs each request, and stops cleanly on Ctrl-C / SIGTERM.
 import {

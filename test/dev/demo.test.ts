@@ -28,7 +28,7 @@ interface Run {
 function runDemo(args: string[], dbName: string): Run {
   const proc = spawn(
     process.execPath,
-    ["--import", "tsx", "app/cli/demo.ts", ...args],
+    ["--import", "tsx", "dev/demo/cli.ts", ...args],
     {
       env: { ...process.env, DEMO_DATABASE_FILE: path.join(tmp, dbName) },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../test/support/test-app";
-import { applyRetention, retentionPolicyFromEnv } from "./retention.server";
+import { createTestApp, type TestApp } from "../support/test-app";
+import { applyRetention, retentionPolicyFromEnv } from "~/retention/retention.server";
 
 let app: TestApp;
 beforeAll(async () => {

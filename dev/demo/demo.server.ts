@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { generateEncryptionKey } from "../../credentials/encryption.server";
+import { generateEncryptionKey } from "~/credentials/encryption.server";
 import type { AppCredentials } from "../shopify-signing";
 import {
   startTikTokStandin,
@@ -146,7 +146,7 @@ export async function startDemo(
     delete env[name];
 
   const app = fork(
-    path.join(root, "app", "sandbox", "demo", "app-process.ts"),
+    path.join(root, "dev", "demo", "app-process.ts"),
     [],
     {
       cwd: root,

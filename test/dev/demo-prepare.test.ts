@@ -16,7 +16,7 @@ import {
   buildIsCurrent,
   ensureAppBuild,
   prismaClientIsCurrent,
-} from "~/sandbox/demo/prepare.server";
+} from "../../dev/demo/prepare.server";
 
 // Stands in for `remix vite:build`: records the call, takes a moment, writes both outputs.
 const FAKE_BUILDER = `
@@ -35,7 +35,8 @@ const past = new Date(Date.now() - 60_000);
 beforeEach(() => {
   root = mkdtempSync(path.join(tmpdir(), "demo-prepare-"));
   mkdirSync(path.join(root, "app", "routes"), { recursive: true });
-  mkdirSync(path.join(root, "app", "sandbox"), { recursive: true });
+  mkdirSync(path.join(root, "app", "cli"), { recursive: true });
+  mkdirSync(path.join(root, "dev"), { recursive: true });
   mkdirSync(path.join(root, "node_modules", "@remix-run", "dev", "dist"), {
     recursive: true,
   });
@@ -63,12 +64,14 @@ describe("ensureAppBuild", () => {
     expect(buildIsCurrent(root)).toBe(true);
   });
 
-  it("rebuilds when an app source is newer than the build, not for the sandbox or tests", async () => {
+  it("rebuilds when an app source is newer than the build, not for CLIs, dev tools or tests", async () => {
     await ensureAppBuild(root, () => {});
     const future = new Date(Date.now() + 60_000);
-    writeFileSync(path.join(root, "app", "sandbox", "x.ts"), "");
+    writeFileSync(path.join(root, "app", "cli", "x.ts"), "");
+    writeFileSync(path.join(root, "dev", "x.ts"), "");
+    utimesSync(path.join(root, "dev", "x.ts"), future, future);
     writeFileSync(path.join(root, "app", "routes", "x.test.ts"), "");
-    utimesSync(path.join(root, "app", "sandbox", "x.ts"), future, future);
+    utimesSync(path.join(root, "app", "cli", "x.ts"), future, future);
     utimesSync(path.join(root, "app", "routes", "x.test.ts"), future, future);
     expect(await ensureAppBuild(root, () => {})).toBe("current");
 

@@ -93,7 +93,7 @@ export async function prepareDemoDatabase(
   return `file:${absolute}`;
 }
 
-/** Files the server build is made from: the app minus CLIs, sandbox and tests, plus build config. */
+/** Files the server build is made from: the app minus CLIs and tests, plus build config. */
 function newestSourceMtime(root: string): number {
   let newest = 0;
   const visit = (dir: string) => {
@@ -101,7 +101,7 @@ function newestSourceMtime(root: string): number {
       const full = path.join(dir, entry.name);
       const rel = path.relative(root, full).split(path.sep).join("/");
       if (entry.isDirectory()) {
-        if (rel === "app/cli" || rel === "app/sandbox") continue;
+        if (rel === "app/cli") continue;
         visit(full);
       } else if (!/\.test\.[cm]?[jt]sx?$/.test(entry.name)) {
         newest = Math.max(newest, statSync(full).mtimeMs);

@@ -10,12 +10,12 @@ import {
   embeddedQuery,
   type ProxyStep,
   type WebhookStep,
-} from "~/sandbox/demo/journey";
+} from "../../dev/demo/journey";
 import {
   matchKeysOf,
   notSentFromDeliveries,
   receivedTable,
-} from "~/sandbox/demo/report";
+} from "../../dev/demo/report";
 
 const FILTERS = {
   purchaseEventName: "Purchase",

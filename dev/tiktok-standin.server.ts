@@ -1,5 +1,6 @@
 // A local stand-in for TikTok's Events API 2.0 endpoint (POST /open_api/v1.3/event/track/).
-// It behaves like the reference (/work/shared/reference/tiktok-events-api.md) describes TikTok:
+// It behaves as TikTok's public docs describe the endpoint (Events API 2.0 web reference,
+// business-api.tiktok.com/portal/docs?id=1771100865818625; response shape as in stape-io/tiktok-tag#10):
 // business errors as HTTP 200 with a non-zero `code`, strict v1.3 body validation, one bad event
 // fails the batch, dedup on pixel + event + event_id. It deliberately shares no code with the real
 // client in app/tiktok: it must catch that client's mistakes, not repeat them.

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APP_BRIDGE_CDN_URL,
   rewriteShopifyCdn,
-} from "~/sandbox/demo/app-bridge-standin";
-import { startDemoServer, type DemoServer } from "~/sandbox/demo/server.server";
+} from "../../dev/demo/app-bridge-standin";
+import { startDemoServer, type DemoServer } from "../../dev/demo/server.server";
 
 const creds = {
   apiKey: "demo-key-0123456789abcdef",

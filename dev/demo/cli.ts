@@ -10,20 +10,20 @@ import {
   playJourney,
   startDemo,
   type RunningDemo,
-} from "../sandbox/demo/demo.server";
-import type { StepOutcome } from "../sandbox/demo/journey.server";
+} from "./demo.server";
+import type { StepOutcome } from "./journey.server";
 import {
   DEMO_PIXEL_CODE,
   DEMO_SHOP,
   DEMO_TIKTOK_TOKEN,
-} from "../sandbox/demo/journey";
+} from "./journey";
 import {
   matchKeysOf,
   notSentFromDeliveries,
   notSentTable,
   receivedTable,
   type NotSentRow,
-} from "../sandbox/demo/report";
+} from "./report";
 
 const DEFAULT_PORT = 3900;
 
