@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import tsconfigPaths from "vite-tsconfig-paths";
 
 // Tests run outside the Remix Vite plugin: route modules are imported directly
-// and served through Remix's real request handler (see test/support/remix.ts).
+// and served through Remix's real request handler (see test/support/remix-build.ts).
 export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {

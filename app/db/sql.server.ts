@@ -41,7 +41,8 @@ export function jsonRowsSql(rows: readonly Record<string, unknown>[], columns: r
 export interface AttributionUpsert {
   shop: string;
   sessionKey: string;
-  consent: string;
+  /** "denied" forgets the session's click data (callers then pass nulls for it). */
+  consent: "granted" | "denied";
   seenAt: Date;
   landingUrl: string | null;
   ttclid: string | null;
@@ -54,8 +55,12 @@ export interface AttributionUpsert {
 /**
  * Creates or refreshes many storefront sessions in ONE statement (the app proxy's hot path).
  * New values win; a value the storefront did not send keeps what we had; a new ttclid
- * restarts its first-seen time. Callers pass each (shop, sessionKey) at most once.
+ * restarts its first-seen time; a session whose consent is now denied forgets its click data
+ * (ttclid, _ttp, IP, user agent, landing URL). Callers pass each (shop, sessionKey) at most once.
+ * This is the only statement that writes attribution sessions.
  */
+const FORGET = Prisma.raw(`excluded."consent" = 'denied'`);
+
 export function upsertAttributionSessionsSql(rows: readonly AttributionUpsert[]): Prisma.Sql {
   const source = jsonRowsSql(
     rows.map((r) => ({ ...r, seenAt: r.seenAt.toISOString() })),
@@ -75,14 +80,15 @@ export function upsertAttributionSessionsSql(rows: readonly AttributionUpsert[])
     ON CONFLICT ("shop", "sessionKey") DO UPDATE SET
       "consent" = excluded."consent",
       "lastSeenAt" = excluded."lastSeenAt",
-      "ttclidFirstSeenAt" = CASE
+      "landingUrl" = CASE WHEN ${FORGET} THEN NULL ELSE COALESCE("AttributionSession"."landingUrl", excluded."landingUrl") END,
+      "ttclidFirstSeenAt" = CASE WHEN ${FORGET} THEN NULL
         WHEN excluded."ttclid" IS NOT NULL AND excluded."ttclid" IS DISTINCT FROM "AttributionSession"."ttclid"
         THEN excluded."lastSeenAt" ELSE "AttributionSession"."ttclidFirstSeenAt" END,
-      "ttclidLastSeenAt" = CASE WHEN excluded."ttclid" IS NOT NULL THEN excluded."lastSeenAt"
+      "ttclidLastSeenAt" = CASE WHEN ${FORGET} THEN NULL WHEN excluded."ttclid" IS NOT NULL THEN excluded."lastSeenAt"
         ELSE "AttributionSession"."ttclidLastSeenAt" END,
-      "ttclid" = COALESCE(excluded."ttclid", "AttributionSession"."ttclid"),
-      "ttp" = COALESCE(excluded."ttp", "AttributionSession"."ttp"),
-      "ip" = COALESCE(excluded."ip", "AttributionSession"."ip"),
-      "userAgent" = COALESCE(excluded."userAgent", "AttributionSession"."userAgent"),
+      "ttclid" = CASE WHEN ${FORGET} THEN NULL ELSE COALESCE(excluded."ttclid", "AttributionSession"."ttclid") END,
+      "ttp" = CASE WHEN ${FORGET} THEN NULL ELSE COALESCE(excluded."ttp", "AttributionSession"."ttp") END,
+      "ip" = CASE WHEN ${FORGET} THEN NULL ELSE COALESCE(excluded."ip", "AttributionSession"."ip") END,
+      "userAgent" = CASE WHEN ${FORGET} THEN NULL ELSE COALESCE(excluded."userAgent", "AttributionSession"."userAgent") END,
       "cartToken" = COALESCE(excluded."cartToken", "AttributionSession"."cartToken")`;
 }

@@ -185,6 +185,7 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
 
 /** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
 function mergeSession(a: AttributionUpsert, b: AttributionUpsert): AttributionUpsert {
+  if (b.consent === "denied") return b; // a withdrawal forgets what came before it
   return {
     ...b,
     landingUrl: a.landingUrl ?? b.landingUrl,

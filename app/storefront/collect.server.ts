@@ -1,4 +1,3 @@
-import prisma from "~/db.server";
 import { buildEvent } from "~/tiktok/payload";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { NewDelivery } from "~/delivery/outbox.server";
@@ -44,10 +43,20 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
   if (body.consent !== "granted") {
     // The shopper withdrew (or never gave) consent: remember only that, and forget the rest,
     // so a later order from this session is not sent.
-    await prisma.attributionSession.upsert({
-      where: { shop_sessionKey: { shop, sessionKey: body.session_id } },
-      create: { shop, sessionKey: body.session_id, consent: "denied", firstSeenAt: now, lastSeenAt: now },
-      update: { consent: "denied", ttclid: null, ttp: null, ip: null, userAgent: null, landingUrl: null, lastSeenAt: now },
+    await ingestWriter().submit({
+      session: {
+        shop,
+        sessionKey: body.session_id,
+        consent: "denied",
+        seenAt: now,
+        landingUrl: null,
+        ttclid: null,
+        ttp: null,
+        ip: null,
+        userAgent: null,
+        cartToken: null,
+      },
+      deliveries: [],
     });
     return { stored: true, queued: 0 };
   }

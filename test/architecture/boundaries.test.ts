@@ -54,3 +54,16 @@ describe("app/ ships alone", () => {
     expect(sourceFiles(path.join(root, "app")).filter((f) => /sandbox|standin|demo/i.test(path.relative(root, f)))).toEqual([]);
   });
 });
+
+describe("one writer of attribution sessions", () => {
+  it("only app/db/sql.server.ts creates or updates AttributionSession rows", () => {
+    const writes = /\.attributionSession\.(create|createMany|update|updateMany|upsert)\b|INSERT INTO "AttributionSession"|UPDATE "AttributionSession"/;
+    expect(writes.test(`prisma.attributionSession.upsert({`)).toBe(true);
+    expect(writes.test(`prisma.attributionSession.deleteMany({`)).toBe(false);
+    const offenders = sourceFiles(path.join(root, "app"))
+      .filter((file) => !/\.test\.[jt]sx?$/.test(file) && path.relative(root, file) !== path.join("app", "db", "sql.server.ts"))
+      .filter((file) => writes.test(readFileSync(file, "utf8")))
+      .map((file) => path.relative(root, file));
+    expect(offenders).toEqual([]);
+  });
+});

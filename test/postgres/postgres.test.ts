@@ -18,6 +18,7 @@ import {
 import type { NewDelivery } from "~/delivery/outbox.server";
 import type { IngestWriter } from "~/delivery/ingest-writer.server";
 import type { DeliveryWorker } from "~/delivery/worker.server";
+import type { AttributionUpsert } from "~/db/sql.server";
 import { postgresClientDir } from "~/db/postgres-client.server";
 import { TEST_ENCRYPTION_KEY } from "../support/constants";
 
@@ -229,7 +230,7 @@ if (!BASE_URL) {
     it("ingest writer: group commit with duplicate receipts, duplicate events, skipped events and session upserts", async () => {
       const seenAt = new Date("2026-11-20T10:00:00.123Z");
       const later = new Date("2026-11-20T10:05:00.456Z");
-      const session = {
+      const session: AttributionUpsert = {
         shop: GOOD.shop,
         sessionKey: "sess-1",
         consent: "granted",
@@ -332,7 +333,7 @@ if (!BASE_URL) {
           ...session,
           seenAt: refreshedAt,
           ttclid: null,
-          consent: "denied",
+          ttp: null,
         },
         deliveries: [],
       });
@@ -340,7 +341,7 @@ if (!BASE_URL) {
       expect(refreshed).toHaveLength(1);
       expect(refreshed[0]).toMatchObject({
         ttclid: "second-click",
-        consent: "denied",
+        consent: "granted",
         ttp: "ttp-cookie",
       });
       expect(refreshed[0].firstSeenAt.getTime()).toBe(
@@ -348,6 +349,24 @@ if (!BASE_URL) {
       );
       expect(refreshed[0].lastSeenAt.getTime()).toBe(refreshedAt.getTime());
       expect(refreshed[0].ttclidLastSeenAt?.getTime()).toBe(later.getTime());
+
+      // A withdrawn consent forgets the click data through the same statement.
+      await writer.submit({
+        session: { ...session, seenAt: new Date(refreshedAt.getTime() + 1000), consent: "denied", landingUrl: null, ttclid: null, ttp: null, ip: null, userAgent: null },
+        deliveries: [],
+      });
+      const forgotten = await prisma.attributionSession.findMany();
+      expect(forgotten).toHaveLength(1);
+      expect(forgotten[0]).toMatchObject({
+        consent: "denied",
+        ttclid: null,
+        ttp: null,
+        ip: null,
+        userAgent: null,
+        landingUrl: null,
+        ttclidFirstSeenAt: null,
+        ttclidLastSeenAt: null,
+      });
     });
 
     it("worker: one claim of 600 rows, one settle, every delivery delivered with its attempt", async () => {

@@ -113,6 +113,18 @@ describe("app proxy /collect", () => {
     expect(res.status).toBe(204);
     const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
     expect(session).toMatchObject({ consent: "denied", ttclid: null, ttp: null, ip: null, userAgent: null });
+    expect(session).toMatchObject({ landingUrl: null, ttclidFirstSeenAt: null, ttclidLastSeenAt: null });
+  });
+
+  it("consent given again after a withdrawal starts the click data afresh", async () => {
+    await post(body());
+    await post(body({ consent: "denied", events: [] }));
+    await post(body({ ttclid: "E.C.P.afterwithdrawal", events: [] }));
+    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(session).toMatchObject({ consent: "granted", ttclid: "E.C.P.afterwithdrawal" });
+    expect(session.landingUrl).not.toBeNull();
+    expect(session.ttclidFirstSeenAt).not.toBeNull();
+    expect(await app.prisma.attributionSession.count()).toBe(1);
   });
 
   it("rejects a bad signature and a stale timestamp, storing nothing", async () => {
