@@ -103,7 +103,8 @@ export function ttclidFromLandingSite(landingSite: string | null | undefined): s
 
 /** Keeps the first non-empty value per key, as a lookup of the first match would. */
 export function cartAttributesFrom(pairs: Iterable<{ key: string; value: string | null | undefined }>) {
-  const out: Record<string, string> = {};
+  // No prototype: a shopper-chosen key such as "__proto__" is stored as plain data.
+  const out: Record<string, string> = Object.create(null);
   for (const { key, value } of pairs) {
     const trimmed = value?.trim();
     if (trimmed && !Object.hasOwn(out, key)) out[key] = trimmed;
