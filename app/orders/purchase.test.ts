@@ -208,7 +208,7 @@ describe("stored session vs order hints", () => {
 
   it.each([
     ["an absolute landing URL is kept", "https://other.example/x?y=1", "https://other.example/x?y=1"],
-    ["a non-web landing URL is dropped", "javascript:alert(1)", undefined],
+    ["a non-web landing URL is dropped", "ftp://files.example/x", undefined],
     ["no landing site, no page", null, undefined],
   ])("%s", (_label, landingSite, url) => {
     expect(map(shopOrder(hints({ landingSite }))).event.page?.url).toBe(url);
