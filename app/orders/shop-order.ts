@@ -74,8 +74,9 @@ export const customerGid = (customerId: string) => `gid://shopify/Customer/${cus
 const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/(\d+)$/;
 
 /**
- * The filter flags from an order's source and tags. `source_name` values per
- * https://shopify.dev/docs/api/admin-rest/latest/resources/order (GraphQL `sourceName` carries the same).
+ * The filter flags from an order's source and tags, for either source (REST `source_name`, GraphQL
+ * `sourceName`; values such as `pos` and `shopify_draft_order`:
+ * https://shopify.dev/docs/api/admin-rest/latest/resources/order).
  */
 export function orderFlags(input: { test: boolean; sourceName: string | null; tags: readonly string[] }): ShopOrderFlags {
   const source = (input.sourceName ?? "").trim().toLowerCase();
