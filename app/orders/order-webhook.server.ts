@@ -1,8 +1,16 @@
 import prisma from "~/db.server";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
-import { noteAttribute, orderGid, parseOrder, type OrderPayload } from "./order";
-import { CART_ATTRIBUTES, mapPurchase, orderFilterReason, withoutUserData, type Attribution, type Consent } from "./purchase";
+import { parseOrder } from "./order";
+import {
+  mapPurchase,
+  orderFilterReason,
+  storefrontKeys,
+  withoutUserData,
+  type Attribution,
+  type Consent,
+} from "./purchase";
+import { customerGid, fromWebhookOrder, orderGid, type ShopOrder } from "./shop-order";
 
 export interface OrderWebhook {
   shop: string;
@@ -24,7 +32,8 @@ const TRIGGER_TOPIC: Record<string, string> = { "orders/create": "ORDERS_CREATE"
  * webhook can be acknowledged as soon as the Purchase is durably queued.
  */
 export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWebhookResult> {
-  const order = parseOrder(webhook.rawBody);
+  // Parsed once here; everything after reads the ShopOrder, never the payload.
+  const order = fromWebhookOrder(parseOrder(webhook.rawBody));
   const { shop } = webhook;
   const settings = await getShopSettingsCached(shop);
   if (!settings?.pixelCode || settings.uninstalledAt) {
@@ -49,9 +58,9 @@ export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWe
         source: "order",
         pixelCode: settings.pixelCode,
         event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
-        orderId: orderGid(order),
+        orderId: orderGid(order.id),
         orderName: order.name ?? `#${order.id}`,
-        customerId: mapping.customerId ? `gid://shopify/Customer/${mapping.customerId}` : null,
+        customerId: mapping.customerId ? customerGid(mapping.customerId) : null,
         sessionKey: mapping.sessionKey,
         skippedReason,
       },
@@ -66,8 +75,9 @@ export async function ingestOrderWebhook(webhook: OrderWebhook): Promise<OrderWe
 }
 
 /** Most trusted first: the session named in the cart attributes, then the cart token. */
-async function findAttribution(shop: string, order: OrderPayload): Promise<Attribution | null> {
-  const sessionKey = noteAttribute(order, CART_ATTRIBUTES.sessionId);
+async function findAttribution(shop: string, order: ShopOrder): Promise<Attribution | null> {
+  const { sessionKey } = storefrontKeys(order);
+  const { cartToken } = order.hints;
   const select = {
     sessionKey: true,
     ttclid: true,
@@ -80,8 +90,7 @@ async function findAttribution(shop: string, order: OrderPayload): Promise<Attri
   let row = sessionKey
     ? await prisma.attributionSession.findUnique({ where: { shop_sessionKey: { shop, sessionKey } }, select })
     : null;
-  if (!row && order.cart_token) {
-    const cartToken = order.cart_token.split("?")[0];
+  if (!row && cartToken) {
     row = await prisma.attributionSession.findFirst({
       where: { shop, cartToken },
       orderBy: { lastSeenAt: "desc" },

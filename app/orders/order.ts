@@ -1,49 +1,7 @@
 import { z } from "zod";
 // The subset of Shopify's REST order payload (webhooks orders/create, orders/paid) we use.
 // Ids arrive as JSON numbers that can exceed 2^53, so parseOrder keeps every *id* as the
-// exact source text.
-
-export interface AddressLike {
-  phone?: string | null;
-  country_code?: string | null;
-}
-
-export interface OrderPayload {
-  id: string;
-  admin_graphql_api_id?: string;
-  name?: string;
-  email?: string | null;
-  contact_email?: string | null;
-  phone?: string | null;
-  created_at?: string;
-  currency?: string;
-  presentment_currency?: string;
-  total_price?: string;
-  subtotal_price?: string;
-  test?: boolean;
-  source_name?: string | null;
-  tags?: string | null;
-  cart_token?: string | null;
-  checkout_token?: string | null;
-  landing_site?: string | null;
-  browser_ip?: string | null;
-  customer_locale?: string | null;
-  client_details?: { user_agent?: string | null; accept_language?: string | null } | null;
-  note_attributes?: { name: string; value: string | null }[] | null;
-  customer?: { id?: string; admin_graphql_api_id?: string; email?: string | null; phone?: string | null } | null;
-  billing_address?: AddressLike | null;
-  shipping_address?: AddressLike | null;
-  line_items?: {
-    id?: string;
-    product_id?: string | null;
-    variant_id?: string | null;
-    sku?: string | null;
-    title?: string | null;
-    vendor?: string | null;
-    quantity?: number;
-    price?: string;
-  }[];
-}
+// exact source text. The rest of the app reads the ShopOrder made from it (shop-order.ts).
 
 export class OrderPayloadError extends Error {}
 
@@ -58,6 +16,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().catch(unde
 const text = (max: number) => optional(z.string().transform((v) => v.slice(0, max)));
 const numericId = z.string().regex(/^\d{1,20}$/);
 const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,10})?$/);
+const timestamp = optional(z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), "not a date"));
 const address = optional(
   z.object({ phone: text(64), country_code: optional(z.string().regex(/^[A-Za-z]{2}$/)) }),
 );
@@ -79,7 +38,8 @@ const orderSchema = z.object({
   email: text(320),
   contact_email: text(320),
   phone: text(64),
-  created_at: optional(z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), "not a date")),
+  created_at: timestamp,
+  processed_at: timestamp,
   currency: optional(z.string().regex(/^[A-Z]{3}$/)),
   presentment_currency: optional(z.string().regex(/^[A-Z]{3}$/)),
   total_price: optional(decimal),
@@ -112,11 +72,14 @@ const orderSchema = z.object({
   ),
 });
 
+/** The checked webhook order: exactly what the schema lets through, no more. */
+export type WebhookOrder = z.output<typeof orderSchema>;
+
 /**
  * Parses and checks an order webhook body. JSON.parse keeps numeric ids as their exact
  * source text (Node 22+ reviver context): 18-digit ids would otherwise be rounded.
  */
-export function parseOrder(rawBody: string): OrderPayload {
+export function parseOrder(rawBody: string): WebhookOrder {
   // Ids keep their exact digits; strings are made well-formed (a lone surrogate would
   // otherwise reach the database driver, which rejects it).
   const reviver: SourceReviver = (key, value, context) => {
@@ -141,19 +104,5 @@ export function parseOrder(rawBody: string): OrderPayload {
       `The order payload has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}).`,
     );
   }
-  return result.data as OrderPayload;
-}
-
-export const orderGid = (order: OrderPayload) => `gid://shopify/Order/${order.id}`;
-
-export function customerNumericId(order: OrderPayload): string | null {
-  const gid = order.customer?.admin_graphql_api_id?.match(/^gid:\/\/shopify\/Customer\/(\d+)$/)?.[1];
-  const id = gid ?? order.customer?.id;
-  return id ? String(id) : null;
-}
-
-/** A cart attribute written by our storefront script; anything not shaped like ours is ignored. */
-export function noteAttribute(order: OrderPayload, name: string): string | null {
-  const found = order.note_attributes?.find((a) => a.name === name)?.value?.trim();
-  return found && /^[\x21-\x7e]{1,512}$/.test(found) ? found : null;
+  return result.data;
 }

@@ -1,7 +1,7 @@
 // Pure mapping from a Shopify order (plus what the storefront told us) to a TikTok Purchase.
 import { hashUserIdentifiers } from "~/tiktok/hashing";
 import { buildEvent, type TikTokEvent } from "~/tiktok/payload";
-import { customerNumericId, noteAttribute, type OrderPayload } from "./order";
+import { cartAttribute, type ShopOrder } from "./shop-order";
 
 /** Cart attributes written by the storefront script (extensions/tiktok-pixel). */
 export const CART_ATTRIBUTES = { sessionId: "_tt_sid", ttclid: "_tt_ttclid", ttp: "_ttp" } as const;
@@ -40,31 +40,32 @@ export function purchaseEventId(_shop: string, orderId: string, eventName = "Pur
 }
 
 /** Why an order is not a conversion under the shop's filters, or null when it is. */
-export function orderFilterReason(order: OrderPayload, settings: OrderSettings): string | null {
-  const source = (order.source_name ?? "").toLowerCase();
-  const tags = (order.tags ?? "").toLowerCase().split(",").map((t) => t.trim());
-  if (settings.skipTestOrders && order.test === true) return "Skipped: test order.";
-  if (settings.skipPosOrders && source === "pos") return "Skipped: point of sale order.";
-  if (settings.skipDraftOrders && source === "shopify_draft_order") return "Skipped: created from a draft order.";
-  if (
-    settings.skipSubscriptionRecurringOrders &&
-    (source === "subscription_contract" ||
-      source === "subscription_contract_checkout_one" ||
-      tags.includes("subscription recurring order"))
-  ) {
-    return "Skipped: recurring subscription order.";
-  }
+export function orderFilterReason(order: Pick<ShopOrder, "flags">, settings: OrderSettings): string | null {
+  const { flags } = order;
+  if (settings.skipTestOrders && flags.test) return "Skipped: test order.";
+  if (settings.skipPosOrders && flags.pointOfSale) return "Skipped: point of sale order.";
+  if (settings.skipDraftOrders && flags.fromDraftOrder) return "Skipped: created from a draft order.";
+  if (settings.skipSubscriptionRecurringOrders && flags.subscriptionRenewal) return "Skipped: recurring subscription order.";
   return null;
 }
 
-/** ttclid from the order's landing page (`landing_site` is a path with query). */
-export function ttclidFromLandingSite(landingSite: string | null | undefined): string | null {
-  if (!landingSite) return null;
-  try {
-    return new URL(landingSite, "https://shop.invalid").searchParams.get("ttclid")?.trim() || null;
-  } catch {
-    return null;
-  }
+/** What our storefront script left in the cart attributes; anything not shaped like ours is ignored. */
+export interface StorefrontKeys {
+  sessionKey: string | null;
+  ttclid: string | null;
+  ttp: string | null;
+}
+
+export function storefrontKeys(order: Pick<ShopOrder, "hints">): StorefrontKeys {
+  const ours = (key: string) => {
+    const value = cartAttribute(order, key);
+    return value && /^[\x21-\x7e]{1,512}$/.test(value) ? value : null;
+  };
+  return {
+    sessionKey: ours(CART_ATTRIBUTES.sessionId),
+    ttclid: ours(CART_ATTRIBUTES.ttclid),
+    ttp: ours(CART_ATTRIBUTES.ttp),
+  };
 }
 
 export type ConsentDecision = { send: true; limitedDataUse: boolean } | { send: false; reason: string };
@@ -91,55 +92,49 @@ export interface PurchaseMapping {
 
 /**
  * Builds the Purchase. Raw email and phone enter here and leave only as SHA-256 hashes;
- * the caller stores the returned event, never the order payload.
+ * the caller stores the returned event, never the order.
  */
 export function mapPurchase(
   shop: string,
-  order: OrderPayload,
+  order: ShopOrder,
   attribution: Attribution | null,
   settings: OrderSettings,
 ): PurchaseMapping {
   const eventName = settings.purchaseEventName || "Purchase";
   const consent: Consent = attribution?.consent ?? "unknown";
   const decision = consentDecision(consent, settings.consentPolicy);
-  const customerId = customerNumericId(order);
-  const defaultCountry = order.billing_address?.country_code ?? order.shipping_address?.country_code ?? null;
+  const { customer, hints, amounts, lineItems } = order;
   const identifiers = hashUserIdentifiers({
-    emails: [order.email, order.contact_email, order.customer?.email],
-    phones: [order.phone, order.customer?.phone, order.billing_address?.phone, order.shipping_address?.phone],
-    externalIds: [customerId],
-    defaultCountry,
+    emails: customer.emails,
+    phones: customer.phones,
+    externalIds: [customer.id],
+    defaultCountry: customer.countryCode,
   });
 
-  const ttclid =
-    noteAttribute(order, CART_ATTRIBUTES.ttclid) ?? attribution?.ttclid ?? ttclidFromLandingSite(order.landing_site);
-  const ttp = noteAttribute(order, CART_ATTRIBUTES.ttp) ?? attribution?.ttp ?? null;
-  const ip = attribution?.ip ?? order.browser_ip ?? null;
-  const userAgent = attribution?.userAgent ?? order.client_details?.user_agent ?? null;
-
-  const lineItems = order.line_items ?? [];
-  const value = settings.valueSource === "subtotal" ? order.subtotal_price : order.total_price;
-  const landingUrl =
-    attribution?.landingUrl ?? (order.landing_site ? safeUrl(order.landing_site, `https://${shop}`) : null);
+  // The cart attribute is the click the storefront saw last before checkout; the stored session
+  // may hold an older one; the order's landing page is the fallback.
+  const keys = storefrontKeys(order);
+  const landingUrl = attribution?.landingUrl ?? (hints.landingSite ? safeUrl(hints.landingSite, `https://${shop}`) : null);
+  const value = (settings.valueSource === "subtotal" ? amounts.subtotal : amounts.total) ?? amounts.total;
 
   const event = buildEvent({
     eventName,
     eventId: purchaseEventId(shop, order.id, eventName),
-    eventTime: order.created_at ? new Date(order.created_at) : new Date(),
+    eventTime: order.createdAt ?? new Date(),
     user: {
       ...identifiers,
-      ttclid,
-      ttp,
-      ip,
-      userAgent,
-      locale: firstLocale(order.client_details?.accept_language),
+      ttclid: keys.ttclid ?? attribution?.ttclid ?? hints.landingSiteTtclid,
+      ttp: keys.ttp ?? attribution?.ttp ?? null,
+      ip: attribution?.ip ?? hints.clientIp,
+      userAgent: attribution?.userAgent ?? hints.userAgent,
+      locale: firstLocale(hints.acceptLanguage),
     },
     properties: {
       currency: order.currency,
-      value: value ?? order.total_price,
+      value,
       contentType: "product",
       contents: lineItems.map((item) => ({
-        contentId: item.variant_id ?? item.product_id ?? item.sku ?? null,
+        contentId: item.variantId ?? item.productId ?? item.sku,
         contentName: item.title,
         price: item.price,
         quantity: item.quantity,
@@ -151,7 +146,7 @@ export function mapPurchase(
     page: landingUrl ? { url: landingUrl } : undefined,
     limitedDataUse: decision.send ? decision.limitedDataUse : undefined,
   });
-  return { event, decision, sessionKey: attribution?.sessionKey ?? noteAttribute(order, CART_ATTRIBUTES.sessionId), customerId };
+  return { event, decision, sessionKey: attribution?.sessionKey ?? keys.sessionKey, customerId: customer.id };
 }
 
 function safeUrl(path: string, base: string): string | null {

@@ -1,8 +1,9 @@
 // The demo's journey data must be what the real endpoints accept, and tie together the way the
 // storefront script and Shopify tie a visit to its order.
 import { describe, expect, it } from "vitest";
-import { parseOrder, noteAttribute } from "~/orders/order";
+import { parseOrder } from "~/orders/order";
 import { orderFilterReason } from "~/orders/purchase";
+import { cartAttribute, fromWebhookOrder } from "~/orders/shop-order";
 import { parseCollectBody } from "~/storefront/collect-schema";
 import {
   buildJourney,
@@ -52,19 +53,19 @@ describe("demo journey", () => {
 
   it("ties the first order to the ad click through the hidden cart attributes", () => {
     const landing = proxies[0]!.body;
-    const order = parseOrder(webhooks[0]!.body);
+    const order = fromWebhookOrder(parseOrder(webhooks[0]!.body));
     expect(landing.ttclid).toBe(journey.clickOrder.ttclid);
-    expect(noteAttribute(order, "_tt_sid")).toBe(landing.session_id);
-    expect(noteAttribute(order, "_tt_ttclid")).toBe(landing.ttclid);
-    expect(noteAttribute(order, "_ttp")).toBe(landing.ttp);
-    expect(order.cart_token).toBe(proxies[2]!.body.cart_token);
+    expect(cartAttribute(order, "_tt_sid")).toBe(landing.session_id);
+    expect(cartAttribute(order, "_tt_ttclid")).toBe(landing.ttclid);
+    expect(cartAttribute(order, "_ttp")).toBe(landing.ttp);
+    expect(order.hints.cartToken).toBe(proxies[2]!.body.cart_token);
   });
 
   it("covers consent denied, a POS order and a re-delivery with the same webhook ids", () => {
     const denied = proxies.find((p) => p.body.consent === "denied")!;
-    const deniedOrder = parseOrder(webhooks[2]!.body);
-    expect(noteAttribute(deniedOrder, "_tt_sid")).toBe(denied.body.session_id);
-    expect(orderFilterReason(parseOrder(webhooks[3]!.body), FILTERS)).toBe(
+    const deniedOrder = fromWebhookOrder(parseOrder(webhooks[2]!.body));
+    expect(cartAttribute(deniedOrder, "_tt_sid")).toBe(denied.body.session_id);
+    expect(orderFilterReason(fromWebhookOrder(parseOrder(webhooks[3]!.body)), FILTERS)).toBe(
       "Skipped: point of sale order.",
     );
     const redelivery = webhooks[4]!;
