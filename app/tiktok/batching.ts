@@ -6,7 +6,7 @@
 import { buildTrackBody, MAX_EVENTS_PER_REQUEST } from "./track-body";
 import type { TikTokEvent } from "./wire-types";
 
-/** Default byte cap per request body. TikTok's real limit is undocumented (reference §8, [U]). */
+/** Default byte cap per request body: TikTok documents 1000 events per request but no byte limit. */
 export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
 export interface BatchTarget {

@@ -5,7 +5,7 @@ describe("events", () => {
   it("lists today's standard names and the supported currencies", () => {
     expect(STANDARD_EVENTS).toContain("Purchase");
     expect(STANDARD_EVENTS).not.toContain("CompletePayment");
-    // Copied from the reference (§9) as one string, so a typo in the list shows up here.
+    // Written out as one string, so a typo in the list shows up here.
     expect(SUPPORTED_CURRENCIES.join(" ")).toBe(
       "AED ARS AUD BDT BHD BIF BOB BRL CAD CHF CLP CNY COP CRC CZK DKK DZD EGP EUR GBP GTQ HKD HNL HUF IDR ILS INR ISK JPY KES KHR KRW KWD KZT MAD MOP MXN MYR NGN NIO NOK NZD OMR PEN PHP PKR PLN PYG QAR RON RUB SAR SEK SGD THB TRY TWD UAH USD VES VND ZAR",
     );
