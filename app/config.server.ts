@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { decodeEncryptionKey } from "./credentials/encryption.server";
+import { DEFAULT_TIKTOK_API_BASE_URL } from "./tiktok/endpoint";
 
 // .env is loaded for `npm start` / `npm run worker`; real environment variables win.
 // Tests set their own environment and never read .env.
@@ -38,7 +39,7 @@ export function appConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // Outside production a missing key gets a per-process key: tokens saved then
     // cannot be read after a restart, which `npm run setup` avoids by writing one.
     encryptionKey: rawKey ? decodeEncryptionKey(rawKey) : developmentKey(),
-    tiktokApiBaseUrl: env.TIKTOK_API_BASE_URL?.trim() || "https://business-api.tiktok.com",
+    tiktokApiBaseUrl: env.TIKTOK_API_BASE_URL?.trim() || DEFAULT_TIKTOK_API_BASE_URL,
     isProduction,
   };
   if (isProduction && (!config.apiKey || !config.apiSecretKey)) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planBatches, type QueuedEvent } from "./batching";
-import { buildTrackBody, type TikTokEvent } from "./payload";
+import { buildTrackBody } from "./track-body";
+import type { TikTokEvent } from "./wire-types";
 
 function ev(i: number, extra = ""): TikTokEvent {
   return {

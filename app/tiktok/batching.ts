@@ -3,13 +3,10 @@
  * can only target one pixel with one token, and test events must not mix with live ones),
  * at most 1000 events and at most `maxBytes` of JSON per request.
  */
-import {
-  buildTrackBody,
-  MAX_EVENTS_PER_REQUEST,
-  type TikTokEvent,
-} from "./payload";
+import { buildTrackBody, MAX_EVENTS_PER_REQUEST } from "./track-body";
+import type { TikTokEvent } from "./wire-types";
 
-/** Default byte cap per request body. TikTok's real limit is undocumented (reference §8, [U]). */
+/** Default byte cap per request body: TikTok documents 1000 events per request but no byte limit. */
 export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
 export interface BatchTarget {

@@ -62,7 +62,7 @@ export type AppEventType =
   | "payment_info_submitted"
   | "order";
 
-/** Default mapping (reference §4, "Our Shopify mapping"). Orders are `Purchase` since May 2025. */
+/** Our default mapping of Shopify's standard events to TikTok's. Orders are `Purchase` since May 2025. */
 export const DEFAULT_EVENT_NAMES: Readonly<
   Record<AppEventType, StandardEventName>
 > = {
@@ -87,7 +87,7 @@ export function eventNameFor(
   return override ? override : DEFAULT_EVENT_NAMES[type];
 }
 
-/** ISO-4217 codes TikTok accepts (reference §9: TikTok SDK PixelProperties.md; PostHog agrees). */
+/** ISO-4217 codes TikTok accepts for `currency` (Events API 2.0 docs: https://business-api.tiktok.com/portal/docs?id=1771100865818625). */
 export const SUPPORTED_CURRENCIES = [
   "AED",
   "ARS",

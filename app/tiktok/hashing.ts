@@ -2,8 +2,9 @@
  * Normalisation and SHA-256 hashing of the personal identifiers TikTok matches on.
  * This is the one place where raw email / phone / external id become hashes: callers hand raw
  * values to `hashUserIdentifiers` and keep only its output.
- * Rules: reference §6 (trim + lower-case email, E.164 phone with "+", trimmed external id,
- * 64-hex values passed through, empty values never hashed).
+ * TikTok's rules for `user` (Events API 2.0 docs, https://business-api.tiktok.com/portal/docs?id=1771100865818625):
+ * trim + lower-case email, E.164 phone with "+", trimmed external id. Ours on top: 64-hex values
+ * are passed through as already hashed, empty values are never hashed.
  */
 import { hash } from "node:crypto";
 import { normalizePhone } from "./phone";

@@ -1,7 +1,7 @@
 /**
  * Reads what came back from TikTok (or what went wrong on the way) into one DeliveryOutcome.
  * TikTok reports business errors as HTTP 200 with a non-zero `code`, so success is
- * "HTTP 2xx and code === 0" only (reference §9).
+ * "HTTP 2xx and code === 0" only (response format: https://business-api.tiktok.com/portal/docs?id=1771100865818625).
  */
 
 export type OutcomeKind = "accepted" | "retryable" | "permanent";
@@ -116,7 +116,8 @@ function fromCode(
 ): Pick<DeliveryOutcome, "kind" | "reason"> {
   const { code, message } = body;
   if (code === TIKTOK_CODES.OK) return { kind: "accepted", reason: "accepted" };
-  // 20001: RudderStack treats it as success; its meaning is unconfirmed (reference §9), the
+  // 20001: RudderStack treats it as success (rudderlabs/rudder-transformer,
+  // src/v0/destinations/tiktok_ads/networkHandler.js); TikTok does not document it, so the
   // message is kept in the log. Retrying could not help if it were a partial rejection.
   if (code === TIKTOK_CODES.PARTIAL_OR_UNKNOWN_SUCCESS)
     return { kind: "accepted", reason: "accepted" };

@@ -10,8 +10,8 @@ import {
   vi,
 } from "vitest";
 import { createTikTokClient, type TikTokClient } from "./client.server";
-import type { TrackRequestBody } from "./payload";
-import { validateEvent } from "./payload";
+import { validateEvent } from "./event-validation";
+import type { TrackRequestBody } from "./wire-types";
 import { buildTestEvent, sendTestEvent } from "./test-event.server";
 
 let answer: { status: number; body: string } = { status: 200, body: "" };

@@ -3,19 +3,14 @@
  * test event code so it shows up in TikTok Events Manager → Test Events and is not used for
  * reporting. Returns TikTok's answer and a plain-words summary for the merchant.
  */
-import {
-  createTikTokClient,
-  outcomeOf,
-  type TikTokClient,
-} from "./client.server";
+import { outcomeOf } from "./attempts";
+import { createTikTokClient, type TikTokClient } from "./client.server";
 import { hashUserIdentifiers } from "./hashing";
 import { describeOutcome, type DeliveryOutcome } from "./outcome";
-import {
-  buildEvent,
-  buildTrackBody,
-  validateEvent,
-  type TikTokEvent,
-} from "./payload";
+import { buildEvent } from "./event-builder";
+import { validateEvent } from "./event-validation";
+import { buildTrackBody } from "./track-body";
+import type { TikTokEvent } from "./wire-types";
 
 export interface SendTestEventInput {
   pixelCode: string | null | undefined;
