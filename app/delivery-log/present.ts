@@ -1,7 +1,7 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
 import type { MatchKey } from "~/tiktok/payload";
-import { DELIVERY_STATUSES, type DeliveryStatus } from "./filters";
+import { isDeliveryStatus, type DeliveryStatus } from "~/delivery/outbox/states";
 
 /** Badge tones used here (a subset of Polaris Badge's; undefined = neutral). */
 export type BadgeTone =
@@ -18,9 +18,7 @@ export const STATUS_BADGES: Record<
 };
 
 export function knownStatus(value: string): DeliveryStatus | null {
-  return (DELIVERY_STATUSES as readonly string[]).includes(value)
-    ? (value as DeliveryStatus)
-    : null;
+  return isDeliveryStatus(value) ? value : null;
 }
 
 /** Unknown values (none are written today) are shown as pending rather than crashing the page. */
