@@ -11,6 +11,7 @@ import {
   TRANSITION_NAMES,
   TRANSITIONS,
   type FromState,
+  type ToState,
   type Transition,
 } from "./states";
 
@@ -49,7 +50,7 @@ describe("delivery states", () => {
     (t, from) => {
       const expected = allowed[t].some(([f]) => f === from);
       expect(canTransition(t, from)).toBe(expected);
-      for (const to of [...DELIVERY_STATUSES, DELETED]) {
+      for (const to of [...DELIVERY_STATUSES, DELETED] as ToState[]) {
         expect(canTransition(t, from, to)).toBe(allowed[t].some(([f, t2]) => f === from && t2 === to));
       }
     },
