@@ -1,6 +1,6 @@
 // claim: pending → pending, lease only. A worker leases due outbox rows (an outbox row exists
 // only while its delivery is pending) that nobody else holds.
-import type { PrismaClient } from "@prisma/client";
+import { Prisma, type PrismaClient } from "@prisma/client";
 import { idList } from "~/db/sql.server";
 import type { ClaimedEntry } from "./types";
 
@@ -38,4 +38,9 @@ export async function claim(prisma: PrismaClient, { owner, now, leaseMs, limit }
     firstAttemptAt: r.firstAttemptAt === null ? null : new Date(r.firstAttemptAt),
     delivery: { id: r.deliveryId, pixelCode: r.pixelCode, payload: r.payload, eventTime: new Date(r.eventTime) },
   }));
+}
+
+/** The deliveries of those outbox rows that are still leased to `owner`: the guard of every settle write. */
+export function leasedDeliveryIds(owner: string, outboxIds: readonly string[]): Prisma.Sql {
+  return Prisma.sql`(SELECT "deliveryId" FROM "OutboxEntry" WHERE "id" IN ${idList(outboxIds)} AND "leaseOwner" = ${owner})`;
 }

@@ -1,16 +1,12 @@
 // reschedule: pending → pending. A retryable failure: the attempt is counted, the delivery
 // stays pending and its outbox row is due again at the planned time, lease handed back.
-import { Prisma, type PrismaClient } from "@prisma/client";
-import { idList, jsonRowsSql } from "~/db/sql.server";
+import type { Prisma, PrismaClient } from "@prisma/client";
+import { jsonRowsSql } from "~/db/sql.server";
+import { leasedDeliveryIds } from "./claim.server";
 import type { SettleDecision } from "./settle-plan";
 import { STATUS } from "./states";
 
 type Reschedule = Extract<SettleDecision, { kind: "reschedule" }>;
-
-/** Rows leased to `owner` among the given outbox ids: the guard every settle write shares. */
-export function ownedDeliveryIds(owner: string, outboxIds: readonly string[]): Prisma.Sql {
-  return Prisma.sql`(SELECT "deliveryId" FROM "OutboxEntry" WHERE "id" IN ${idList(outboxIds)} AND "leaseOwner" = ${owner})`;
-}
 
 /**
  * The statements, to run in the settle transaction; the first of each group counts the
@@ -36,7 +32,7 @@ export function rescheduleStatements(
     (g) => prisma.$executeRaw`
       UPDATE "Delivery" SET "status" = ${STATUS.pending}, "lastError" = ${g.lastError}, "lastAttemptAt" = ${g.lastAttemptAt},
         "attemptCount" = "attemptCount" + ${g.tries}, "updatedAt" = ${now}
-      WHERE "status" = ${STATUS.pending} AND "id" IN ${ownedDeliveryIds(owner, g.outboxIds)}`,
+      WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, g.outboxIds)}`,
   );
   const due = jsonRowsSql(
     decisions.map((d) => ({

@@ -4,7 +4,8 @@
 // was removed meanwhile (uninstall, redaction) writes nothing for it.
 import type { PrismaClient } from "@prisma/client";
 import { idList, newIdSql } from "~/db/sql.server";
-import { ownedDeliveryIds, rescheduleStatements } from "./reschedule.server";
+import { leasedDeliveryIds } from "./claim.server";
+import { rescheduleStatements } from "./reschedule.server";
 import type { AttemptWrite, SettleDecision, SettlePlan } from "./settle-plan";
 import { STATUS } from "./states";
 
@@ -26,25 +27,18 @@ export async function settle(prisma: PrismaClient, owner: string, plan: SettlePl
   const delivered = deliverStatements(prisma, owner, of("delivered"), now);
   const failed = failStatements(prisma, owner, of("failed"), now);
   const rescheduled = rescheduleStatements(prisma, owner, of("reschedule"), now);
-  const writes = [
-    ...attempts,
-    ...delivered.counted,
-    ...failed.counted,
-    ...rescheduled.counted,
-    ...delivered.other,
-    ...failed.other,
-    ...rescheduled.other,
-  ];
+  const counted = [delivered.counted, failed.counted, rescheduled.counted];
+  const writes = [...attempts, ...counted.flat(), ...delivered.other, ...failed.other, ...rescheduled.other];
   if (writes.length === 0) return { delivered: 0, failed: 0, rescheduled: 0 };
   const results = await prisma.$transaction(writes);
-  const sum = (from: number, count: number) => results.slice(from, from + count).reduce((a, b) => a + b, 0);
+  // The counted UPDATEs come right after the attempts, in the order of `counted`.
   let at = attempts.length;
-  const counts = { delivered: sum(at, delivered.counted.length), failed: 0, rescheduled: 0 };
-  at += delivered.counted.length;
-  counts.failed = sum(at, failed.counted.length);
-  at += failed.counted.length;
-  counts.rescheduled = sum(at, rescheduled.counted.length);
-  return counts;
+  const [d, f, r] = counted.map((list) => {
+    const sum = results.slice(at, at + list.length).reduce((a, b) => a + b, 0);
+    at += list.length;
+    return sum;
+  });
+  return { delivered: d, failed: f, rescheduled: r };
 }
 
 /** One request to TikTok, recorded once per delivery it carried, with one INSERT … SELECT. */
@@ -81,7 +75,7 @@ function deliverStatements(prisma: PrismaClient, owner: string, decisions: reado
       ({ first, outboxIds }) => prisma.$executeRaw`
         UPDATE "Delivery" SET "status" = ${STATUS.delivered}, "deliveredAt" = ${now}, "updatedAt" = ${now},
           "lastError" = NULL, "lastAttemptAt" = ${first.lastAttemptAt}, "attemptCount" = "attemptCount" + ${first.tries}
-        WHERE "status" = ${STATUS.pending} AND "id" IN ${ownedDeliveryIds(owner, outboxIds)}`,
+        WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, outboxIds)}`,
     ),
     other: groups.map(({ outboxIds }) => removeOutboxRows(prisma, owner, outboxIds)),
   };
@@ -94,11 +88,11 @@ function failStatements(prisma: PrismaClient, owner: string, decisions: readonly
       first.lastAttemptAt === null
         ? prisma.$executeRaw`
             UPDATE "Delivery" SET "status" = ${STATUS.failed}, "lastError" = ${first.reason}, "updatedAt" = ${now}
-            WHERE "status" = ${STATUS.pending} AND "id" IN ${ownedDeliveryIds(owner, outboxIds)}`
+            WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, outboxIds)}`
         : prisma.$executeRaw`
             UPDATE "Delivery" SET "status" = ${STATUS.failed}, "lastError" = ${first.reason}, "updatedAt" = ${now},
               "lastAttemptAt" = ${first.lastAttemptAt}, "attemptCount" = "attemptCount" + ${first.tries}
-            WHERE "status" = ${STATUS.pending} AND "id" IN ${ownedDeliveryIds(owner, outboxIds)}`,
+            WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, outboxIds)}`,
     ),
     other: groups.map(({ outboxIds }) => removeOutboxRows(prisma, owner, outboxIds)),
   };
