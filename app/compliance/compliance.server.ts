@@ -1,35 +1,31 @@
 import { z } from "zod";
 import prisma from "~/db.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
+import { purgeDeliveries, purgeShopDeliveries, purgeStorefrontSessions } from "~/delivery/outbox/purge.server";
+import { skipPending } from "~/delivery/outbox/skip.server";
 import { cachedSessionStorage } from "~/shopify.server";
 import { forgetCachedSettings } from "~/settings/settings.server";
 
 /** app/uninstalled: drop credentials to act for the shop and stop sending; logs stay until shop/redact. */
 export async function handleUninstall(shop: string): Promise<void> {
-  await prisma.$transaction([
-    prisma.session.deleteMany({ where: { shop } }),
-    prisma.outboxEntry.deleteMany({ where: { shop } }),
-    prisma.delivery.updateMany({
-      where: { shop, status: "pending" },
-      data: { status: "skipped", lastError: "Not sent: the app was uninstalled." },
-    }),
-    prisma.shopSettings.updateMany({ where: { shop }, data: { uninstalledAt: new Date() } }),
-  ]);
+  await prisma.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { shop } });
+    await skipPending(tx, shop, "Not sent: the app was uninstalled.");
+    await tx.shopSettings.updateMany({ where: { shop }, data: { uninstalledAt: new Date() } });
+  });
   cachedSessionStorage.forgetShop(shop);
   forgetCachedSettings(shop);
 }
 
 /** shop/redact (48 h after uninstall): delete everything we hold for the shop. */
 export async function purgeShop(shop: string): Promise<void> {
-  await prisma.$transaction([
-    prisma.session.deleteMany({ where: { shop } }),
-    prisma.outboxEntry.deleteMany({ where: { shop } }),
-    prisma.deliveryAttempt.deleteMany({ where: { delivery: { shop } } }),
-    prisma.delivery.deleteMany({ where: { shop } }),
-    prisma.attributionSession.deleteMany({ where: { shop } }),
-    prisma.webhookReceipt.deleteMany({ where: { shop } }),
-    prisma.shopSettings.deleteMany({ where: { shop } }),
-  ]);
+  await prisma.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { shop } });
+    await purgeShopDeliveries(tx, shop);
+    await tx.attributionSession.deleteMany({ where: { shop } });
+    await tx.webhookReceipt.deleteMany({ where: { shop } });
+    await tx.shopSettings.deleteMany({ where: { shop } });
+  });
   cachedSessionStorage.forgetShop(shop);
   forgetCachedSettings(shop);
 }
@@ -80,17 +76,13 @@ export async function redactCustomer(shop: string, request: CustomerRequest): Pr
   const deliveries = await customerDeliveries(shop, request);
   const sessionKeys = [...new Set(deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k))];
   const ids = deliveries.map((d) => d.id);
-  await prisma.$transaction([
-    ...chunks(ids, IN_LIST_CHUNK).flatMap((part) => [
-      prisma.outboxEntry.deleteMany({ where: { shop, deliveryId: { in: part } } }),
-      prisma.deliveryAttempt.deleteMany({ where: { deliveryId: { in: part } } }),
-      prisma.delivery.deleteMany({ where: { shop, id: { in: part } } }),
-    ]),
-    ...chunks(sessionKeys, IN_LIST_CHUNK).flatMap((part) => [
-      prisma.delivery.deleteMany({ where: { shop, source: "storefront", sessionKey: { in: part } } }),
-      prisma.attributionSession.deleteMany({ where: { shop, sessionKey: { in: part } } }),
-    ]),
-  ]);
+  await prisma.$transaction(async (tx) => {
+    await purgeDeliveries(tx, shop, ids);
+    await purgeStorefrontSessions(tx, shop, sessionKeys);
+    for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
+      await tx.attributionSession.deleteMany({ where: { shop, sessionKey: { in: part } } });
+    }
+  });
   return ids.length;
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Badge, InlineStack, Text, Tooltip } from "@shopify/polaris";
 import type { MatchKey } from "~/tiktok/payload";
-import type { DeliveryStatus } from "./filters";
+import type { DeliveryStatus } from "~/delivery/outbox/states";
 import {
   formatDateTime,
   MATCH_KEY_HELP,

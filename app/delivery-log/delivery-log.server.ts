@@ -2,7 +2,7 @@
 // authenticated shop: an id from another shop is indistinguishable from a missing one.
 import type { PrismaClient } from "@prisma/client";
 import defaultPrisma from "~/db.server";
-import { requeueDelivery } from "~/delivery/outbox.server";
+import { requeue } from "~/delivery/outbox/requeue.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { MatchKey } from "~/tiktok/payload";
 import {
@@ -13,8 +13,8 @@ import {
   parseCursor,
   parseFilters,
   type DeliveryFilters,
-  type DeliveryStatus,
 } from "./filters";
+import type { DeliveryStatus } from "~/delivery/outbox/states";
 import {
   asStatus,
   deliveryLabel,
@@ -254,7 +254,7 @@ export async function resendDelivery(
 ): Promise<ResendResult> {
   const prisma = options.prisma ?? defaultPrisma;
   const outcome = await prisma.$transaction(async (tx) => {
-    if (await requeueDelivery(tx, shop, id)) return { queued: true as const };
+    if (await requeue(tx, shop, id, new Date())) return { queued: true as const };
     const row = await tx.delivery.findFirst({
       where: { id, shop },
       select: { status: true },

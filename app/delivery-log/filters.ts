@@ -2,16 +2,10 @@
 // shared. Parsing is forgiving: an unknown or malformed value falls back to the default
 // instead of failing, because these links are typed and pasted by people.
 import type { Prisma } from "@prisma/client";
+import { DELIVERY_STATUSES } from "~/delivery/outbox/states";
 
 export const PAGE_SIZE = 50;
 
-export const DELIVERY_STATUSES = [
-  "pending",
-  "delivered",
-  "failed",
-  "skipped",
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const STATUS_FILTERS = ["all", ...DELIVERY_STATUSES] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];

@@ -1,7 +1,7 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
 import type { MatchKey } from "~/tiktok/payload";
-import { DELIVERY_STATUSES, type DeliveryStatus } from "./filters";
+import { canTransition, isDeliveryStatus, type DeliveryStatus } from "~/delivery/outbox/states";
 
 /** Badge tones used here (a subset of Polaris Badge's; undefined = neutral). */
 export type BadgeTone =
@@ -18,9 +18,7 @@ export const STATUS_BADGES: Record<
 };
 
 export function knownStatus(value: string): DeliveryStatus | null {
-  return (DELIVERY_STATUSES as readonly string[]).includes(value)
-    ? (value as DeliveryStatus)
-    : null;
+  return isDeliveryStatus(value) ? value : null;
 }
 
 /** Unknown values (none are written today) are shown as pending rather than crashing the page. */
@@ -137,23 +135,17 @@ export interface ResendAvailability {
   reason: string | null;
 }
 
+const RESEND_REFUSED: Partial<Record<DeliveryStatus, string>> = {
+  pending: "This event is already queued; the app sends it automatically.",
+  skipped:
+    "Skipped events can't be resent: they were held back on purpose (for example the shopper declined marketing consent, or an order filter in Settings).",
+};
+
+/** The same rule the Resend write enforces: the states table's `requeue` transition. */
 export function resendAvailability(status: string): ResendAvailability {
-  switch (asStatus(status)) {
-    case "delivered":
-    case "failed":
-      return { allowed: true, reason: null };
-    case "pending":
-      return {
-        allowed: false,
-        reason: "This event is already queued; the app sends it automatically.",
-      };
-    case "skipped":
-      return {
-        allowed: false,
-        reason:
-          "Skipped events can't be resent: they were held back on purpose (for example the shopper declined marketing consent, or an order filter in Settings).",
-      };
-  }
+  const current = asStatus(status);
+  if (canTransition("requeue", current)) return { allowed: true, reason: null };
+  return { allowed: false, reason: RESEND_REFUSED[current] ?? "This event can't be resent." };
 }
 
 export const OUTCOME_LABELS: Record<

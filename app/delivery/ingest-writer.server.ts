@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@prisma/client";
-import { deliveryRow, type NewDelivery } from "./outbox.server";
+import { enqueue, type NewDelivery } from "./outbox/enqueue.server";
 import { chunks } from "~/db/chunks";
-import { jsonRowsSql, newIdSql, upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
+import { jsonRowsSql, upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
@@ -109,79 +108,15 @@ export class IngestWriter {
         await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
       }
 
-      // 3. Deliveries and their outbox rows. The unique (shop, event, event_id) decides what
-      //    is new; what already existed is looked up afterwards (the rare duplicate path).
-      const key = (shop: string, eventName: string, eventId: string) => `${shop}\u0000${eventName}\u0000${eventId}`;
-      // `owner`: the first request of the batch carrying the delivery; only it "created" it.
-      const planned = new Map<string, { row: ReturnType<typeof deliveryRow>; queue: boolean; owner: number }>();
-      requests.forEach((r, i) => {
-        if (outcomes[i].duplicateReceipt) return;
-        for (const d of r.deliveries) {
-          const k = key(d.shop, d.event.event, d.event.event_id);
-          if (!planned.has(k)) {
-            planned.set(k, { row: deliveryRow(d, randomUUID()), queue: d.skippedReason === undefined, owner: i });
-          }
-        }
-      });
-      const created = new Set<string>();
-      for (const part of chunks([...planned.values()], 500)) {
-        const source = jsonRowsSql(
-          part.map(({ row }) => ({ ...row, eventTime: (row.eventTime as Date).toISOString(), at })),
-          DELIVERY_COLUMNS,
-        );
-        const inserted = await tx.$queryRaw<{ id: string }[]>`
-          INSERT INTO "Delivery" ("id", "shop", "source", "eventName", "eventId", "pixelCode", "orderId", "orderName",
-            "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "eventTime", "attemptCount",
-            "createdAt", "updatedAt")
-          SELECT d."id", d."shop", d."source", d."eventName", d."eventId", d."pixelCode", d."orderId", d."orderName",
-            d."customerId", d."sessionKey", d."status", d."lastError", d."payload", d."matchKeys", d."eventTime", 0,
-            d."at", d."at"
-          FROM ${source} AS d WHERE true
-          ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
-        for (const row of inserted) created.add(row.id);
-      }
-      const queued = [...planned.values()].filter((p) => p.queue && created.has(p.row.id!));
-      for (const part of chunks(queued, 500)) {
-        const source = jsonRowsSql(
-          part.map(({ row }) => ({ deliveryId: row.id, shop: row.shop, at })),
-          [["deliveryId", "text"], ["shop", "text"], ["at", "timestamp(3)"]],
-        );
-        await tx.$executeRaw`
-          INSERT INTO "OutboxEntry" ("id", "deliveryId", "shop", "attempts", "nextAttemptAt", "createdAt")
-          SELECT ${newIdSql()}, o."deliveryId", o."shop", 0, o."at", o."at" FROM ${source} AS o`;
-      }
-      const existing = new Map<string, string>();
-      const missing = [...planned.entries()].filter(([, p]) => !created.has(p.row.id!));
-      for (const part of chunks(missing, 300)) {
-        const rows = await tx.delivery.findMany({
-          where: { OR: part.map(([, p]) => ({ shop: p.row.shop, eventName: p.row.eventName, eventId: p.row.eventId })) },
-          select: { id: true, shop: true, eventName: true, eventId: true },
-        });
-        for (const row of rows) existing.set(key(row.shop, row.eventName, row.eventId), row.id);
-      }
-
-      requests.forEach((r, i) => {
-        if (outcomes[i].duplicateReceipt) return;
-        const seen = new Set<string>();
-        for (const d of r.deliveries) {
-          const k = key(d.shop, d.event.event, d.event.event_id);
-          const p = planned.get(k)!;
-          const isNew = created.has(p.row.id!) && p.owner === i && !seen.has(k);
-          seen.add(k);
-          outcomes[i].deliveries.push({ deliveryId: existing.get(k) ?? p.row.id!, created: isNew });
-        }
-      });
+      // 3. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
+      //    Only the first request of the batch carrying a delivery "created" it.
+      const fresh = requests.flatMap((r, i) => (outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i }))));
+      const enqueued = await enqueue(tx, fresh.map((f) => f.d), now);
+      enqueued.forEach((e, j) => outcomes[fresh[j].i].deliveries.push(e));
       return outcomes;
     });
   }
 }
-
-const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
-  ["id", "text"], ["shop", "text"], ["source", "text"], ["eventName", "text"], ["eventId", "text"],
-  ["pixelCode", "text"], ["orderId", "text"], ["orderName", "text"], ["customerId", "text"], ["sessionKey", "text"],
-  ["status", "text"], ["lastError", "text"], ["payload", "text"], ["matchKeys", "text"],
-  ["eventTime", "timestamp(3)"], ["at", "timestamp(3)"],
-];
 
 /** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
 function mergeSession(a: AttributionUpsert, b: AttributionUpsert): AttributionUpsert {

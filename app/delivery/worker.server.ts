@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/payload";
-import type { AttemptRecord, TikTokClient, SendEventResult } from "~/tiktok/client.server";
-import { describeOutcome } from "~/tiktok/outcome";
-import { nextRetry, type RetryPolicyOptions } from "~/tiktok/retry-policy";
+import type { TikTokClient, SendEventResult } from "~/tiktok/client.server";
 import { readAccessToken, UnreadableTokenError } from "~/settings/settings.server";
-import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
-import { idList, newIdSql } from "~/db/sql.server";
+import { claim } from "./outbox/claim.server";
+import { release } from "./outbox/release.server";
+import type { RetryPolicyOptions } from "./outbox/retry-policy";
+import { planFailAll, planSettlement } from "./outbox/settle-plan";
+import { settle } from "./outbox/settle.server";
+import type { ClaimedEntry } from "./outbox/types";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;
@@ -23,18 +25,10 @@ export interface DeliveryWorkerOptions {
   log?: (message: string) => void;
 }
 
-type ClaimedEntry = {
-  id: string;
-  shop: string;
-  attempts: number;
-  firstAttemptAt: Date | null;
-  delivery: { id: string; pixelCode: string; payload: string; eventTime: Date };
-};
-
 /**
  * Drains the outbox: claims due rows with a lease, sends them per shop through the TikTok
  * client (which batches per pixel and isolates bad events), records every attempt, and
- * reschedules retryable failures with the retry policy.
+ * reschedules retryable failures with the retry policy. Every write goes through ./outbox/.
  */
 export class DeliveryWorker {
   readonly id: string;
@@ -80,10 +74,7 @@ export class DeliveryWorker {
     this.notify();
     await this.loop;
     this.loop = null;
-    await this.prisma.outboxEntry.updateMany({
-      where: { leaseOwner: this.id },
-      data: { leaseOwner: null, leaseExpiresAt: null },
-    });
+    await release(this.prisma, this.id);
   }
 
   private async run(): Promise<void> {
@@ -112,7 +103,7 @@ export class DeliveryWorker {
 
   /** One cycle: claim due rows and deliver them. Returns how many rows were claimed. */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim();
+    const claimed = await claim(this.prisma, { owner: this.id, now: this.now(), leaseMs: this.leaseMs, limit: this.batchSize });
     if (claimed.length === 0) return 0;
     const byShop = new Map<string, ClaimedEntry[]>();
     for (const entry of claimed) {
@@ -121,36 +112,6 @@ export class DeliveryWorker {
     // One shop's bad token or outage must not hold up the others: each shop is settled on its own.
     await Promise.all([...byShop].map(([shop, entries]) => this.deliverShop(shop, entries)));
     return claimed.length;
-  }
-
-  private async claim(): Promise<ClaimedEntry[]> {
-    const now = this.now();
-    const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
-    // One conditional UPDATE is the claim: rows another worker leased in between no longer
-    // match the outer condition. Raw SQL (portable quoting, Prisma placeholders) because
-    // the equivalent Prisma calls need id lists of the batch size, which cost several times more.
-    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE "OutboxEntry" SET "leaseOwner" = ${this.id}, "leaseExpiresAt" = ${leaseExpiresAt}
-      WHERE "id" IN (
-        SELECT "id" FROM "OutboxEntry"
-        WHERE "nextAttemptAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
-        ORDER BY "nextAttemptAt" LIMIT ${this.batchSize}
-      ) AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
-      RETURNING "id"`;
-    if (claimed.length === 0) return [];
-    const rows = await this.prisma.$queryRaw<
-      { id: string; shop: string; attempts: number; firstAttemptAt: Date | string | null; deliveryId: string; pixelCode: string; payload: string; eventTime: Date | string }[]
-    >`
-      SELECT o."id", o."shop", o."attempts", o."firstAttemptAt", d."id" AS "deliveryId", d."pixelCode", d."payload", d."eventTime"
-      FROM "OutboxEntry" o JOIN "Delivery" d ON d."id" = o."deliveryId"
-      WHERE o."id" IN ${idList(claimed.map((r) => r.id))} AND o."leaseOwner" = ${this.id}`;
-    return rows.map((r) => ({
-      id: r.id,
-      shop: r.shop,
-      attempts: Number(r.attempts),
-      firstAttemptAt: r.firstAttemptAt === null ? null : new Date(r.firstAttemptAt),
-      delivery: { id: r.deliveryId, pixelCode: r.pixelCode, payload: r.payload, eventTime: new Date(r.eventTime) },
-    }));
   }
 
   private async deliverShop(shop: string, entries: ClaimedEntry[]): Promise<void> {
@@ -191,109 +152,12 @@ export class DeliveryWorker {
   }
 
   private async failAll(entries: ClaimedEntry[], reason: string): Promise<void> {
-    const now = this.now();
-    await this.prisma.$transaction(
-      chunks(entries, IN_LIST_CHUNK).flatMap((part) => [
-        this.prisma.delivery.updateMany({
-          where: { id: { in: part.map((e) => e.delivery.id) } },
-          data: { status: "failed", lastError: reason, updatedAt: now },
-        }),
-        this.prisma.outboxEntry.deleteMany({ where: { id: { in: part.map((e) => e.id) } } }),
-      ]),
-    );
+    await settle(this.prisma, this.id, planFailAll(entries, reason), this.now());
     this.log(`${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`);
   }
 
   private async settle(entries: ClaimedEntry[], results: Map<string, SendEventResult>): Promise<void> {
     const now = this.now();
-    const writes: Prisma.PrismaPromise<unknown>[] = [];
-    // Events sent in the same request share one attempt record: each distinct attempt is
-    // written with one INSERT … SELECT over the ids of the deliveries it covered.
-    const attemptGroups = new Map<string, { attempt: AttemptRecord; deliveryIds: string[] }>();
-    // Accepted deliveries that share the same attempts (one batch) are settled together.
-    const accepted = new Map<string, { tries: number; lastAttemptAt: Date; deliveryIds: string[]; outboxIds: string[] }>();
-    for (const entry of entries) {
-      const result = results.get(entry.id);
-      if (!result) continue; // not answered: the lease expires and it is retried
-      const { outcome, attempts } = result;
-      const deliveryId = entry.delivery.id;
-      const tries = Math.max(attempts.length, 1);
-      const firstAttemptAt = entry.firstAttemptAt ?? attempts[0]?.startedAt ?? now;
-      const attemptCount = entry.attempts + tries;
-      const lastAttemptAt = attempts.at(-1)?.startedAt ?? now;
-      for (const a of attempts) {
-        const key = [a.startedAt.getTime(), a.durationMs, a.httpStatus, a.code, a.requestId, a.outcome, a.batchSize, a.message].join("|");
-        const group = attemptGroups.get(key) ?? { attempt: a, deliveryIds: [] };
-        group.deliveryIds.push(deliveryId);
-        attemptGroups.set(key, group);
-      }
-      if (outcome.kind === "accepted") {
-        const key = `${tries}:${lastAttemptAt.getTime()}`;
-        const group = accepted.get(key) ?? { tries, lastAttemptAt, deliveryIds: [], outboxIds: [] };
-        group.deliveryIds.push(deliveryId);
-        group.outboxIds.push(entry.id);
-        accepted.set(key, group);
-        continue;
-      }
-      const common = { attemptCount: { increment: tries }, lastAttemptAt };
-      const next =
-        outcome.kind === "retryable"
-          ? nextRetry({
-              ...this.retryPolicy,
-              attempt: attemptCount,
-              firstAttemptAt,
-              eventTime: entry.delivery.eventTime,
-              now,
-              retryAfterMs: outcome.retryAfterMs,
-            })
-          : null;
-      if (next && "retryAt" in next) {
-        writes.push(
-          this.prisma.delivery.update({
-            where: { id: deliveryId },
-            data: { ...common, status: "pending", lastError: describeOutcome(outcome) },
-          }),
-          this.prisma.outboxEntry.update({
-            where: { id: entry.id },
-            data: {
-              attempts: attemptCount,
-              firstAttemptAt,
-              nextAttemptAt: next.retryAt,
-              leaseOwner: null,
-              leaseExpiresAt: null,
-            },
-          }),
-        );
-      } else {
-        const reason = next && "giveUp" in next ? `${describeOutcome(outcome)} ${next.giveUp}` : describeOutcome(outcome);
-        writes.push(
-          this.prisma.delivery.update({
-            where: { id: deliveryId },
-            data: { ...common, status: "failed", lastError: reason },
-          }),
-          this.prisma.outboxEntry.delete({ where: { id: entry.id } }),
-        );
-      }
-    }
-    for (const group of accepted.values()) {
-      writes.push(
-        this.prisma.$executeRaw`
-          UPDATE "Delivery" SET "status" = 'delivered', "deliveredAt" = ${now}, "updatedAt" = ${now},
-            "lastError" = NULL, "lastAttemptAt" = ${group.lastAttemptAt},
-            "attemptCount" = "attemptCount" + ${group.tries}
-          WHERE "id" IN ${idList(group.deliveryIds)}`,
-        this.prisma.$executeRaw`DELETE FROM "OutboxEntry" WHERE "id" IN ${idList(group.outboxIds)}`,
-      );
-    }
-    for (const { attempt: a, deliveryIds } of attemptGroups.values()) {
-      writes.push(this.prisma.$executeRaw`
-        INSERT INTO "DeliveryAttempt"
-          ("id", "deliveryId", "startedAt", "durationMs", "httpStatus", "tiktokCode", "message", "requestId", "outcome", "batchSize")
-        SELECT ${newIdSql()}, ids.value, ${a.startedAt}, ${Math.round(a.durationMs)}, ${a.httpStatus}, ${a.code},
-          ${a.message.slice(0, 1000)}, ${a.requestId}, ${a.outcome}, ${a.batchSize}
-        FROM ${idList(deliveryIds)} AS ids`);
-    }
-    await this.prisma.$transaction(writes);
+    await settle(this.prisma, this.id, planSettlement({ entries, results, policy: this.retryPolicy, now }), now);
   }
 }
-

@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { purgeExpired } from "~/delivery/outbox/purge.server";
 
 export interface RetentionPolicy {
   /** Storefront attribution sessions not seen for this long are deleted. Default 60. */
@@ -25,14 +26,16 @@ const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_
 
 /** Deletes what has outlived its purpose. Deliveries still owed to TikTok are kept. */
 export async function applyRetention(prisma: PrismaClient, policy: RetentionPolicy, now = new Date()) {
-  const [attribution, deliveries, receipts] = await prisma.$transaction([
-    prisma.attributionSession.deleteMany({ where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } } }),
-    prisma.delivery.deleteMany({
-      where: { createdAt: { lt: daysAgo(now, policy.deliveryLogDays) }, status: { not: "pending" } },
-    }),
-    prisma.webhookReceipt.deleteMany({ where: { receivedAt: { lt: daysAgo(now, policy.webhookReceiptDays) } } }),
-  ]);
-  return { attributionSessions: attribution.count, deliveries: deliveries.count, webhookReceipts: receipts.count };
+  return prisma.$transaction(async (tx) => {
+    const attribution = await tx.attributionSession.deleteMany({
+      where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } },
+    });
+    const deliveries = await purgeExpired(tx, daysAgo(now, policy.deliveryLogDays));
+    const receipts = await tx.webhookReceipt.deleteMany({
+      where: { receivedAt: { lt: daysAgo(now, policy.webhookReceiptDays) } },
+    });
+    return { attributionSessions: attribution.count, deliveries, webhookReceipts: receipts.count };
+  });
 }
 
 /** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */

@@ -6,7 +6,7 @@
  * deduplicates the same event + event_id only within 48 h of the first one it saw, so a resend
  * after that could double count an event TikTok had in fact accepted. We stop `safetyMarginMs`
  * before 48 h, counted from the earliest of the first attempt and the event time (the pixel may
- * have sent the same event_id at event time).
+ * have sent the same event_id at event time). Window: https://ads.tiktok.com/help/article/event-deduplication
  */
 
 export const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
