@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Badge, InlineStack, Text, Tooltip } from "@shopify/polaris";
-import type { MatchKey } from "~/tiktok/payload";
+import type { MatchKey } from "~/tiktok/match-keys";
 import type { DeliveryStatus } from "~/delivery/outbox/states";
 import {
   formatDateTime,

@@ -4,7 +4,7 @@ import type { PrismaClient } from "@prisma/client";
 import defaultPrisma from "~/db.server";
 import { requeue } from "~/delivery/outbox/requeue.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
-import type { MatchKey } from "~/tiktok/payload";
+import type { MatchKey } from "~/tiktok/match-keys";
 import {
   PAGE_SIZE,
   deliveryWhere,

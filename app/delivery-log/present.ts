@@ -1,6 +1,6 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
-import type { MatchKey } from "~/tiktok/payload";
+import type { MatchKey } from "~/tiktok/match-keys";
 import { canTransition, isDeliveryStatus, type DeliveryStatus } from "~/delivery/outbox/states";
 
 /** Badge tones used here (a subset of Polaris Badge's; undefined = neutral). */

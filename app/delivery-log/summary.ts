@@ -1,6 +1,6 @@
 // The home page's "last 7 days" numbers, computed from a grouped count so the
 // database returns at most (statuses × key combinations) rows, never the deliveries.
-import type { MatchKey } from "~/tiktok/payload";
+import type { MatchKey } from "~/tiktok/match-keys";
 import {
   knownStatus,
   MATCH_KEYS,

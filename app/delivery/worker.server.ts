@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@prisma/client";
-import type { TikTokEvent } from "~/tiktok/payload";
+import type { TikTokEvent } from "~/tiktok/wire-types";
 import type { TikTokClient, SendEventResult } from "~/tiktok/client.server";
 import { readAccessToken, UnreadableTokenError } from "~/settings/settings.server";
 import { claim } from "./outbox/claim.server";

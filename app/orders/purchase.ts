@@ -1,6 +1,7 @@
 // Pure mapping from a Shopify order (plus what the storefront told us) to a TikTok Purchase.
 import { hashUserIdentifiers } from "~/tiktok/hashing";
-import { buildEvent, type TikTokEvent } from "~/tiktok/payload";
+import { buildEvent } from "~/tiktok/event-builder";
+import { type TikTokEvent } from "~/tiktok/wire-types";
 import { cartAttribute, type ShopOrder } from "./shop-order";
 
 /** Cart attributes written by the storefront script (extensions/tiktok-pixel). */

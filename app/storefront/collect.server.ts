@@ -1,6 +1,6 @@
-import { buildEvent } from "~/tiktok/payload";
+import { buildEvent } from "~/tiktok/event-builder";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
-import type { NewDelivery } from "~/delivery/outbox.server";
+import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import type { CollectBody, StorefrontEventName } from "./collect-schema";
 

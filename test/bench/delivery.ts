@@ -23,7 +23,7 @@ export async function run() {
   const { IngestWriter } = await import("../../app/delivery/ingest-writer.server");
   const { DeliveryWorker } = await import("../../app/delivery/worker.server");
   const { createTikTokClient } = await import("../../app/tiktok/client.server");
-  const { buildEvent } = await import("../../app/tiktok/payload");
+  const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
 
   const tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] } });

@@ -5,12 +5,10 @@
  */
 import { hashUserIdentifiers } from "~/tiktok/hashing";
 import { normalizePhone, normalizePhoneWithLibrary } from "~/tiktok/phone";
-import {
-  buildEvent,
-  buildTrackBody,
-  validateEvent,
-  type TikTokEvent,
-} from "~/tiktok/payload";
+import { buildEvent } from "~/tiktok/event-builder";
+import { buildTrackBody } from "~/tiktok/track-body";
+import { validateEvent } from "~/tiktok/event-validation";
+import { type TikTokEvent } from "~/tiktok/wire-types";
 
 export interface BenchReport {
   name: string;

@@ -28,7 +28,7 @@ beforeEach(async () => {
 let n = 0;
 async function queue(shop: typeof GOOD, count: number) {
   const { ingestWriter } = await import("~/delivery/runtime.server");
-  const { buildEvent } = await import("~/tiktok/payload");
+  const { buildEvent } = await import("~/tiktok/event-builder");
   for (let i = 0; i < count; i++) {
     n += 1;
     await ingestWriter().submit({

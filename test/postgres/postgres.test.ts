@@ -15,7 +15,7 @@ import {
   startTikTokStandin,
   type TikTokStandin,
 } from "../../dev/tiktok-standin.server";
-import type { NewDelivery } from "~/delivery/outbox.server";
+import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import type { IngestWriter } from "~/delivery/ingest-writer.server";
 import type { DeliveryWorker } from "~/delivery/worker.server";
 import type { AttributionUpsert } from "~/db/sql.server";
@@ -100,7 +100,7 @@ if (!BASE_URL) {
     shop: typeof GOOD,
     extra: Partial<NewDelivery> = {},
   ): Promise<NewDelivery> {
-    const { buildEvent } = await import("~/tiktok/payload");
+    const { buildEvent } = await import("~/tiktok/event-builder");
     eventCounter += 1;
     return {
       shop: shop.shop,

@@ -128,7 +128,7 @@ export function transitionCases(): TransitionCase[] {
 }
 
 async function input(): Promise<NewDelivery> {
-  const { buildEvent } = await import("~/tiktok/payload");
+  const { buildEvent } = await import("~/tiktok/event-builder");
   return {
     shop: SHOP,
     source: "order",

@@ -1,8 +1,8 @@
 // enqueue: none → pending (with its outbox row) or none → skipped (no outbox row).
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@prisma/client";
-import type { TikTokEvent } from "~/tiktok/payload";
-import { matchKeysOf } from "~/tiktok/payload";
+import type { TikTokEvent } from "~/tiktok/wire-types";
+import { matchKeysOf } from "~/tiktok/match-keys";
 import { chunks } from "~/db/chunks";
 import { jsonRowsSql, newIdSql } from "~/db/sql.server";
 import { STATUS } from "./states";
