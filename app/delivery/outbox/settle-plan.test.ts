@@ -135,7 +135,7 @@ describe("planSettlement, per TikTok outcome", () => {
     }
     // Every answered send leaves exactly one attempt record, for this delivery.
     expect(plan.attempts).toHaveLength(1);
-    expect(plan.attempts[0].outboxIds).toEqual([e.id]);
+    expect(plan.attempts[0].deliveryIds).toEqual([e.delivery.id]);
     const outcome = results.get(e.id)!.outcome;
     expect(plan.attempts[0].attempt.outcome).toBe(outcome.kind);
     expect(decision).toMatchObject({ tries: 1, lastAttemptAt: SENT_AT });
@@ -176,7 +176,7 @@ describe("planSettlement, per TikTok outcome", () => {
     const plan = planSettlement({ entries: [a, b, c], results, policy: POLICY, now: NOW });
     expect(plan.decisions.map((d) => d.kind)).toEqual(["delivered", "delivered", "failed"]);
     expect(plan.decisions[2]).toMatchObject({ tries: 2, lastAttemptAt: new Date(SENT_AT.getTime() + 200) });
-    expect(plan.attempts.map((w) => w.outboxIds)).toEqual([[a.id, b.id, c.id], [c.id]]);
+    expect(plan.attempts.map((w) => w.deliveryIds)).toEqual([[a.delivery.id, b.delivery.id, c.delivery.id], [c.delivery.id]]);
   });
 
   it("keeps the first attempt time of earlier sends", () => {

@@ -31,8 +31,8 @@ export type SettleDecision =
 
 export interface AttemptWrite {
   attempt: AttemptRecord;
-  /** The outbox rows whose deliveries the request carried. */
-  outboxIds: string[];
+  /** The deliveries the request carried. */
+  deliveryIds: string[];
 }
 
 export interface SettlePlan {
@@ -68,8 +68,8 @@ export function planSettlement({ entries, results, policy, now, random }: PlanIn
     const lastAttemptAt = attempts.at(-1)?.startedAt ?? now;
     for (const a of attempts) {
       const key = [a.startedAt.getTime(), a.durationMs, a.httpStatus, a.code, a.requestId, a.outcome, a.batchSize, a.message].join("|");
-      const group = attemptGroups.get(key) ?? { attempt: a, outboxIds: [] };
-      group.outboxIds.push(entry.id);
+      const group = attemptGroups.get(key) ?? { attempt: a, deliveryIds: [] };
+      group.deliveryIds.push(entry.delivery.id);
       attemptGroups.set(key, group);
     }
     const settled = { ...ids, tries, lastAttemptAt };

@@ -1,7 +1,8 @@
 // settle: pending → delivered or pending → failed, with the attempt records; reschedules
-// (./reschedule.server.ts) are written in the same transaction. Every statement is guarded
+// (./reschedule.server.ts) are written in the same transaction. Every state change is guarded
 // by the lease: a worker whose lease expired (another worker has the row now) or whose row
-// was removed meanwhile (uninstall, redaction) writes nothing for it.
+// was settled meanwhile (uninstall) changes nothing. Its requests did reach TikTok, though, so
+// their attempt records are still written while the delivery exists: the log shows every request.
 import type { PrismaClient } from "@prisma/client";
 import { idList, newIdSql } from "~/db/sql.server";
 import { leasedDeliveryIds } from "./claim.server";
@@ -21,9 +22,9 @@ export interface SettleCounts {
 export async function settle(prisma: PrismaClient, owner: string, plan: SettlePlan, now: Date): Promise<SettleCounts> {
   const of = <K extends SettleDecision["kind"]>(kind: K) =>
     plan.decisions.filter((d): d is Decision<K> => d.kind === kind);
-  // Order matters: attempts and Delivery updates find their rows through the outbox lease,
-  // so the outbox rows are deleted or released last.
-  const attempts = plan.attempts.map((a) => attemptStatement(prisma, owner, a));
+  // Order matters: Delivery updates find their rows through the outbox lease, so the outbox
+  // rows are deleted or released last.
+  const attempts = plan.attempts.map((a) => attemptStatement(prisma, a));
   const delivered = deliverStatements(prisma, owner, of("delivered"), now);
   const failed = failStatements(prisma, owner, of("failed"), now);
   const rescheduled = rescheduleStatements(prisma, owner, of("reschedule"), now);
@@ -41,14 +42,18 @@ export async function settle(prisma: PrismaClient, owner: string, plan: SettlePl
   return { delivered: d, failed: f, rescheduled: r };
 }
 
-/** One request to TikTok, recorded once per delivery it carried, with one INSERT … SELECT. */
-function attemptStatement(prisma: PrismaClient, owner: string, { attempt: a, outboxIds }: AttemptWrite) {
+/**
+ * One request to TikTok, recorded once per delivery it carried, with one INSERT … SELECT. Not
+ * lease-guarded (the request happened whoever holds the row now); deliveries removed meanwhile
+ * (redaction, retention) get no record.
+ */
+function attemptStatement(prisma: PrismaClient, { attempt: a, deliveryIds }: AttemptWrite) {
   return prisma.$executeRaw`
     INSERT INTO "DeliveryAttempt"
       ("id", "deliveryId", "startedAt", "durationMs", "httpStatus", "tiktokCode", "message", "requestId", "outcome", "batchSize")
-    SELECT ${newIdSql()}, o."deliveryId", ${a.startedAt}, ${Math.round(a.durationMs)}, ${a.httpStatus}, ${a.code},
+    SELECT ${newIdSql()}, d."id", ${a.startedAt}, ${Math.round(a.durationMs)}, ${a.httpStatus}, ${a.code},
       ${a.message.slice(0, 1000)}, ${a.requestId}, ${a.outcome}, ${a.batchSize}
-    FROM "OutboxEntry" o WHERE o."id" IN ${idList(outboxIds)} AND o."leaseOwner" = ${owner}`;
+    FROM "Delivery" d WHERE d."id" IN ${idList(deliveryIds)}`;
 }
 
 /** Groups rows that share the same values so each group is one UPDATE. */
