@@ -17,6 +17,11 @@ import {
 } from "libphonenumber-js";
 import metadataJson from "libphonenumber-js/metadata.min.json";
 
+/** TEMPORARY, for the A/B measurement in test/bench/phone-ab.ts only: library alone when set. */
+export const phoneBenchSwitch = {
+  libraryOnly: typeof process !== "undefined" && process.env.PHONE_LIBRARY_ONLY === "1",
+};
+
 /**
  * E.164 with the leading "+", or null when the number cannot be read.
  * `defaultCountry` (ISO-3166 alpha-2, the shop's or order's country) resolves national numbers.
@@ -29,6 +34,7 @@ export function normalizePhone(
   raw: string,
   defaultCountry?: string | null,
 ): string | null {
+  if (phoneBenchSwitch.libraryOnly) return normalizePhoneWithLibrary(raw, defaultCountry);
   const text = prepare(raw);
   if (text === null) return null;
   const country = toCountryCode(defaultCountry);

@@ -48,12 +48,12 @@ function proxyRequest(i: number): PreparedRequest {
   }
 }
 
-function webhookRequest(shop = SHOP): PreparedRequest {
+export function webhookRequest(shop = SHOP): PreparedRequest {
   const body = orderBody(simpleOrder());
   return { path: "/webhooks/orders", headers: webhookHeaders({ topic: "orders/create", shop, body, apiSecret: TEST_CREDS.apiSecret }), body };
 }
 
-async function prepareDatabase(file: string): Promise<void> {
+export async function prepareDatabase(file: string): Promise<void> {
   const url = `file:${file}`;
   await applyMigrations(url);
   const client = createClient({ url });

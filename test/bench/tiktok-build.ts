@@ -118,7 +118,7 @@ function buildOne(o: OrderLike): TikTokEvent {
  * Build + validate + serialise EVENTS events in request bodies of BATCH. Input rows are made
  * batch by batch, as a worker reads them page by page, and their making is not timed.
  */
-function once(): { ms: number; cpuMs: number; bytes: number; invalid: number } {
+export function once(): { ms: number; cpuMs: number; bytes: number; invalid: number } {
   let ms = 0;
   let cpuMs = 0;
   let bytes = 0;
@@ -150,7 +150,7 @@ function once(): { ms: number; cpuMs: number; bytes: number; invalid: number } {
 }
 
 /** Median of 3 timings each way, same inputs; also checks that both give the same answers. */
-function phoneTimings(): { fastUs: number; libraryUs: number } {
+export function phoneTimings(): { fastUs: number; libraryUs: number } {
   const orders = makeOrders(0, EVENTS);
   const time = (f: (raw: string, country: string) => string | null) => {
     const t0 = performance.now();
