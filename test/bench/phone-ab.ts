@@ -37,8 +37,31 @@ function threePhoneRequest(): PreparedRequest {
   };
 }
 
+/** A US order as Shopify commonly sends it: customer phone in E.164, billing phone as typed. */
+function usTwoPhoneRequest(): PreparedRequest {
+  const body = orderBody(
+    simpleOrder({
+      phone: "+14155552671",
+      billing_address: { country_code: "US", phone: "(415) 555-2671" },
+    }),
+  );
+  return {
+    path: "/webhooks/orders",
+    headers: webhookHeaders({ topic: "orders/create", shop: "bench.myshopify.com", body, apiSecret: TEST_CREDS.apiSecret }),
+    body,
+  };
+}
+
+const E2E_ONLY = process.argv.includes("--e2e-only");
+const E2E_ROUNDS = Number(process.env.E2E_ROUNDS ?? 6);
+
 async function main() {
   console.log(`node ${process.version}`);
+  if (!E2E_ONLY) await inProcess();
+  await endToEnd();
+}
+
+async function inProcess() {
   // 1. Event build, in process.
   const ROUNDS = 7;
   const build = { fast: [] as number[], lib: [] as number[] };
@@ -62,7 +85,9 @@ async function main() {
   const p = phoneTimings();
   console.log(`per number (100,000 bench numbers, median of 3): fast ${f(p.fastUs)} µs, lib ${f(p.libraryUs)} µs (${f(p.libraryUs / p.fastUs, 1)}x)`);
 
-  // 2. End to end.
+}
+
+async function endToEnd() {
   await ensureProductionBuild();
   const dir = mkdtempSync(path.join(tmpdir(), "phone-ab-"));
   const servers: Record<"fast" | "lib", ServerProcess> = {} as never;
@@ -86,12 +111,13 @@ async function main() {
     const scenarios: [string, () => PreparedRequest, number, number][] = [
       ["webhook, 1 phone (ingest bench order), c=32", () => webhookRequest(), 32, 3000],
       ["webhook, 1 phone, c=8", () => webhookRequest(), 8, 1500],
-      ["webhook, 3 phones, c=32", threePhoneRequest, 32, 3000],
+      ["webhook, 3 phones (GB), c=32", threePhoneRequest, 32, 3000],
+      ["webhook, 2 phones (US), c=32", usTwoPhoneRequest, 32, 3000],
     ];
     for (const [label, make, c, n] of scenarios) {
       const res = { fast: [] as LoadResult[], lib: [] as LoadResult[] };
       const cpu = { fast: [] as number[], lib: [] as number[] };
-      for (let r = 0; r < 6; r++) {
+      for (let r = 0; r < E2E_ROUNDS; r++) {
         for (const name of r % 2 ? (["lib", "fast"] as const) : (["fast", "lib"] as const)) {
           const pid = servers[name].child.pid!;
           const c0 = cpuMs(pid);
