@@ -48,12 +48,12 @@ function proxyRequest(i: number): PreparedRequest {
   }
 }
 
-export function webhookRequest(shop = SHOP): PreparedRequest {
+function webhookRequest(shop = SHOP): PreparedRequest {
   const body = orderBody(simpleOrder());
   return { path: "/webhooks/orders", headers: webhookHeaders({ topic: "orders/create", shop, body, apiSecret: TEST_CREDS.apiSecret }), body };
 }
 
-export async function prepareDatabase(file: string): Promise<void> {
+async function prepareDatabase(file: string): Promise<void> {
   const url = `file:${file}`;
   await applyMigrations(url);
   const client = createClient({ url });
