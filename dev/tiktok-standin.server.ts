@@ -132,7 +132,8 @@ export interface TikTokStandin {
 // ---------------------------------------------------------------------------
 // Validation (pure)
 
-// TikTok's supported currencies, copied from the reference §9 (kept separate from app/tiktok).
+// TikTok's supported currencies, as TikTok's business API SDK lists them (tiktok/tiktok-business-api-sdk,
+// PixelProperties.md), kept separate from app/tiktok.
 const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(
   (
     "AED ARS AUD BDT BHD BIF BOB BRL CAD CHF CLP CNY COP CRC CZK DKK DZD EGP EUR GBP GTQ HKD HNL " +
@@ -142,12 +143,12 @@ const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(
 );
 
 const SHA256_HEX = /^[a-f0-9]{64}$/;
-// SHA-256("") — a hash of nothing is a client bug (reference §6: never hash an empty string).
+// SHA-256("") — a hash of nothing is a client bug (TikTok's parameter docs: hash values, never an empty one).
 const SHA256_OF_EMPTY =
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const MAX_EVENT_NAME_LENGTH = 100;
 
-/** Fields of the legacy 1.0 /pixel/track/ shape (reference §3). */
+/** Fields of the legacy 1.0 /pixel/track/ shape (Events API 1.0, not to be mixed with 2.0). */
 const LEGACY_TOP_LEVEL = ["pixel_code", "timestamp", "context", "batch"];
 const LEGACY_EVENT_LEVEL = ["pixel_code", "timestamp", "context"];
 /** Personal data that must arrive as SHA-256 hex (string or string[]). */
@@ -220,7 +221,7 @@ function optionalObject(
 
 function requireString(v: JsonValue | undefined, path: string): string {
   if (typeof v !== "string") fail(path, "Not a valid string.");
-  // Reference §2: omit empty fields rather than sending "".
+  // Omit empty fields rather than sending "" (Events API 2.0 web reference).
   if (v.length === 0) fail(path, "Must not be empty; omit the field instead.");
   return v;
 }

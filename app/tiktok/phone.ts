@@ -1,5 +1,6 @@
 /**
- * Phone numbers → E.164 ("+14155552671"), the form TikTok hashes (reference §6).
+ * Phone numbers → E.164 ("+14155552671"), the form TikTok hashes (Events API 2.0 parameters,
+ * business-api.tiktok.com/portal/docs?id=1771101151059969).
  *
  * libphonenumber-js is the authority, but it rebuilds regular expressions from its metadata on
  * every call, and for a calling code shared by several countries (+1, +44, +7, …) it tests the

@@ -67,3 +67,16 @@ describe("one writer of attribution sessions", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("comments cite public sources", () => {
+  it("no source file points at notes outside this repository", () => {
+    const outside = /\.\.\/shared\/|shared\/reference|\/work\//;
+    expect(outside.test("// Source: ../shared/reference/tiktok-events-api.md §4")).toBe(true);
+    const offenders = ["app", "dev", "test", "extensions"]
+      .flatMap((dir) => sourceFiles(path.join(root, dir)))
+      .filter((file) => !file.includes(`${path.sep}assets${path.sep}`) && !file.endsWith("boundaries.test.ts"))
+      .filter((file) => outside.test(readFileSync(file, "utf8")))
+      .map((file) => path.relative(root, file));
+    expect(offenders).toEqual([]);
+  });
+});
