@@ -1,9 +1,18 @@
 /** @type {import('@types/eslint').Linter.BaseConfig} */
 module.exports = {
   root: true,
-  extends: ["@remix-run/eslint-config", "@remix-run/eslint-config/node", "prettier"],
+  extends: [
+    "@remix-run/eslint-config",
+    "@remix-run/eslint-config/node",
+    "prettier",
+  ],
   globals: { shopify: "readonly" },
-  ignorePatterns: ["build/", "node_modules/", "extensions/**/assets/", "test-results/"],
+  ignorePatterns: [
+    "build/",
+    "node_modules/",
+    "extensions/**/assets/",
+    "test-results/",
+  ],
   rules: {
     "@typescript-eslint/no-explicit-any": "error",
   },
@@ -14,7 +23,14 @@ module.exports = {
       rules: {
         "no-restricted-imports": [
           "error",
-          { patterns: [{ group: ["**/dev/**", "**/test/**"], message: "app/ must not import from dev/ or test/." }] },
+          {
+            patterns: [
+              {
+                group: ["**/dev/**", "**/test/**"],
+                message: "app/ must not import from dev/ or test/.",
+              },
+            ],
+          },
         ],
       },
     },

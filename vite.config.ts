@@ -4,16 +4,26 @@ import tsconfigPaths from "vite-tsconfig-paths";
 import { REMIX_FUTURE } from "./app/remix-future";
 
 // The Shopify CLI passes HOST; Vite's dev server should use SHOPIFY_APP_URL instead.
-if (process.env.HOST && (!process.env.SHOPIFY_APP_URL || process.env.SHOPIFY_APP_URL === process.env.HOST)) {
+if (
+  process.env.HOST &&
+  (!process.env.SHOPIFY_APP_URL ||
+    process.env.SHOPIFY_APP_URL === process.env.HOST)
+) {
   process.env.SHOPIFY_APP_URL = process.env.HOST;
   delete process.env.HOST;
 }
 
-const host = new URL(process.env.SHOPIFY_APP_URL || "http://localhost").hostname;
+const host = new URL(process.env.SHOPIFY_APP_URL || "http://localhost")
+  .hostname;
 
 let hmrConfig;
 if (host === "localhost") {
-  hmrConfig = { protocol: "ws", host: "localhost", port: 64999, clientPort: 64999 };
+  hmrConfig = {
+    protocol: "ws",
+    host: "localhost",
+    port: 64999,
+    clientPort: 64999,
+  };
 } else {
   hmrConfig = {
     protocol: "wss",

@@ -35,15 +35,21 @@ export function appConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKey: env.SHOPIFY_API_KEY ?? "",
     apiSecretKey: env.SHOPIFY_API_SECRET ?? "",
     appUrl: env.SHOPIFY_APP_URL || env.HOST || "http://localhost:3000",
-    scopes: (env.SCOPES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    scopes: (env.SCOPES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     // Outside production a missing key gets a per-process key: tokens saved then
     // cannot be read after a restart, which `npm run setup` avoids by writing one.
     encryptionKey: rawKey ? decodeEncryptionKey(rawKey) : developmentKey(),
-    tiktokApiBaseUrl: env.TIKTOK_API_BASE_URL?.trim() || DEFAULT_TIKTOK_API_BASE_URL,
+    tiktokApiBaseUrl:
+      env.TIKTOK_API_BASE_URL?.trim() || DEFAULT_TIKTOK_API_BASE_URL,
     isProduction,
   };
   if (isProduction && (!config.apiKey || !config.apiSecretKey)) {
-    throw new Error("SHOPIFY_API_KEY and SHOPIFY_API_SECRET must be set in production.");
+    throw new Error(
+      "SHOPIFY_API_KEY and SHOPIFY_API_SECRET must be set in production.",
+    );
   }
   if (env === process.env) cached = config;
   return config;

@@ -13,7 +13,9 @@ import { CachedSessionStorage } from "./sessions/cached-session-storage.server";
 const config = appConfig();
 
 export const API_VERSION = ApiVersion.October26;
-export const cachedSessionStorage = new CachedSessionStorage(new PrismaSessionStorage(prisma));
+export const cachedSessionStorage = new CachedSessionStorage(
+  new PrismaSessionStorage(prisma),
+);
 
 const shopify = shopifyApp({
   apiKey: config.apiKey,
@@ -60,9 +62,13 @@ export const sessionStorage = shopify.sessionStorage;
  */
 export async function verifyWebhook(request: Request) {
   // The library throws (→ 500) on a shop it cannot turn into a session id; refuse it first.
-  const shopHeader = request.headers.get("x-shopify-shop-domain") ?? request.headers.get("shopify-shop-domain");
+  const shopHeader =
+    request.headers.get("x-shopify-shop-domain") ??
+    request.headers.get("shopify-shop-domain");
   if (!isShopDomain(shopHeader)) {
-    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", { status: 400 });
+    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
+      status: 400,
+    });
   }
   try {
     return await authenticate.webhook(request);
@@ -76,5 +82,9 @@ export async function verifyWebhook(request: Request) {
 
 /** A shop's permanent domain, as Shopify sends it in webhooks and app proxy requests. */
 export function isShopDomain(value: string | null): value is string {
-  return !!value && value.length <= 255 && /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(value);
+  return (
+    !!value &&
+    value.length <= 255 &&
+    /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(value)
+  );
 }

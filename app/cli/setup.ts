@@ -11,13 +11,19 @@ function ensureEncryptionKey(): void {
   const line = `ENCRYPTION_KEY=${generateEncryptionKey()}\n`;
   const prefix = current && !current.endsWith("\n") ? "\n" : "";
   writeFileSync(".env", current + prefix + line, { mode: 0o600 });
-  console.log("setup: wrote a new random ENCRYPTION_KEY to .env (keep it: saved tokens need it)");
+  console.log(
+    "setup: wrote a new random ENCRYPTION_KEY to .env (keep it: saved tokens need it)",
+  );
 }
 
 function prisma(...args: string[]): void {
-  execFileSync(process.execPath, ["node_modules/prisma/build/index.js", ...args], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    ["node_modules/prisma/build/index.js", ...args],
+    {
+      stdio: "inherit",
+    },
+  );
 }
 
 ensureEncryptionKey();

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import prisma from "~/db.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
-import { purgeDeliveries, purgeShopDeliveries, purgeStorefrontSessions } from "~/delivery/outbox/purge.server";
+import {
+  purgeDeliveries,
+  purgeShopDeliveries,
+  purgeStorefrontSessions,
+} from "~/delivery/outbox/purge.server";
 import { skipPending } from "~/delivery/outbox/skip.server";
 import { cachedSessionStorage } from "~/shopify.server";
 import { forgetCachedSettings } from "~/settings/settings.server";
@@ -11,7 +15,10 @@ export async function handleUninstall(shop: string): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.session.deleteMany({ where: { shop } });
     await skipPending(tx, shop, "Not sent: the app was uninstalled.");
-    await tx.shopSettings.updateMany({ where: { shop }, data: { uninstalledAt: new Date() } });
+    await tx.shopSettings.updateMany({
+      where: { shop },
+      data: { uninstalledAt: new Date() },
+    });
   });
   cachedSessionStorage.forgetShop(shop);
   forgetCachedSettings(shop);
@@ -35,7 +42,10 @@ export interface CustomerRequest {
   orderIds: string[];
 }
 
-const idLike = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]);
+const idLike = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d{1,20}$/),
+]);
 const customerRequestSchema = z.object({
   customer: z.object({ id: idLike.nullish() }).nullish(),
   orders_to_redact: z.array(idLike).max(100_000).nullish(),
@@ -47,40 +57,75 @@ export class CompliancePayloadError extends Error {}
 /** Reads a customers/redact or customers/data_request payload into Shopify GIDs. */
 export function parseCustomerRequest(payload: unknown): CustomerRequest {
   const result = customerRequestSchema.safeParse(payload);
-  if (!result.success) throw new CompliancePayloadError("The compliance payload has an unexpected shape.");
+  if (!result.success)
+    throw new CompliancePayloadError(
+      "The compliance payload has an unexpected shape.",
+    );
   const body = result.data;
   const id = body.customer?.id;
   const orders = body.orders_to_redact ?? body.orders_requested ?? [];
   return {
-    customerId: id !== undefined && id !== null ? `gid://shopify/Customer/${id}` : null,
+    customerId:
+      id !== undefined && id !== null ? `gid://shopify/Customer/${id}` : null,
     orderIds: orders.map((o) => `gid://shopify/Order/${o}`),
   };
 }
 
 /** The customer's deliveries, found by customer id and by the listed orders (in chunks). */
 async function customerDeliveries(shop: string, request: CustomerRequest) {
-  const select = { id: true, sessionKey: true, eventName: true, eventId: true, orderName: true, status: true, matchKeys: true, createdAt: true } as const;
-  const found = new Map<string, Awaited<ReturnType<typeof prisma.delivery.findMany<{ select: typeof select }>>>[number]>();
+  const select = {
+    id: true,
+    sessionKey: true,
+    eventName: true,
+    eventId: true,
+    orderName: true,
+    status: true,
+    matchKeys: true,
+    createdAt: true,
+  } as const;
+  const found = new Map<
+    string,
+    Awaited<
+      ReturnType<typeof prisma.delivery.findMany<{ select: typeof select }>>
+    >[number]
+  >();
   if (request.customerId) {
-    for (const d of await prisma.delivery.findMany({ where: { shop, customerId: request.customerId }, select })) found.set(d.id, d);
+    for (const d of await prisma.delivery.findMany({
+      where: { shop, customerId: request.customerId },
+      select,
+    }))
+      found.set(d.id, d);
   }
   for (const ids of chunks(request.orderIds, IN_LIST_CHUNK)) {
-    for (const d of await prisma.delivery.findMany({ where: { shop, orderId: { in: ids } }, select })) found.set(d.id, d);
+    for (const d of await prisma.delivery.findMany({
+      where: { shop, orderId: { in: ids } },
+      select,
+    }))
+      found.set(d.id, d);
   }
   return [...found.values()];
 }
 
 /** customers/redact: delete the customer's deliveries and the storefront sessions they came from. */
-export async function redactCustomer(shop: string, request: CustomerRequest): Promise<number> {
+export async function redactCustomer(
+  shop: string,
+  request: CustomerRequest,
+): Promise<number> {
   if (!request.customerId && request.orderIds.length === 0) return 0;
   const deliveries = await customerDeliveries(shop, request);
-  const sessionKeys = [...new Set(deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k))];
+  const sessionKeys = [
+    ...new Set(
+      deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k),
+    ),
+  ];
   const ids = deliveries.map((d) => d.id);
   await prisma.$transaction(async (tx) => {
     await purgeDeliveries(tx, shop, ids);
     await purgeStorefrontSessions(tx, shop, sessionKeys);
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
-      await tx.attributionSession.deleteMany({ where: { shop, sessionKey: { in: part } } });
+      await tx.attributionSession.deleteMany({
+        where: { shop, sessionKey: { in: part } },
+      });
     }
   });
   return ids.length;
@@ -99,15 +144,24 @@ export interface CustomerDataReport {
 }
 
 /** customers/data_request: what we hold about the customer (hashes and order facts only). */
-export async function customerDataReport(shop: string, request: CustomerRequest): Promise<CustomerDataReport> {
+export async function customerDataReport(
+  shop: string,
+  request: CustomerRequest,
+): Promise<CustomerDataReport> {
   if (!request.customerId && request.orderIds.length === 0) {
     return { deliveries: [], attributionSessions: 0 };
   }
   const deliveries = await customerDeliveries(shop, request);
-  const sessionKeys = [...new Set(deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k))];
+  const sessionKeys = [
+    ...new Set(
+      deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k),
+    ),
+  ];
   let attributionSessions = 0;
   for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
-    attributionSessions += await prisma.attributionSession.count({ where: { shop, sessionKey: { in: part } } });
+    attributionSessions += await prisma.attributionSession.count({
+      where: { shop, sessionKey: { in: part } },
+    });
   }
   return {
     deliveries: deliveries.map((d) => ({

@@ -22,23 +22,40 @@ export function generateEncryptionKey(): string {
 }
 
 /** AES-256-GCM; `context` (the shop) is bound as associated data so a ciphertext cannot be moved to another shop. */
-export function encryptSecret(plaintext: string, key: Buffer, context: string): string {
+export function encryptSecret(
+  plaintext: string,
+  key: Buffer,
+  context: string,
+): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(context, "utf8"));
-  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const ciphertext = Buffer.concat([
+    cipher.update(plaintext, "utf8"),
+    cipher.final(),
+  ]);
   const tag = cipher.getAuthTag();
-  return [VERSION, iv, tag, ciphertext].map((part) =>
-    typeof part === "string" ? part : part.toString("base64url"),
-  ).join(".");
+  return [VERSION, iv, tag, ciphertext]
+    .map((part) =>
+      typeof part === "string" ? part : part.toString("base64url"),
+    )
+    .join(".");
 }
 
-export function decryptSecret(stored: string, key: Buffer, context: string): string {
+export function decryptSecret(
+  stored: string,
+  key: Buffer,
+  context: string,
+): string {
   const [version, iv, tag, ciphertext] = stored.split(".");
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
     throw new Error("Stored secret has an unknown format.");
   }
-  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+  const decipher = createDecipheriv(
+    "aes-256-gcm",
+    key,
+    Buffer.from(iv, "base64url"),
+  );
   decipher.setAAD(Buffer.from(context, "utf8"));
   decipher.setAuthTag(Buffer.from(tag, "base64url"));
   // A wrong key or a tampered value throws here; callers report "token unreadable".

@@ -15,7 +15,9 @@ export function idList(ids: readonly string[]): Prisma.Sql {
 
 /** An expression producing a fresh random id for a row inserted by SQL. */
 export function newIdSql(): Prisma.Sql {
-  return isPostgres() ? Prisma.sql`gen_random_uuid()::text` : Prisma.sql`lower(hex(randomblob(16)))`;
+  return isPostgres()
+    ? Prisma.sql`gen_random_uuid()::text`
+    : Prisma.sql`lower(hex(randomblob(16)))`;
 }
 
 type PgType = "text" | "integer" | "timestamp(3)";
@@ -26,15 +28,24 @@ type PgType = "text" | "integer" | "timestamp(3)";
  * PostgreSQL types (SQLite takes the JSON values as they are). Dates must be ISO strings,
  * the format Prisma stores in SQLite.
  */
-export function jsonRowsSql(rows: readonly Record<string, unknown>[], columns: readonly [string, PgType][]): Prisma.Sql {
+export function jsonRowsSql(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly [string, PgType][],
+): Prisma.Sql {
   // A lone UTF-16 surrogate would come out of SQLite's JSON functions as invalid UTF-8, which
   // the libSQL driver cannot read back (it aborts the process): every string is made well-formed.
-  const data = JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? value.toWellFormed() : value));
+  const data = JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === "string" ? value.toWellFormed() : value,
+  );
   if (isPostgres()) {
-    const defs = Prisma.raw(columns.map(([name, type]) => `"${name}" ${type}`).join(", "));
+    const defs = Prisma.raw(
+      columns.map(([name, type]) => `"${name}" ${type}`).join(", "),
+    );
     return Prisma.sql`(SELECT * FROM jsonb_to_recordset(${data}::jsonb) AS x(${defs}))`;
   }
-  const picks = Prisma.raw(columns.map(([name]) => `j.value ->> '${name}' AS "${name}"`).join(", "));
+  const picks = Prisma.raw(
+    columns.map(([name]) => `j.value ->> '${name}' AS "${name}"`).join(", "),
+  );
   return Prisma.sql`(SELECT ${picks} FROM json_each(${data}) AS j WHERE true)`;
 }
 
@@ -61,12 +72,22 @@ export interface AttributionUpsert {
  */
 const FORGET = Prisma.raw(`excluded."consent" = 'denied'`);
 
-export function upsertAttributionSessionsSql(rows: readonly AttributionUpsert[]): Prisma.Sql {
+export function upsertAttributionSessionsSql(
+  rows: readonly AttributionUpsert[],
+): Prisma.Sql {
   const source = jsonRowsSql(
     rows.map((r) => ({ ...r, seenAt: r.seenAt.toISOString() })),
     [
-      ["shop", "text"], ["sessionKey", "text"], ["consent", "text"], ["seenAt", "timestamp(3)"], ["landingUrl", "text"],
-      ["ttclid", "text"], ["ttp", "text"], ["ip", "text"], ["userAgent", "text"], ["cartToken", "text"],
+      ["shop", "text"],
+      ["sessionKey", "text"],
+      ["consent", "text"],
+      ["seenAt", "timestamp(3)"],
+      ["landingUrl", "text"],
+      ["ttclid", "text"],
+      ["ttp", "text"],
+      ["ip", "text"],
+      ["userAgent", "text"],
+      ["cartToken", "text"],
     ],
   );
   return Prisma.sql`

@@ -9,7 +9,10 @@ import { PrismaLibSQL } from "@prisma/adapter-libsql";
 //   only an OS crash or power loss can lose the last commits, in exchange for not flushing
 //   to disk on every commit. SQLITE_SYNCHRONOUS=FULL restores a flush per commit.
 function connectionPragmas(): string[] {
-  const synchronous = process.env.SQLITE_SYNCHRONOUS?.toUpperCase() === "FULL" ? "FULL" : "NORMAL";
+  const synchronous =
+    process.env.SQLITE_SYNCHRONOUS?.toUpperCase() === "FULL"
+      ? "FULL"
+      : "NORMAL";
   return ["PRAGMA busy_timeout = 5000", `PRAGMA synchronous = ${synchronous}`];
 }
 
@@ -24,7 +27,12 @@ function withConnectionPragmas(inner: Client): Client {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      if (property === "execute" || property === "batch" || property === "executeMultiple" || property === "migrate") {
+      if (
+        property === "execute" ||
+        property === "batch" ||
+        property === "executeMultiple" ||
+        property === "migrate"
+      ) {
         return async (...args: unknown[]) => {
           await prepare();
           return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -96,6 +104,8 @@ function inPlaceTransaction(client: Client): Transaction {
 export class TunedPrismaLibSQL extends PrismaLibSQL {
   createClient(config: Config): Client {
     const client = super.createClient(config);
-    return config.url.startsWith("file:") ? withConnectionPragmas(client) : client;
+    return config.url.startsWith("file:")
+      ? withConnectionPragmas(client)
+      : client;
   }
 }

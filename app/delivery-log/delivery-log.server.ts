@@ -254,7 +254,8 @@ export async function resendDelivery(
 ): Promise<ResendResult> {
   const prisma = options.prisma ?? defaultPrisma;
   const outcome = await prisma.$transaction(async (tx) => {
-    if (await requeue(tx, shop, id, new Date())) return { queued: true as const };
+    if (await requeue(tx, shop, id, new Date()))
+      return { queued: true as const };
     const row = await tx.delivery.findFirst({
       where: { id, shop },
       select: { status: true },

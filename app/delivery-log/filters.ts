@@ -6,7 +6,6 @@ import { DELIVERY_STATUSES } from "~/delivery/outbox/states";
 
 export const PAGE_SIZE = 50;
 
-
 export const STATUS_FILTERS = ["all", ...DELIVERY_STATUSES] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 

@@ -1,7 +1,11 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
 import type { MatchKey } from "~/tiktok/match-keys";
-import { canTransition, isDeliveryStatus, type DeliveryStatus } from "~/delivery/outbox/states";
+import {
+  canTransition,
+  isDeliveryStatus,
+  type DeliveryStatus,
+} from "~/delivery/outbox/states";
 
 /** Badge tones used here (a subset of Polaris Badge's; undefined = neutral). */
 export type BadgeTone =
@@ -145,7 +149,10 @@ const RESEND_REFUSED: Partial<Record<DeliveryStatus, string>> = {
 export function resendAvailability(status: string): ResendAvailability {
   const current = asStatus(status);
   if (canTransition("requeue", current)) return { allowed: true, reason: null };
-  return { allowed: false, reason: RESEND_REFUSED[current] ?? "This event can't be resent." };
+  return {
+    allowed: false,
+    reason: RESEND_REFUSED[current] ?? "This event can't be resent.",
+  };
 }
 
 export const OUTCOME_LABELS: Record<

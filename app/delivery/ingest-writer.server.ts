@@ -1,7 +1,11 @@
 import type { PrismaClient } from "@prisma/client";
 import { enqueue, type NewDelivery } from "./outbox/enqueue.server";
 import { chunks } from "~/db/chunks";
-import { jsonRowsSql, upsertAttributionSessionsSql, type AttributionUpsert } from "~/db/sql.server";
+import {
+  jsonRowsSql,
+  upsertAttributionSessionsSql,
+  type AttributionUpsert,
+} from "~/db/sql.server";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
@@ -16,7 +20,11 @@ export interface IngestOutcome {
   deliveries: { deliveryId: string; created: boolean }[];
 }
 
-type Job = { request: IngestRequest; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void };
+type Job = {
+  request: IngestRequest;
+  resolve: (o: IngestOutcome) => void;
+  reject: (e: unknown) => void;
+};
 
 const MAX_BATCH = 200;
 
@@ -75,7 +83,10 @@ export class IngestWriter {
     return this.prisma.$transaction(async (tx) => {
       const now = new Date();
       const at = now.toISOString();
-      const outcomes: IngestOutcome[] = requests.map(() => ({ duplicateReceipt: false, deliveries: [] }));
+      const outcomes: IngestOutcome[] = requests.map(() => ({
+        duplicateReceipt: false,
+        deliveries: [],
+      }));
 
       // 1. Webhook receipts: INSERT … ON CONFLICT DO NOTHING RETURNING tells which are new.
       const receipts = new Map<string, number>(); // receipt id → first request carrying it
@@ -85,14 +96,23 @@ export class IngestWriter {
         else receipts.set(r.receipt.id, i);
       });
       if (receipts.size > 0) {
-        const rows = [...receipts.keys()].map((id) => ({ ...requests[receipts.get(id)!].receipt!, at }));
-        const source = jsonRowsSql(rows, [["id", "text"], ["shop", "text"], ["topic", "text"], ["at", "timestamp(3)"]]);
+        const rows = [...receipts.keys()].map((id) => ({
+          ...requests[receipts.get(id)!].receipt!,
+          at,
+        }));
+        const source = jsonRowsSql(rows, [
+          ["id", "text"],
+          ["shop", "text"],
+          ["topic", "text"],
+          ["at", "timestamp(3)"],
+        ]);
         const inserted = await tx.$queryRaw<{ id: string }[]>`
           INSERT INTO "WebhookReceipt" ("id", "shop", "topic", "receivedAt")
           SELECT r."id", r."shop", r."topic", r."at" FROM ${source} AS r WHERE true
           ON CONFLICT ("id") DO NOTHING RETURNING "id"`;
         const fresh = new Set(inserted.map((row) => row.id));
-        for (const [id, i] of receipts) if (!fresh.has(id)) outcomes[i].duplicateReceipt = true;
+        for (const [id, i] of receipts)
+          if (!fresh.has(id)) outcomes[i].duplicateReceipt = true;
       }
 
       // 2. Storefront sessions: one upsert; the latest request per session wins
@@ -102,7 +122,10 @@ export class IngestWriter {
         if (!r.session || outcomes[i].duplicateReceipt) return;
         const k = `${r.session.shop}\u0000${r.session.sessionKey}`;
         const previous = sessions.get(k);
-        sessions.set(k, previous ? mergeSession(previous, r.session) : r.session);
+        sessions.set(
+          k,
+          previous ? mergeSession(previous, r.session) : r.session,
+        );
       });
       for (const part of chunks([...sessions.values()], 500)) {
         await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
@@ -110,8 +133,14 @@ export class IngestWriter {
 
       // 3. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
       //    Only the first request of the batch carrying a delivery "created" it.
-      const fresh = requests.flatMap((r, i) => (outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i }))));
-      const enqueued = await enqueue(tx, fresh.map((f) => f.d), now);
+      const fresh = requests.flatMap((r, i) =>
+        outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i })),
+      );
+      const enqueued = await enqueue(
+        tx,
+        fresh.map((f) => f.d),
+        now,
+      );
       enqueued.forEach((e, j) => outcomes[fresh[j].i].deliveries.push(e));
       return outcomes;
     });
@@ -119,7 +148,10 @@ export class IngestWriter {
 }
 
 /** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
-function mergeSession(a: AttributionUpsert, b: AttributionUpsert): AttributionUpsert {
+function mergeSession(
+  a: AttributionUpsert,
+  b: AttributionUpsert,
+): AttributionUpsert {
   if (b.consent === "denied") return b; // a withdrawal forgets what came before it
   return {
     ...b,

@@ -7,7 +7,8 @@ import { startRetentionJob } from "~/retention/retention.server";
 
 declare global {
   // eslint-disable-next-line no-var
-  var deliveryRuntime: { client: TikTokClient; worker: DeliveryWorker | null } | undefined;
+  var deliveryRuntime:
+    { client: TikTokClient; worker: DeliveryWorker | null } | undefined;
 }
 
 function numberFromEnv(name: string): number | undefined {

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import type { TikTokClient, SendEventResult } from "~/tiktok/client.server";
-import { readAccessToken, UnreadableTokenError } from "~/settings/settings.server";
+import {
+  readAccessToken,
+  UnreadableTokenError,
+} from "~/settings/settings.server";
 import { claim } from "./outbox/claim.server";
 import { release } from "./outbox/release.server";
 import type { RetryPolicyOptions } from "./outbox/retry-policy";
@@ -103,26 +106,40 @@ export class DeliveryWorker {
 
   /** One cycle: claim due rows and deliver them. Returns how many rows were claimed. */
   async runOnce(): Promise<number> {
-    const claimed = await claim(this.prisma, { owner: this.id, now: this.now(), leaseMs: this.leaseMs, limit: this.batchSize });
+    const claimed = await claim(this.prisma, {
+      owner: this.id,
+      now: this.now(),
+      leaseMs: this.leaseMs,
+      limit: this.batchSize,
+    });
     if (claimed.length === 0) return 0;
     const byShop = new Map<string, ClaimedEntry[]>();
     for (const entry of claimed) {
       byShop.set(entry.shop, [...(byShop.get(entry.shop) ?? []), entry]);
     }
     // One shop's bad token or outage must not hold up the others: each shop is settled on its own.
-    await Promise.all([...byShop].map(([shop, entries]) => this.deliverShop(shop, entries)));
+    await Promise.all(
+      [...byShop].map(([shop, entries]) => this.deliverShop(shop, entries)),
+    );
     return claimed.length;
   }
 
-  private async deliverShop(shop: string, entries: ClaimedEntry[]): Promise<void> {
-    const settings = await this.prisma.shopSettings.findUnique({ where: { shop } });
+  private async deliverShop(
+    shop: string,
+    entries: ClaimedEntry[],
+  ): Promise<void> {
+    const settings = await this.prisma.shopSettings.findUnique({
+      where: { shop },
+    });
     let accessToken: string | null = null;
     let problem: string | null = null;
-    if (!settings || settings.uninstalledAt) problem = "Not sent: the app is not installed for this shop.";
+    if (!settings || settings.uninstalledAt)
+      problem = "Not sent: the app is not installed for this shop.";
     else {
       try {
         accessToken = readAccessToken(settings);
-        if (!accessToken) problem = "Not sent: no access token is saved in Settings.";
+        if (!accessToken)
+          problem = "Not sent: no access token is saved in Settings.";
       } catch (error) {
         if (!(error instanceof UnreadableTokenError)) throw error;
         problem = error.message;
@@ -144,20 +161,41 @@ export class DeliveryWorker {
         pixelCode,
         accessToken,
         testEventCode: settings.testEventCode,
-        events: group.map((e) => ({ key: e.id, event: JSON.parse(e.delivery.payload) as TikTokEvent })),
+        events: group.map((e) => ({
+          key: e.id,
+          event: JSON.parse(e.delivery.payload) as TikTokEvent,
+        })),
       });
       const byKey = new Map(results.map((r) => [r.key, r]));
       await this.settle(group, byKey);
     }
   }
 
-  private async failAll(entries: ClaimedEntry[], reason: string): Promise<void> {
-    await settle(this.prisma, this.id, planFailAll(entries, reason), this.now());
-    this.log(`${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`);
+  private async failAll(
+    entries: ClaimedEntry[],
+    reason: string,
+  ): Promise<void> {
+    await settle(
+      this.prisma,
+      this.id,
+      planFailAll(entries, reason),
+      this.now(),
+    );
+    this.log(
+      `${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`,
+    );
   }
 
-  private async settle(entries: ClaimedEntry[], results: Map<string, SendEventResult>): Promise<void> {
+  private async settle(
+    entries: ClaimedEntry[],
+    results: Map<string, SendEventResult>,
+  ): Promise<void> {
     const now = this.now();
-    await settle(this.prisma, this.id, planSettlement({ entries, results, policy: this.retryPolicy, now }), now);
+    await settle(
+      this.prisma,
+      this.id,
+      planSettlement({ entries, results, policy: this.retryPolicy, now }),
+      now,
+    );
   }
 }

@@ -22,7 +22,10 @@ export async function loadHome(shop: string, now: Date = new Date()) {
     loadDeliverySummary(shop, { now }),
     // The embed is evidently on when the storefront script reported in the last 7 days.
     prisma.attributionSession.findFirst({
-      where: { shop, lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) } },
+      where: {
+        shop,
+        lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
+      },
       select: { id: true },
     }),
   ]);

@@ -7,18 +7,32 @@ export class OrderPayloadError extends Error {}
 
 const ID_KEY = /(^|_)id$/;
 
-type SourceReviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
+type SourceReviver = (
+  key: string,
+  value: unknown,
+  context?: { source?: string },
+) => unknown;
 
 // Shopify's payload carries far more fields; only those we read are checked. Only a missing
 // or malformed order id refuses the order (400): an odd optional field is dropped or trimmed,
 // because refusing a real order would lose its Purchase.
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
-const text = (max: number) => optional(z.string().transform((v) => v.slice(0, max)));
+const optional = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().catch(undefined);
+const text = (max: number) =>
+  optional(z.string().transform((v) => v.slice(0, max)));
 const numericId = z.string().regex(/^\d{1,20}$/);
 const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,10})?$/);
-const timestamp = optional(z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), "not a date"));
+const timestamp = optional(
+  z
+    .string()
+    .max(64)
+    .refine((v) => !Number.isNaN(Date.parse(v)), "not a date"),
+);
 const address = optional(
-  z.object({ phone: text(64), country_code: optional(z.string().regex(/^[A-Za-z]{2}$/)) }),
+  z.object({
+    phone: text(64),
+    country_code: optional(z.string().regex(/^[A-Za-z]{2}$/)),
+  }),
 );
 const lineItem = z.object({
   id: optional(numericId),
@@ -52,15 +66,27 @@ const orderSchema = z.object({
   landing_site: text(8192),
   browser_ip: text(64),
   customer_locale: text(32),
-  client_details: optional(z.object({ user_agent: text(2048), accept_language: text(512) })),
+  client_details: optional(
+    z.object({ user_agent: text(2048), accept_language: text(512) }),
+  ),
   note_attributes: optional(
     z
-      .array(z.object({ name: z.string().max(256), value: text(2048) }).nullable().catch(null))
+      .array(
+        z
+          .object({ name: z.string().max(256), value: text(2048) })
+          .nullable()
+          .catch(null),
+      )
       .max(1000)
       .transform((items) => items.filter((item) => item !== null)),
   ),
   customer: optional(
-    z.object({ id: optional(numericId), admin_graphql_api_id: text(100), email: text(320), phone: text(64) }),
+    z.object({
+      id: optional(numericId),
+      admin_graphql_api_id: text(100),
+      email: text(320),
+      phone: text(64),
+    }),
   ),
   billing_address: address,
   shipping_address: address,
@@ -84,7 +110,9 @@ export function parseOrder(rawBody: string): WebhookOrder {
   // otherwise reach the database driver, which rejects it).
   const reviver: SourceReviver = (key, value, context) => {
     if (typeof value === "string") return value.toWellFormed();
-    return typeof value === "number" && ID_KEY.test(key) && context?.source ? context.source : value;
+    return typeof value === "number" && ID_KEY.test(key) && context?.source
+      ? context.source
+      : value;
   };
   let parsed: unknown;
   try {
@@ -93,8 +121,12 @@ export function parseOrder(rawBody: string): WebhookOrder {
     throw new OrderPayloadError("The order payload is not valid JSON.");
   }
   if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const gid = (parsed as { admin_graphql_api_id?: unknown }).admin_graphql_api_id;
-    const fromGid = typeof gid === "string" ? gid.match(/^gid:\/\/shopify\/Order\/(\d+)$/)?.[1] : undefined;
+    const gid = (parsed as { admin_graphql_api_id?: unknown })
+      .admin_graphql_api_id;
+    const fromGid =
+      typeof gid === "string"
+        ? gid.match(/^gid:\/\/shopify\/Order\/(\d+)$/)?.[1]
+        : undefined;
     if (fromGid) (parsed as { id?: unknown }).id = fromGid;
   }
   const result = orderSchema.safeParse(parsed);

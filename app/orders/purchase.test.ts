@@ -28,7 +28,12 @@ const SETTINGS: OrderSettings = {
   skipSubscriptionRecurringOrders: true,
 };
 
-const NO_FLAGS: ShopOrderFlags = { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: false };
+const NO_FLAGS: ShopOrderFlags = {
+  test: false,
+  pointOfSale: false,
+  fromDraftOrder: false,
+  subscriptionRenewal: false,
+};
 
 function shopOrder(overrides: Partial<ShopOrder> = {}): ShopOrder {
   return {
@@ -39,9 +44,22 @@ function shopOrder(overrides: Partial<ShopOrder> = {}): ShopOrder {
     currency: "USD",
     amounts: { total: "49.98", subtotal: "44.98" },
     lineItems: [
-      { productId: "632910392", variantId: "808950810123456", sku: "SKU-1", title: "Shirt", vendor: "Acme", quantity: 2, price: "19.99" },
+      {
+        productId: "632910392",
+        variantId: "808950810123456",
+        sku: "SKU-1",
+        title: "Shirt",
+        vendor: "Acme",
+        quantity: 2,
+        price: "19.99",
+      },
     ],
-    customer: { id: "739012345678901234", emails: ["Jane@Example.com"], phones: ["+1 613-555-0123"], countryCode: "CA" },
+    customer: {
+      id: "739012345678901234",
+      emails: ["Jane@Example.com"],
+      phones: ["+1 613-555-0123"],
+      countryCode: "CA",
+    },
     hints: {
       cartAttributes: {},
       landingSite: null,
@@ -57,7 +75,9 @@ function shopOrder(overrides: Partial<ShopOrder> = {}): ShopOrder {
   };
 }
 
-const hints = (over: Partial<ShopOrder["hints"]>) => ({ hints: { ...shopOrder().hints, ...over } });
+const hints = (over: Partial<ShopOrder["hints"]>) => ({
+  hints: { ...shopOrder().hints, ...over },
+});
 
 function stored(overrides: Partial<Attribution> = {}): Attribution {
   return {
@@ -72,38 +92,74 @@ function stored(overrides: Partial<Attribution> = {}): Attribution {
   };
 }
 
-const map = (order: ShopOrder, attribution: Attribution | null = null, settings: Partial<OrderSettings> = {}) =>
-  mapPurchase(SHOP, order, attribution, { ...SETTINGS, ...settings });
+const map = (
+  order: ShopOrder,
+  attribution: Attribution | null = null,
+  settings: Partial<OrderSettings> = {},
+) => mapPurchase(SHOP, order, attribution, { ...SETTINGS, ...settings });
 
 describe("orderFilterReason", () => {
   const filters = [
     ["test", "skipTestOrders", "Skipped: test order."],
     ["pointOfSale", "skipPosOrders", "Skipped: point of sale order."],
-    ["fromDraftOrder", "skipDraftOrders", "Skipped: created from a draft order."],
-    ["subscriptionRenewal", "skipSubscriptionRecurringOrders", "Skipped: recurring subscription order."],
+    [
+      "fromDraftOrder",
+      "skipDraftOrders",
+      "Skipped: created from a draft order.",
+    ],
+    [
+      "subscriptionRenewal",
+      "skipSubscriptionRecurringOrders",
+      "Skipped: recurring subscription order.",
+    ],
   ] as const;
-  const cases = filters.flatMap(([flag, setting, reason]) => [
-    [flag, true, true, reason],
-    [flag, true, false, null],
-    [flag, false, true, null],
-    [flag, false, false, null],
-  ] as const);
+  const cases = filters.flatMap(
+    ([flag, setting, reason]) =>
+      [
+        [flag, true, true, reason],
+        [flag, true, false, null],
+        [flag, false, true, null],
+        [flag, false, false, null],
+      ] as const,
+  );
 
-  it.each(cases)("%s order=%s, filter on=%s → %j", (flag, flagged, filterOn, reason) => {
-    const setting = filters.find(([f]) => f === flag)![1];
-    const order = shopOrder({ flags: { ...NO_FLAGS, [flag]: flagged } });
-    expect(orderFilterReason(order, { ...SETTINGS, [setting]: filterOn })).toBe(reason);
-  });
+  it.each(cases)(
+    "%s order=%s, filter on=%s → %j",
+    (flag, flagged, filterOn, reason) => {
+      const setting = filters.find(([f]) => f === flag)![1];
+      const order = shopOrder({ flags: { ...NO_FLAGS, [flag]: flagged } });
+      expect(
+        orderFilterReason(order, { ...SETTINGS, [setting]: filterOn }),
+      ).toBe(reason);
+    },
+  );
 
   it("an order that is everything is let through when every filter is off", () => {
-    const order = shopOrder({ flags: { test: true, pointOfSale: true, fromDraftOrder: true, subscriptionRenewal: true } });
-    const off = { ...SETTINGS, skipTestOrders: false, skipPosOrders: false, skipDraftOrders: false, skipSubscriptionRecurringOrders: false };
+    const order = shopOrder({
+      flags: {
+        test: true,
+        pointOfSale: true,
+        fromDraftOrder: true,
+        subscriptionRenewal: true,
+      },
+    });
+    const off = {
+      ...SETTINGS,
+      skipTestOrders: false,
+      skipPosOrders: false,
+      skipDraftOrders: false,
+      skipSubscriptionRecurringOrders: false,
+    };
     expect(orderFilterReason(order, off)).toBeNull();
   });
 });
 
 describe("consent", () => {
-  const cases: [Consent, ConsentPolicy, { send: boolean; limited?: boolean; reason?: RegExp }][] = [
+  const cases: [
+    Consent,
+    ConsentPolicy,
+    { send: boolean; limited?: boolean; reason?: RegExp },
+  ][] = [
     ["granted", "send", { send: true, limited: false }],
     ["granted", "limited", { send: true, limited: false }],
     ["granted", "skip", { send: true, limited: false }],
@@ -122,13 +178,21 @@ describe("consent", () => {
     else expect(decision.reason).toMatch(expected.reason!);
 
     // The mapping carries the same decision, and marks limited data use on the event itself.
-    const mapping = map(shopOrder(), consent === "unknown" ? null : stored({ consent }), { consentPolicy: policy });
+    const mapping = map(
+      shopOrder(),
+      consent === "unknown" ? null : stored({ consent }),
+      { consentPolicy: policy },
+    );
     expect(mapping.decision).toEqual(decision);
-    expect(mapping.event.limited_data_use).toBe(expected.limited ? true : undefined);
+    expect(mapping.event.limited_data_use).toBe(
+      expected.limited ? true : undefined,
+    );
   });
 
   it("without a stored session the consent is unknown", () => {
-    expect(map(shopOrder(), null, { consentPolicy: "skip" }).decision).toMatchObject({ send: false });
+    expect(
+      map(shopOrder(), null, { consentPolicy: "skip" }).decision,
+    ).toMatchObject({ send: false });
   });
 });
 
@@ -142,58 +206,134 @@ describe("value source", () => {
     ["something-else", { total: "49.98", subtotal: "44.98" }, 49.98],
   ];
 
-  it.each(cases)("valueSource %s with %j → %s", (valueSource, amounts, value) => {
-    expect(map(shopOrder({ amounts }), null, { valueSource }).event.properties?.value).toBe(value);
-  });
+  it.each(cases)(
+    "valueSource %s with %j → %s",
+    (valueSource, amounts, value) => {
+      expect(
+        map(shopOrder({ amounts }), null, { valueSource }).event.properties
+          ?.value,
+      ).toBe(value);
+    },
+  );
 
   it("every value source the settings offer has a case", () => {
-    for (const source of VALUE_SOURCES) expect(cases.some(([s]) => s === source), source).toBe(true);
+    for (const source of VALUE_SOURCES)
+      expect(
+        cases.some(([s]) => s === source),
+        source,
+      ).toBe(true);
   });
 });
 
 describe("ttclid and ttp precedence: cart attribute, then stored session, then landing page", () => {
-  const cases: [string, Record<string, string>, Partial<Attribution> | null, string | null, string | undefined][] = [
-    ["cart attribute beats the stored session and the landing page", { _tt_ttclid: "E.C.P.cart" }, { ttclid: "E.C.P.stored" }, "E.C.P.landing", "E.C.P.cart"],
-    ["cart attribute beats the landing page", { _tt_ttclid: "E.C.P.cart" }, null, "E.C.P.landing", "E.C.P.cart"],
-    ["stored session beats the landing page", {}, { ttclid: "E.C.P.stored" }, "E.C.P.landing", "E.C.P.stored"],
+  const cases: [
+    string,
+    Record<string, string>,
+    Partial<Attribution> | null,
+    string | null,
+    string | undefined,
+  ][] = [
+    [
+      "cart attribute beats the stored session and the landing page",
+      { _tt_ttclid: "E.C.P.cart" },
+      { ttclid: "E.C.P.stored" },
+      "E.C.P.landing",
+      "E.C.P.cart",
+    ],
+    [
+      "cart attribute beats the landing page",
+      { _tt_ttclid: "E.C.P.cart" },
+      null,
+      "E.C.P.landing",
+      "E.C.P.cart",
+    ],
+    [
+      "stored session beats the landing page",
+      {},
+      { ttclid: "E.C.P.stored" },
+      "E.C.P.landing",
+      "E.C.P.stored",
+    ],
     ["landing page alone", {}, null, "E.C.P.landing", "E.C.P.landing"],
-    ["landing page when the session has none", {}, { ttclid: null }, "E.C.P.landing", "E.C.P.landing"],
-    ["a cart attribute not shaped like ours is ignored", { _tt_ttclid: "has space" }, null, "E.C.P.landing", "E.C.P.landing"],
+    [
+      "landing page when the session has none",
+      {},
+      { ttclid: null },
+      "E.C.P.landing",
+      "E.C.P.landing",
+    ],
+    [
+      "a cart attribute not shaped like ours is ignored",
+      { _tt_ttclid: "has space" },
+      null,
+      "E.C.P.landing",
+      "E.C.P.landing",
+    ],
     ["none at all", {}, null, null, undefined],
   ];
-  it.each(cases)("%s", (_label, cartAttributes, session, landingSiteTtclid, ttclid) => {
-    const order = shopOrder(hints({ cartAttributes, landingSiteTtclid }));
-    expect(map(order, session && stored(session)).event.user?.ttclid).toBe(ttclid);
-  });
+  it.each(cases)(
+    "%s",
+    (_label, cartAttributes, session, landingSiteTtclid, ttclid) => {
+      const order = shopOrder(hints({ cartAttributes, landingSiteTtclid }));
+      expect(map(order, session && stored(session)).event.user?.ttclid).toBe(
+        ttclid,
+      );
+    },
+  );
 
   it.each([
     [{ _ttp: "ttp-cart" }, { ttp: "ttp-stored" }, "ttp-cart"],
     [{}, { ttp: "ttp-stored" }, "ttp-stored"],
     [{}, null, undefined],
   ])("ttp: cart %j, session %j → %s", (cartAttributes, session, ttp) => {
-    expect(map(shopOrder(hints({ cartAttributes })), session && stored(session)).event.user?.ttp).toBe(ttp);
+    expect(
+      map(shopOrder(hints({ cartAttributes })), session && stored(session))
+        .event.user?.ttp,
+    ).toBe(ttp);
   });
 });
 
 describe("stored session vs order hints", () => {
   const order = shopOrder(
-    hints({ landingSite: "/products/shirt?ttclid=x", cartAttributes: { _tt_sid: "sess_fromcart0000001" } }),
+    hints({
+      landingSite: "/products/shirt?ttclid=x",
+      cartAttributes: { _tt_sid: "sess_fromcart0000001" },
+    }),
   );
   const cases: [string, Attribution | null, Record<string, unknown>][] = [
     [
       "the session's IP, user agent and landing URL win",
-      stored({ ip: "198.51.100.20", userAgent: "UA (session)", landingUrl: "https://shop.example/landing" }),
-      { ip: "198.51.100.20", userAgent: "UA (session)", url: "https://shop.example/landing", sessionKey: "sess_stored000000001" },
+      stored({
+        ip: "198.51.100.20",
+        userAgent: "UA (session)",
+        landingUrl: "https://shop.example/landing",
+      }),
+      {
+        ip: "198.51.100.20",
+        userAgent: "UA (session)",
+        url: "https://shop.example/landing",
+        sessionKey: "sess_stored000000001",
+      },
     ],
     [
       "a session without them falls back to the order",
       stored({ sessionKey: "sess_stored000000001" }),
-      { ip: "203.0.113.7", userAgent: "UA (order)", url: `https://${SHOP}/products/shirt?ttclid=x`, sessionKey: "sess_stored000000001" },
+      {
+        ip: "203.0.113.7",
+        userAgent: "UA (order)",
+        url: `https://${SHOP}/products/shirt?ttclid=x`,
+        sessionKey: "sess_stored000000001",
+      },
     ],
     [
       "no session: the order's hints and the cart attribute's session key",
       null,
-      { ip: "203.0.113.7", userAgent: "UA (order)", url: `https://${SHOP}/products/shirt?ttclid=x`, sessionKey: "sess_fromcart0000001" },
+      {
+        ip: "203.0.113.7",
+        userAgent: "UA (order)",
+        url: `https://${SHOP}/products/shirt?ttclid=x`,
+        sessionKey: "sess_fromcart0000001",
+      },
     ],
   ];
   it.each(cases)("%s", (_label, attribution, expected) => {
@@ -207,7 +347,11 @@ describe("stored session vs order hints", () => {
   });
 
   it.each([
-    ["an absolute landing URL is kept", "https://other.example/x?y=1", "https://other.example/x?y=1"],
+    [
+      "an absolute landing URL is kept",
+      "https://other.example/x?y=1",
+      "https://other.example/x?y=1",
+    ],
     ["a non-web landing URL is dropped", "ftp://files.example/x", undefined],
     ["no landing site, no page", null, undefined],
   ])("%s", (_label, landingSite, url) => {
@@ -220,14 +364,20 @@ describe("ids", () => {
     ["820982911946154508", "739012345678901234"],
     ["9007199254740993", "9007199254740993"],
     ["1", "2"],
-  ])("order %s / customer %s keep every digit in event_id, order_id and external_id", (orderId, customerId) => {
-    const order = shopOrder({ id: orderId, customer: { ...shopOrder().customer, id: customerId } });
-    const { event, customerId: mappedCustomer } = map(order);
-    expect(event.event_id).toBe(`${orderId}_Purchase`);
-    expect(event.properties?.order_id).toBe(orderId);
-    expect(event.user?.external_id).toEqual([sha(customerId)]);
-    expect(mappedCustomer).toBe(customerId);
-  });
+  ])(
+    "order %s / customer %s keep every digit in event_id, order_id and external_id",
+    (orderId, customerId) => {
+      const order = shopOrder({
+        id: orderId,
+        customer: { ...shopOrder().customer, id: customerId },
+      });
+      const { event, customerId: mappedCustomer } = map(order);
+      expect(event.event_id).toBe(`${orderId}_Purchase`);
+      expect(event.properties?.order_id).toBe(orderId);
+      expect(event.user?.external_id).toEqual([sha(customerId)]);
+      expect(mappedCustomer).toBe(customerId);
+    },
+  );
 
   it.each([
     ["Purchase", "820982911946154508_Purchase"],
@@ -238,16 +388,48 @@ describe("ids", () => {
     const { event } = map(shopOrder(), null, { purchaseEventName });
     expect(event.event_id).toBe(eventId);
     expect(event.event).toBe(eventId.split("_")[1]);
-    expect(purchaseEventId(SHOP, "820982911946154508", purchaseEventName || undefined)).toBe(eventId);
+    expect(
+      purchaseEventId(
+        SHOP,
+        "820982911946154508",
+        purchaseEventName || undefined,
+      ),
+    ).toBe(eventId);
   });
 });
 
 describe("customer keys", () => {
   const cases: [string, ShopOrder["customer"], string[]][] = [
-    ["all keys", { id: "7", emails: ["Jane@Example.com"], phones: ["+1 613-555-0123"], countryCode: "CA" }, ["email", "phone", "external_id"]],
-    ["no customer (guest)", { id: null, emails: ["a@b.io"], phones: ["+16135550123"], countryCode: null }, ["email", "phone"]],
-    ["no email", { id: "7", emails: [], phones: ["+16135550123"], countryCode: null }, ["phone", "external_id"]],
-    ["no phone", { id: "7", emails: ["a@b.io"], phones: [], countryCode: null }, ["email", "external_id"]],
+    [
+      "all keys",
+      {
+        id: "7",
+        emails: ["Jane@Example.com"],
+        phones: ["+1 613-555-0123"],
+        countryCode: "CA",
+      },
+      ["email", "phone", "external_id"],
+    ],
+    [
+      "no customer (guest)",
+      {
+        id: null,
+        emails: ["a@b.io"],
+        phones: ["+16135550123"],
+        countryCode: null,
+      },
+      ["email", "phone"],
+    ],
+    [
+      "no email",
+      { id: "7", emails: [], phones: ["+16135550123"], countryCode: null },
+      ["phone", "external_id"],
+    ],
+    [
+      "no phone",
+      { id: "7", emails: ["a@b.io"], phones: [], countryCode: null },
+      ["email", "external_id"],
+    ],
     ["nothing", { id: null, emails: [], phones: [], countryCode: null }, []],
   ];
   it.each(cases)("%s", (_label, customer, keys) => {
@@ -258,7 +440,12 @@ describe("customer keys", () => {
   });
 
   it("hashes normalised email and E.164 phone, deduplicated; the national phone uses the order's country", () => {
-    const customer = { id: null, emails: [" Jane@Example.com ", "jane@example.com"], phones: ["(613) 555-0123"], countryCode: "CA" };
+    const customer = {
+      id: null,
+      emails: [" Jane@Example.com ", "jane@example.com"],
+      phones: ["(613) 555-0123"],
+      countryCode: "CA",
+    };
     const user = map(shopOrder({ customer })).event.user;
     expect(user?.email).toEqual([sha("jane@example.com")]);
     expect(user?.phone).toEqual([sha("+16135550123")]);
@@ -268,22 +455,56 @@ describe("customer keys", () => {
 
 describe("properties", () => {
   it("maps line items: variant, then product, then SKU as the content id; items without any are dropped", () => {
-    const item = { productId: null, variantId: null, sku: null, title: "T", vendor: null, quantity: 1, price: "1.00" };
+    const item = {
+      productId: null,
+      variantId: null,
+      sku: null,
+      title: "T",
+      vendor: null,
+      quantity: 1,
+      price: "1.00",
+    };
     const order = shopOrder({
       currency: "EUR",
       lineItems: [
         { ...item, variantId: "808950810123456789", productId: "1", sku: "S" },
         { ...item, productId: "9007199254740993", sku: "S" },
-        { ...item, sku: "SKU-ONLY", quantity: 3, price: "2.50", vendor: "Brand" },
+        {
+          ...item,
+          sku: "SKU-ONLY",
+          quantity: 3,
+          price: "2.50",
+          vendor: "Brand",
+        },
         { ...item, title: "No id", quantity: 4 },
       ],
     });
     const { properties } = map(order).event;
-    expect(properties).toMatchObject({ currency: "EUR", content_type: "product", num_items: 9 });
+    expect(properties).toMatchObject({
+      currency: "EUR",
+      content_type: "product",
+      num_items: 9,
+    });
     expect(properties?.contents).toEqual([
-      { content_id: "808950810123456789", content_name: "T", price: 1, quantity: 1 },
-      { content_id: "9007199254740993", content_name: "T", price: 1, quantity: 1 },
-      { content_id: "SKU-ONLY", content_name: "T", price: 2.5, quantity: 3, brand: "Brand" },
+      {
+        content_id: "808950810123456789",
+        content_name: "T",
+        price: 1,
+        quantity: 1,
+      },
+      {
+        content_id: "9007199254740993",
+        content_name: "T",
+        price: 1,
+        quantity: 1,
+      },
+      {
+        content_id: "SKU-ONLY",
+        content_name: "T",
+        price: 2.5,
+        quantity: 3,
+        brand: "Brand",
+      },
     ]);
   });
 
@@ -293,7 +514,9 @@ describe("properties", () => {
     ["*", undefined],
     [null, undefined],
   ])("accept-language %j → locale %j", (acceptLanguage, locale) => {
-    expect(map(shopOrder(hints({ acceptLanguage }))).event.user?.locale).toBe(locale);
+    expect(map(shopOrder(hints({ acceptLanguage }))).event.user?.locale).toBe(
+      locale,
+    );
   });
 
   it.each([
@@ -313,23 +536,39 @@ describe("properties", () => {
 
 describe("storefrontKeys and withoutUserData", () => {
   it.each([
-    [{ _tt_sid: "sess_1", _tt_ttclid: "E.C.P.1", _ttp: "ttp1" }, { sessionKey: "sess_1", ttclid: "E.C.P.1", ttp: "ttp1" }],
+    [
+      { _tt_sid: "sess_1", _tt_ttclid: "E.C.P.1", _ttp: "ttp1" },
+      { sessionKey: "sess_1", ttclid: "E.C.P.1", ttp: "ttp1" },
+    ],
     [{ _tt_sid: "has space" }, { sessionKey: null, ttclid: null, ttp: null }],
     [{ _tt_sid: "sess_é" }, { sessionKey: null, ttclid: null, ttp: null }],
-    [{ _tt_sid: "x".repeat(513) }, { sessionKey: null, ttclid: null, ttp: null }],
-    [{ _tt_sid: "x".repeat(512) }, { sessionKey: "x".repeat(512), ttclid: null, ttp: null }],
+    [
+      { _tt_sid: "x".repeat(513) },
+      { sessionKey: null, ttclid: null, ttp: null },
+    ],
+    [
+      { _tt_sid: "x".repeat(512) },
+      { sessionKey: "x".repeat(512), ttclid: null, ttp: null },
+    ],
     [{ other: "sess_1" }, { sessionKey: null, ttclid: null, ttp: null }],
   ])("%j", (cartAttributes, keys) => {
     expect(storefrontKeys(shopOrder(hints({ cartAttributes })))).toEqual(keys);
   });
 
   it("a skipped delivery's event keeps no identifiers", () => {
-    const { event } = map(shopOrder(hints({ landingSite: "/x" })), stored({ ttclid: "E.C.P.1" }));
+    const { event } = map(
+      shopOrder(hints({ landingSite: "/x" })),
+      stored({ ttclid: "E.C.P.1" }),
+    );
     expect(event.user).toBeDefined();
     expect(event.page).toBeDefined();
     const bare = withoutUserData(event);
     expect(bare.user).toBeUndefined();
     expect(bare.page).toBeUndefined();
-    expect(bare).toMatchObject({ event: "Purchase", event_id: event.event_id, properties: event.properties });
+    expect(bare).toMatchObject({
+      event: "Purchase",
+      event_id: event.event_id,
+      properties: event.properties,
+    });
   });
 });

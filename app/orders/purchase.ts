@@ -5,7 +5,11 @@ import { type TikTokEvent } from "~/tiktok/wire-types";
 import { cartAttribute, type ShopOrder } from "./shop-order";
 
 /** Cart attributes written by the storefront script (extensions/tiktok-pixel). */
-export const CART_ATTRIBUTES = { sessionId: "_tt_sid", ttclid: "_tt_ttclid", ttp: "_ttp" } as const;
+export const CART_ATTRIBUTES = {
+  sessionId: "_tt_sid",
+  ttclid: "_tt_ttclid",
+  ttp: "_ttp",
+} as const;
 
 export type Consent = "granted" | "denied" | "unknown";
 export type ConsentPolicy = "send" | "limited" | "skip";
@@ -36,17 +40,27 @@ export interface Attribution {
  * shop adds nothing to uniqueness; keeping the `<orderId>_Purchase` form lets a checkout
  * pixel that uses the same convention deduplicate against us.
  */
-export function purchaseEventId(_shop: string, orderId: string, eventName = "Purchase"): string {
+export function purchaseEventId(
+  _shop: string,
+  orderId: string,
+  eventName = "Purchase",
+): string {
   return `${orderId}_${eventName}`;
 }
 
 /** Why an order is not a conversion under the shop's filters, or null when it is. */
-export function orderFilterReason(order: Pick<ShopOrder, "flags">, settings: OrderSettings): string | null {
+export function orderFilterReason(
+  order: Pick<ShopOrder, "flags">,
+  settings: OrderSettings,
+): string | null {
   const { flags } = order;
   if (settings.skipTestOrders && flags.test) return "Skipped: test order.";
-  if (settings.skipPosOrders && flags.pointOfSale) return "Skipped: point of sale order.";
-  if (settings.skipDraftOrders && flags.fromDraftOrder) return "Skipped: created from a draft order.";
-  if (settings.skipSubscriptionRecurringOrders && flags.subscriptionRenewal) return "Skipped: recurring subscription order.";
+  if (settings.skipPosOrders && flags.pointOfSale)
+    return "Skipped: point of sale order.";
+  if (settings.skipDraftOrders && flags.fromDraftOrder)
+    return "Skipped: created from a draft order.";
+  if (settings.skipSubscriptionRecurringOrders && flags.subscriptionRenewal)
+    return "Skipped: recurring subscription order.";
   return null;
 }
 
@@ -57,7 +71,9 @@ export interface StorefrontKeys {
   ttp: string | null;
 }
 
-export function storefrontKeys(order: Pick<ShopOrder, "hints">): StorefrontKeys {
+export function storefrontKeys(
+  order: Pick<ShopOrder, "hints">,
+): StorefrontKeys {
   const ours = (key: string) => {
     const value = cartAttribute(order, key);
     return value && /^[\x21-\x7e]{1,512}$/.test(value) ? value : null;
@@ -69,19 +85,35 @@ export function storefrontKeys(order: Pick<ShopOrder, "hints">): StorefrontKeys 
   };
 }
 
-export type ConsentDecision = { send: true; limitedDataUse: boolean } | { send: false; reason: string };
+export type ConsentDecision =
+  { send: true; limitedDataUse: boolean } | { send: false; reason: string };
 
-export function consentDecision(consent: Consent, policy: OrderSettings["consentPolicy"]): ConsentDecision {
+export function consentDecision(
+  consent: Consent,
+  policy: OrderSettings["consentPolicy"],
+): ConsentDecision {
   if (consent === "granted") return { send: true, limitedDataUse: false };
-  if (consent === "denied") return { send: false, reason: "Not sent: the shopper declined marketing consent." };
+  if (consent === "denied")
+    return {
+      send: false,
+      reason: "Not sent: the shopper declined marketing consent.",
+    };
   if (policy === "send") return { send: true, limitedDataUse: false };
   if (policy === "limited") return { send: true, limitedDataUse: true };
-  return { send: false, reason: "Not sent: the shopper's consent is unknown and the shop's policy is not to send." };
+  return {
+    send: false,
+    reason:
+      "Not sent: the shopper's consent is unknown and the shop's policy is not to send.",
+  };
 }
 
-function firstLocale(acceptLanguage: string | null | undefined): string | undefined {
+function firstLocale(
+  acceptLanguage: string | null | undefined,
+): string | undefined {
   const tag = acceptLanguage?.split(",")[0]?.split(";")[0]?.trim();
-  return tag && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag) ? tag : undefined;
+  return tag && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)
+    ? tag
+    : undefined;
 }
 
 export interface PurchaseMapping {
@@ -115,8 +147,12 @@ export function mapPurchase(
   // The cart attribute is the click the storefront saw last before checkout; the stored session
   // may hold an older one; the order's landing page is the fallback.
   const keys = storefrontKeys(order);
-  const landingUrl = attribution?.landingUrl ?? (hints.landingSite ? safeUrl(hints.landingSite, `https://${shop}`) : null);
-  const value = (settings.valueSource === "subtotal" ? amounts.subtotal : amounts.total) ?? amounts.total;
+  const landingUrl =
+    attribution?.landingUrl ??
+    (hints.landingSite ? safeUrl(hints.landingSite, `https://${shop}`) : null);
+  const value =
+    (settings.valueSource === "subtotal" ? amounts.subtotal : amounts.total) ??
+    amounts.total;
 
   const event = buildEvent({
     eventName,
@@ -147,13 +183,20 @@ export function mapPurchase(
     page: landingUrl ? { url: landingUrl } : undefined,
     limitedDataUse: decision.send ? decision.limitedDataUse : undefined,
   });
-  return { event, decision, sessionKey: attribution?.sessionKey ?? keys.sessionKey, customerId: customer.id };
+  return {
+    event,
+    decision,
+    sessionKey: attribution?.sessionKey ?? keys.sessionKey,
+    customerId: customer.id,
+  };
 }
 
 function safeUrl(path: string, base: string): string | null {
   try {
     const url = new URL(path, base);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : null;
+    return url.protocol === "https:" || url.protocol === "http:"
+      ? url.toString()
+      : null;
   } catch {
     return null;
   }

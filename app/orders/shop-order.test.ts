@@ -9,10 +9,18 @@ import {
   type ShopOrder,
 } from "./shop-order";
 
-const fromJson = (json: Record<string, unknown>) => fromWebhookOrder(parseOrder(JSON.stringify({ id: "1001", ...json })));
+const fromJson = (json: Record<string, unknown>) =>
+  fromWebhookOrder(parseOrder(JSON.stringify({ id: "1001", ...json })));
 /** As Shopify sends it: id fields as bare JSON numbers, even above 2^53. */
 const fromShopifyJson = (json: Record<string, unknown>) =>
-  fromWebhookOrder(parseOrder(JSON.stringify(json).replace(/"(id|variant_id|product_id)":"(\d+)"/g, '"$1":$2')));
+  fromWebhookOrder(
+    parseOrder(
+      JSON.stringify(json).replace(
+        /"(id|variant_id|product_id)":"(\d+)"/g,
+        '"$1":$2',
+      ),
+    ),
+  );
 
 // Written from Shopify's documented REST order shape (the same orders as test/fixtures/orders.ts).
 const canadianOrderWithClick = {
@@ -36,7 +44,10 @@ const canadianOrderWithClick = {
   checkout_token: "ck-123",
   landing_site: "/products/shirt?ttclid=E.C.P.fromlanding",
   browser_ip: "203.0.113.7",
-  client_details: { user_agent: "Mozilla/5.0 (order)", accept_language: "en-US,en;q=0.9" },
+  client_details: {
+    user_agent: "Mozilla/5.0 (order)",
+    accept_language: "en-US,en;q=0.9",
+  },
   note_attributes: [
     { name: "_tt_sid", value: "sess_abcdefghijklmnop" },
     { name: "_tt_ttclid", value: "E.C.P.clickid123" },
@@ -48,11 +59,40 @@ const canadianOrderWithClick = {
     email: "jane.doe@example.com",
     phone: "+1 613-555-0123",
   },
-  billing_address: { first_name: "Jane", last_name: "Doe", country_code: "CA", phone: "613 555 0123", zip: "K1A 0B1" },
-  shipping_address: { first_name: "Jane", last_name: "Doe", country_code: "CA", phone: null },
+  billing_address: {
+    first_name: "Jane",
+    last_name: "Doe",
+    country_code: "CA",
+    phone: "613 555 0123",
+    zip: "K1A 0B1",
+  },
+  shipping_address: {
+    first_name: "Jane",
+    last_name: "Doe",
+    country_code: "CA",
+    phone: null,
+  },
   line_items: [
-    { id: "1808950810123456", variant_id: "808950810123456", product_id: "632910392", title: "Organic Cotton Shirt", price: "19.99", quantity: 2, sku: "SKU-3456", vendor: "Acme" },
-    { id: "1808950810999999", variant_id: "808950810999999", product_id: "632910393", title: "Sticker", price: "5.00", quantity: 1, sku: "SKU-9999", vendor: "Acme" },
+    {
+      id: "1808950810123456",
+      variant_id: "808950810123456",
+      product_id: "632910392",
+      title: "Organic Cotton Shirt",
+      price: "19.99",
+      quantity: 2,
+      sku: "SKU-3456",
+      vendor: "Acme",
+    },
+    {
+      id: "1808950810999999",
+      variant_id: "808950810999999",
+      product_id: "632910393",
+      title: "Sticker",
+      price: "5.00",
+      quantity: 1,
+      sku: "SKU-9999",
+      vendor: "Acme",
+    },
   ],
 };
 
@@ -82,17 +122,41 @@ describe("fromWebhookOrder: whole orders", () => {
       currency: "USD",
       amounts: { total: "49.98", subtotal: "44.98" },
       lineItems: [
-        { productId: "632910392", variantId: "808950810123456", sku: "SKU-3456", title: "Organic Cotton Shirt", vendor: "Acme", quantity: 2, price: "19.99" },
-        { productId: "632910393", variantId: "808950810999999", sku: "SKU-9999", title: "Sticker", vendor: "Acme", quantity: 1, price: "5.00" },
+        {
+          productId: "632910392",
+          variantId: "808950810123456",
+          sku: "SKU-3456",
+          title: "Organic Cotton Shirt",
+          vendor: "Acme",
+          quantity: 2,
+          price: "19.99",
+        },
+        {
+          productId: "632910393",
+          variantId: "808950810999999",
+          sku: "SKU-9999",
+          title: "Sticker",
+          vendor: "Acme",
+          quantity: 1,
+          price: "5.00",
+        },
       ],
       customer: {
         id: "7390123456789",
-        emails: [" Jane.Doe@Example.com ", "jane.doe@example.com", "jane.doe@example.com"],
+        emails: [
+          " Jane.Doe@Example.com ",
+          "jane.doe@example.com",
+          "jane.doe@example.com",
+        ],
         phones: ["(613) 555-0123", "+1 613-555-0123", "613 555 0123"],
         countryCode: "CA",
       },
       hints: {
-        cartAttributes: { _tt_sid: "sess_abcdefghijklmnop", _tt_ttclid: "E.C.P.clickid123", _ttp: "2abcDEFghiJKLmnoPQRstuVWXyz" },
+        cartAttributes: {
+          _tt_sid: "sess_abcdefghijklmnop",
+          _tt_ttclid: "E.C.P.clickid123",
+          _ttp: "2abcDEFghiJKLmnoPQRstuVWXyz",
+        },
         landingSite: "/products/shirt?ttclid=E.C.P.fromlanding",
         landingSiteTtclid: "E.C.P.fromlanding",
         clientIp: "203.0.113.7",
@@ -101,81 +165,387 @@ describe("fromWebhookOrder: whole orders", () => {
         checkoutToken: "ck-123",
         cartToken: "c1-7f3c2a",
       },
-      flags: { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: false },
+      flags: {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: false,
+      },
     });
   });
 
   it("maps the German guest order: no customer id, ttclid only on the landing page", () => {
     const order = fromShopifyJson(germanGuestOrder);
-    expect(order.customer).toEqual({ id: null, emails: ["HANS@example.de"], phones: ["0049 151 23456789", "+49 151 23456789"], countryCode: "DE" });
-    expect(order.hints).toMatchObject({ cartAttributes: {}, landingSiteTtclid: "E.C.P.landing999", cartToken: null, checkoutToken: null });
+    expect(order.customer).toEqual({
+      id: null,
+      emails: ["HANS@example.de"],
+      phones: ["0049 151 23456789", "+49 151 23456789"],
+      countryCode: "DE",
+    });
+    expect(order.hints).toMatchObject({
+      cartAttributes: {},
+      landingSiteTtclid: "E.C.P.landing999",
+      cartToken: null,
+      checkoutToken: null,
+    });
     expect(order.amounts).toEqual({ total: "120.00", subtotal: "100.00" });
     expect(order.currency).toBe("EUR");
   });
 });
 
 describe("fromWebhookOrder: field by field", () => {
-  const cases: [string, Record<string, unknown>, (order: ShopOrder) => unknown, unknown][] = [
+  const cases: [
+    string,
+    Record<string, unknown>,
+    (order: ShopOrder) => unknown,
+    unknown,
+  ][] = [
     // ids
-    ["order id from the gid", { admin_graphql_api_id: "gid://shopify/Order/820982911946154508" }, (o) => o.id, "820982911946154508"],
-    ["customer id from its gid first", { customer: { id: "1", admin_graphql_api_id: "gid://shopify/Customer/739012345678901234" } }, (o) => o.customer.id, "739012345678901234"],
-    ["customer id from id when the gid is not a customer gid", { customer: { id: "42", admin_graphql_api_id: "gid://shopify/Order/9" } }, (o) => o.customer.id, "42"],
-    ["no customer", { customer: null }, (o) => o.customer, { id: null, emails: [], phones: [], countryCode: null }],
+    [
+      "order id from the gid",
+      { admin_graphql_api_id: "gid://shopify/Order/820982911946154508" },
+      (o) => o.id,
+      "820982911946154508",
+    ],
+    [
+      "customer id from its gid first",
+      {
+        customer: {
+          id: "1",
+          admin_graphql_api_id: "gid://shopify/Customer/739012345678901234",
+        },
+      },
+      (o) => o.customer.id,
+      "739012345678901234",
+    ],
+    [
+      "customer id from id when the gid is not a customer gid",
+      { customer: { id: "42", admin_graphql_api_id: "gid://shopify/Order/9" } },
+      (o) => o.customer.id,
+      "42",
+    ],
+    [
+      "no customer",
+      { customer: null },
+      (o) => o.customer,
+      { id: null, emails: [], phones: [], countryCode: null },
+    ],
     // name and times
     ["name missing", {}, (o) => o.name, null],
-    ["created and processed times", { created_at: "2026-11-20T10:15:30-05:00", processed_at: "2026-11-20T10:15:31-05:00" }, (o) => [o.createdAt?.toISOString(), o.processedAt?.toISOString()], ["2026-11-20T15:15:30.000Z", "2026-11-20T15:15:31.000Z"]],
-    ["an unreadable created_at", { created_at: "yesterday-ish" }, (o) => o.createdAt, null],
+    [
+      "created and processed times",
+      {
+        created_at: "2026-11-20T10:15:30-05:00",
+        processed_at: "2026-11-20T10:15:31-05:00",
+      },
+      (o) => [o.createdAt?.toISOString(), o.processedAt?.toISOString()],
+      ["2026-11-20T15:15:30.000Z", "2026-11-20T15:15:31.000Z"],
+    ],
+    [
+      "an unreadable created_at",
+      { created_at: "yesterday-ish" },
+      (o) => o.createdAt,
+      null,
+    ],
     // money
-    ["amounts stay exact strings", { total_price: "123456789012345.1234567891", subtotal_price: "0.10" }, (o) => o.amounts, { total: "123456789012345.1234567891", subtotal: "0.10" }],
+    [
+      "amounts stay exact strings",
+      { total_price: "123456789012345.1234567891", subtotal_price: "0.10" },
+      (o) => o.amounts,
+      { total: "123456789012345.1234567891", subtotal: "0.10" },
+    ],
     ["missing amounts", {}, (o) => o.amounts, { total: null, subtotal: null }],
     ["currency", { currency: "JPY" }, (o) => o.currency, "JPY"],
     // line items
-    ["line item fields", { line_items: [{ product_id: "9007199254740993", variant_id: "808950810123456789", sku: "S-1", title: "T", vendor: "V", quantity: 4, price: "2.50" }] }, (o) => o.lineItems, [{ productId: "9007199254740993", variantId: "808950810123456789", sku: "S-1", title: "T", vendor: "V", quantity: 4, price: "2.50" }]],
-    ["an empty line item", { line_items: [{ sku: "" }] }, (o) => o.lineItems, [{ productId: null, variantId: null, sku: null, title: null, vendor: null, quantity: null, price: null }]],
+    [
+      "line item fields",
+      {
+        line_items: [
+          {
+            product_id: "9007199254740993",
+            variant_id: "808950810123456789",
+            sku: "S-1",
+            title: "T",
+            vendor: "V",
+            quantity: 4,
+            price: "2.50",
+          },
+        ],
+      },
+      (o) => o.lineItems,
+      [
+        {
+          productId: "9007199254740993",
+          variantId: "808950810123456789",
+          sku: "S-1",
+          title: "T",
+          vendor: "V",
+          quantity: 4,
+          price: "2.50",
+        },
+      ],
+    ],
+    [
+      "an empty line item",
+      { line_items: [{ sku: "" }] },
+      (o) => o.lineItems,
+      [
+        {
+          productId: null,
+          variantId: null,
+          sku: null,
+          title: null,
+          vendor: null,
+          quantity: null,
+          price: null,
+        },
+      ],
+    ],
     ["no line items", {}, (o) => o.lineItems, []],
     // customer keys
-    ["emails: order, contact, customer", { email: "a@x.io", contact_email: "b@x.io", customer: { email: "c@x.io" } }, (o) => o.customer.emails, ["a@x.io", "b@x.io", "c@x.io"]],
-    ["blank emails are left out", { email: "  ", contact_email: null }, (o) => o.customer.emails, []],
-    ["phones: order, customer, billing, shipping", { phone: "1", customer: { phone: "2" }, billing_address: { phone: "3" }, shipping_address: { phone: "4" } }, (o) => o.customer.phones, ["1", "2", "3", "4"]],
-    ["country from billing first", { billing_address: { country_code: "ca" }, shipping_address: { country_code: "US" } }, (o) => o.customer.countryCode, "CA"],
-    ["country from shipping without billing", { shipping_address: { country_code: "US" } }, (o) => o.customer.countryCode, "US"],
+    [
+      "emails: order, contact, customer",
+      {
+        email: "a@x.io",
+        contact_email: "b@x.io",
+        customer: { email: "c@x.io" },
+      },
+      (o) => o.customer.emails,
+      ["a@x.io", "b@x.io", "c@x.io"],
+    ],
+    [
+      "blank emails are left out",
+      { email: "  ", contact_email: null },
+      (o) => o.customer.emails,
+      [],
+    ],
+    [
+      "phones: order, customer, billing, shipping",
+      {
+        phone: "1",
+        customer: { phone: "2" },
+        billing_address: { phone: "3" },
+        shipping_address: { phone: "4" },
+      },
+      (o) => o.customer.phones,
+      ["1", "2", "3", "4"],
+    ],
+    [
+      "country from billing first",
+      {
+        billing_address: { country_code: "ca" },
+        shipping_address: { country_code: "US" },
+      },
+      (o) => o.customer.countryCode,
+      "CA",
+    ],
+    [
+      "country from shipping without billing",
+      { shipping_address: { country_code: "US" } },
+      (o) => o.customer.countryCode,
+      "US",
+    ],
     // attribution hints
-    ["note attributes become cart attributes, trimmed", { note_attributes: [{ name: "_tt_sid", value: " s1 " }, { name: "gift", value: "yes" }] }, (o) => o.hints.cartAttributes, { _tt_sid: "s1", gift: "yes" }],
-    ["the first value of a repeated attribute wins", { note_attributes: [{ name: "_ttp", value: "first" }, { name: "_ttp", value: "second" }] }, (o) => o.hints.cartAttributes, { _ttp: "first" }],
-    ["an attribute named __proto__ is plain data", { note_attributes: [{ name: "__proto__", value: "x" }] }, (o) => [Object.keys(o.hints.cartAttributes), cartAttribute(o, "__proto__")], [["__proto__"], "x"]],
-    ["null and blank attribute values are left out", { note_attributes: [{ name: "a", value: null }, { name: "b", value: " " }, { name: "b", value: "later" }] }, (o) => o.hints.cartAttributes, { b: "later" }],
-    ["landing-site ttclid", { landing_site: "/?utm_source=tiktok&ttclid=E.C.P.abc" }, (o) => [o.hints.landingSite, o.hints.landingSiteTtclid], ["/?utm_source=tiktok&ttclid=E.C.P.abc", "E.C.P.abc"]],
-    ["landing site without ttclid", { landing_site: "/products/x" }, (o) => o.hints.landingSiteTtclid, null],
-    ["client details", { browser_ip: "2001:db8::1", client_details: { user_agent: "UA", accept_language: "de-DE" } }, (o) => [o.hints.clientIp, o.hints.userAgent, o.hints.acceptLanguage], ["2001:db8::1", "UA", "de-DE"]],
-    ["no client details", { client_details: null }, (o) => [o.hints.clientIp, o.hints.userAgent, o.hints.acceptLanguage], [null, null, null]],
-    ["cart token loses its ?key= secret", { cart_token: "c1-abc?key=secret" }, (o) => o.hints.cartToken, "c1-abc"],
-    ["a cart token that is only a key", { cart_token: "?key=secret" }, (o) => o.hints.cartToken, null],
-    ["checkout token", { checkout_token: "ck-9" }, (o) => o.hints.checkoutToken, "ck-9"],
+    [
+      "note attributes become cart attributes, trimmed",
+      {
+        note_attributes: [
+          { name: "_tt_sid", value: " s1 " },
+          { name: "gift", value: "yes" },
+        ],
+      },
+      (o) => o.hints.cartAttributes,
+      { _tt_sid: "s1", gift: "yes" },
+    ],
+    [
+      "the first value of a repeated attribute wins",
+      {
+        note_attributes: [
+          { name: "_ttp", value: "first" },
+          { name: "_ttp", value: "second" },
+        ],
+      },
+      (o) => o.hints.cartAttributes,
+      { _ttp: "first" },
+    ],
+    [
+      "an attribute named __proto__ is plain data",
+      { note_attributes: [{ name: "__proto__", value: "x" }] },
+      (o) => [
+        Object.keys(o.hints.cartAttributes),
+        cartAttribute(o, "__proto__"),
+      ],
+      [["__proto__"], "x"],
+    ],
+    [
+      "null and blank attribute values are left out",
+      {
+        note_attributes: [
+          { name: "a", value: null },
+          { name: "b", value: " " },
+          { name: "b", value: "later" },
+        ],
+      },
+      (o) => o.hints.cartAttributes,
+      { b: "later" },
+    ],
+    [
+      "landing-site ttclid",
+      { landing_site: "/?utm_source=tiktok&ttclid=E.C.P.abc" },
+      (o) => [o.hints.landingSite, o.hints.landingSiteTtclid],
+      ["/?utm_source=tiktok&ttclid=E.C.P.abc", "E.C.P.abc"],
+    ],
+    [
+      "landing site without ttclid",
+      { landing_site: "/products/x" },
+      (o) => o.hints.landingSiteTtclid,
+      null,
+    ],
+    [
+      "client details",
+      {
+        browser_ip: "2001:db8::1",
+        client_details: { user_agent: "UA", accept_language: "de-DE" },
+      },
+      (o) => [o.hints.clientIp, o.hints.userAgent, o.hints.acceptLanguage],
+      ["2001:db8::1", "UA", "de-DE"],
+    ],
+    [
+      "no client details",
+      { client_details: null },
+      (o) => [o.hints.clientIp, o.hints.userAgent, o.hints.acceptLanguage],
+      [null, null, null],
+    ],
+    [
+      "cart token loses its ?key= secret",
+      { cart_token: "c1-abc?key=secret" },
+      (o) => o.hints.cartToken,
+      "c1-abc",
+    ],
+    [
+      "a cart token that is only a key",
+      { cart_token: "?key=secret" },
+      (o) => o.hints.cartToken,
+      null,
+    ],
+    [
+      "checkout token",
+      { checkout_token: "ck-9" },
+      (o) => o.hints.checkoutToken,
+      "ck-9",
+    ],
     // flags
     ["test order", { test: true }, (o) => o.flags.test, true],
     ["POS", { source_name: "pos" }, (o) => o.flags.pointOfSale, true],
-    ["draft order", { source_name: "shopify_draft_order" }, (o) => o.flags.fromDraftOrder, true],
-    ["subscription renewal by tag", { tags: "VIP, Subscription Recurring Order" }, (o) => o.flags.subscriptionRenewal, true],
-    ["plain web order", { source_name: "web", tags: "VIP" }, (o) => o.flags, { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: false }],
+    [
+      "draft order",
+      { source_name: "shopify_draft_order" },
+      (o) => o.flags.fromDraftOrder,
+      true,
+    ],
+    [
+      "subscription renewal by tag",
+      { tags: "VIP, Subscription Recurring Order" },
+      (o) => o.flags.subscriptionRenewal,
+      true,
+    ],
+    [
+      "plain web order",
+      { source_name: "web", tags: "VIP" },
+      (o) => o.flags,
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: false,
+      },
+    ],
   ];
   it.each(cases)("%s", (_label, json, read, expected) => {
     expect(read(fromJson(json))).toEqual(expected);
   });
 
-  it.each(["820982911946154508", "9007199254740993", "18446744073709551615"])("order id %s sent as a bare number stays exact", (id) => {
-    expect(fromShopifyJson({ id }).id).toBe(id);
-  });
+  it.each(["820982911946154508", "9007199254740993", "18446744073709551615"])(
+    "order id %s sent as a bare number stays exact",
+    (id) => {
+      expect(fromShopifyJson({ id }).id).toBe(id);
+    },
+  );
 });
 
 describe("orderFlags", () => {
   it.each([
-    [{ test: true, sourceName: null, tags: [] }, { test: true, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: false }],
-    [{ test: false, sourceName: "POS", tags: [] }, { test: false, pointOfSale: true, fromDraftOrder: false, subscriptionRenewal: false }],
-    [{ test: false, sourceName: "shopify_draft_order", tags: [] }, { test: false, pointOfSale: false, fromDraftOrder: true, subscriptionRenewal: false }],
-    [{ test: false, sourceName: "subscription_contract", tags: [] }, { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: true }],
-    [{ test: false, sourceName: "subscription_contract_checkout_one", tags: [] }, { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: true }],
-    [{ test: false, sourceName: "web", tags: [" subscription recurring order "] }, { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: true }],
-    [{ test: false, sourceName: "web", tags: ["subscription"] }, { test: false, pointOfSale: false, fromDraftOrder: false, subscriptionRenewal: false }],
+    [
+      { test: true, sourceName: null, tags: [] },
+      {
+        test: true,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: false,
+      },
+    ],
+    [
+      { test: false, sourceName: "POS", tags: [] },
+      {
+        test: false,
+        pointOfSale: true,
+        fromDraftOrder: false,
+        subscriptionRenewal: false,
+      },
+    ],
+    [
+      { test: false, sourceName: "shopify_draft_order", tags: [] },
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: true,
+        subscriptionRenewal: false,
+      },
+    ],
+    [
+      { test: false, sourceName: "subscription_contract", tags: [] },
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: true,
+      },
+    ],
+    [
+      {
+        test: false,
+        sourceName: "subscription_contract_checkout_one",
+        tags: [],
+      },
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: true,
+      },
+    ],
+    [
+      {
+        test: false,
+        sourceName: "web",
+        tags: [" subscription recurring order "],
+      },
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: true,
+      },
+    ],
+    [
+      { test: false, sourceName: "web", tags: ["subscription"] },
+      {
+        test: false,
+        pointOfSale: false,
+        fromDraftOrder: false,
+        subscriptionRenewal: false,
+      },
+    ],
   ])("%j", (input, flags) => {
     expect(orderFlags(input)).toEqual(flags);
   });
@@ -199,7 +569,11 @@ describe("attribution helpers", () => {
     ["constructor", null], // never an inherited property
     ["__proto__", null],
   ])("cartAttribute(%j) = %j", (key, value) => {
-    const order = { hints: { cartAttributes: cartAttributesFrom([{ key: "_tt_sid", value: "s1" }]) } } as Pick<ShopOrder, "hints">;
+    const order = {
+      hints: {
+        cartAttributes: cartAttributesFrom([{ key: "_tt_sid", value: "s1" }]),
+      },
+    } as Pick<ShopOrder, "hints">;
     expect(cartAttribute(order, key)).toBe(value);
   });
 });

@@ -69,7 +69,8 @@ export interface ShopOrder {
 }
 
 export const orderGid = (orderId: string) => `gid://shopify/Order/${orderId}`;
-export const customerGid = (customerId: string) => `gid://shopify/Customer/${customerId}`;
+export const customerGid = (customerId: string) =>
+  `gid://shopify/Customer/${customerId}`;
 
 const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/(\d+)$/;
 
@@ -78,7 +79,11 @@ const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/(\d+)$/;
  * `sourceName`; values such as `pos` and `shopify_draft_order`:
  * https://shopify.dev/docs/api/admin-rest/latest/resources/order).
  */
-export function orderFlags(input: { test: boolean; sourceName: string | null; tags: readonly string[] }): ShopOrderFlags {
+export function orderFlags(input: {
+  test: boolean;
+  sourceName: string | null;
+  tags: readonly string[];
+}): ShopOrderFlags {
   const source = (input.sourceName ?? "").trim().toLowerCase();
   const tags = input.tags.map((tag) => tag.trim().toLowerCase());
   return {
@@ -93,17 +98,25 @@ export function orderFlags(input: { test: boolean; sourceName: string | null; ta
 }
 
 /** ttclid from a landing page given as a path with query or as an absolute URL. */
-export function ttclidFromLandingSite(landingSite: string | null | undefined): string | null {
+export function ttclidFromLandingSite(
+  landingSite: string | null | undefined,
+): string | null {
   if (!landingSite) return null;
   try {
-    return new URL(landingSite, "https://shop.invalid").searchParams.get("ttclid")?.trim() || null;
+    return (
+      new URL(landingSite, "https://shop.invalid").searchParams
+        .get("ttclid")
+        ?.trim() || null
+    );
   } catch {
     return null;
   }
 }
 
 /** Keeps the first non-empty value per key, as a lookup of the first match would. */
-export function cartAttributesFrom(pairs: Iterable<{ key: string; value: string | null | undefined }>) {
+export function cartAttributesFrom(
+  pairs: Iterable<{ key: string; value: string | null | undefined }>,
+) {
   // No prototype: a shopper-chosen key such as "__proto__" is stored as plain data.
   const out: Record<string, string> = Object.create(null);
   for (const { key, value } of pairs) {
@@ -114,22 +127,31 @@ export function cartAttributesFrom(pairs: Iterable<{ key: string; value: string 
 }
 
 /** One value from the cart attributes, never an inherited property. */
-export function cartAttribute(order: Pick<ShopOrder, "hints">, key: string): string | null {
+export function cartAttribute(
+  order: Pick<ShopOrder, "hints">,
+  key: string,
+): string | null {
   const attributes = order.hints.cartAttributes;
   return Object.hasOwn(attributes, key) ? (attributes[key] ?? null) : null;
 }
 
 const present = (values: ReadonlyArray<string | null | undefined>): string[] =>
-  values.filter((value): value is string => typeof value === "string" && value.trim() !== "");
+  values.filter(
+    (value): value is string =>
+      typeof value === "string" && value.trim() !== "",
+  );
 
-const date = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
+const date = (value: string | null | undefined): Date | null =>
+  value ? new Date(value) : null;
 
 /** The webhook payload (already checked by parseOrder) as a ShopOrder. */
 export function fromWebhookOrder(payload: WebhookOrder): ShopOrder {
   const customer = payload.customer;
   const billing = payload.billing_address;
   const shipping = payload.shipping_address;
-  const gidCustomerId = customer?.admin_graphql_api_id ? CUSTOMER_GID.exec(customer.admin_graphql_api_id)?.[1] : undefined;
+  const gidCustomerId = customer?.admin_graphql_api_id
+    ? CUSTOMER_GID.exec(customer.admin_graphql_api_id)?.[1]
+    : undefined;
   const cartToken = payload.cart_token?.split("?")[0]?.trim();
   return {
     id: payload.id,
@@ -137,7 +159,10 @@ export function fromWebhookOrder(payload: WebhookOrder): ShopOrder {
     createdAt: date(payload.created_at),
     processedAt: date(payload.processed_at),
     currency: payload.currency ?? null,
-    amounts: { total: payload.total_price ?? null, subtotal: payload.subtotal_price ?? null },
+    amounts: {
+      total: payload.total_price ?? null,
+      subtotal: payload.subtotal_price ?? null,
+    },
     lineItems: (payload.line_items ?? []).map((item) => ({
       productId: item.product_id ?? null,
       variantId: item.variant_id ?? null,
@@ -150,11 +175,24 @@ export function fromWebhookOrder(payload: WebhookOrder): ShopOrder {
     customer: {
       id: gidCustomerId ?? customer?.id ?? null,
       emails: present([payload.email, payload.contact_email, customer?.email]),
-      phones: present([payload.phone, customer?.phone, billing?.phone, shipping?.phone]),
-      countryCode: billing?.country_code?.toUpperCase() ?? shipping?.country_code?.toUpperCase() ?? null,
+      phones: present([
+        payload.phone,
+        customer?.phone,
+        billing?.phone,
+        shipping?.phone,
+      ]),
+      countryCode:
+        billing?.country_code?.toUpperCase() ??
+        shipping?.country_code?.toUpperCase() ??
+        null,
     },
     hints: {
-      cartAttributes: cartAttributesFrom((payload.note_attributes ?? []).map((a) => ({ key: a.name, value: a.value }))),
+      cartAttributes: cartAttributesFrom(
+        (payload.note_attributes ?? []).map((a) => ({
+          key: a.name,
+          value: a.value,
+        })),
+      ),
       landingSite: payload.landing_site || null,
       landingSiteTtclid: ttclidFromLandingSite(payload.landing_site),
       clientIp: payload.browser_ip || null,

@@ -10,7 +10,9 @@ export interface RetentionPolicy {
   webhookReceiptDays: number;
 }
 
-export function retentionPolicyFromEnv(env: Record<string, string | undefined> = process.env): RetentionPolicy {
+export function retentionPolicyFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): RetentionPolicy {
   const days = (name: string, fallback: number) => {
     const value = Number(env[name]);
     return Number.isFinite(value) && value > 0 ? value : fallback;
@@ -22,24 +24,39 @@ export function retentionPolicyFromEnv(env: Record<string, string | undefined> =
   };
 }
 
-const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
+const daysAgo = (now: Date, days: number) =>
+  new Date(now.getTime() - days * 86_400_000);
 
 /** Deletes what has outlived its purpose. Deliveries still owed to TikTok are kept. */
-export async function applyRetention(prisma: PrismaClient, policy: RetentionPolicy, now = new Date()) {
+export async function applyRetention(
+  prisma: PrismaClient,
+  policy: RetentionPolicy,
+  now = new Date(),
+) {
   return prisma.$transaction(async (tx) => {
     const attribution = await tx.attributionSession.deleteMany({
       where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } },
     });
-    const deliveries = await purgeExpired(tx, daysAgo(now, policy.deliveryLogDays));
+    const deliveries = await purgeExpired(
+      tx,
+      daysAgo(now, policy.deliveryLogDays),
+    );
     const receipts = await tx.webhookReceipt.deleteMany({
       where: { receivedAt: { lt: daysAgo(now, policy.webhookReceiptDays) } },
     });
-    return { attributionSessions: attribution.count, deliveries, webhookReceipts: receipts.count };
+    return {
+      attributionSessions: attribution.count,
+      deliveries,
+      webhookReceipts: receipts.count,
+    };
   });
 }
 
 /** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */
-export function startRetentionJob(prisma: PrismaClient, intervalMs = 3_600_000): () => void {
+export function startRetentionJob(
+  prisma: PrismaClient,
+  intervalMs = 3_600_000,
+): () => void {
   const run = () =>
     applyRetention(prisma, retentionPolicyFromEnv()).catch((error) =>
       console.error(`[retention] failed: ${(error as Error).message}`),

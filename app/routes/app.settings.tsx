@@ -18,7 +18,11 @@ import {
 } from "@shopify/polaris";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate } from "~/shopify.server";
-import { loadSettingsPage, handleSettingsAction, type SettingsActionResult } from "~/settings/settings-page.server";
+import {
+  loadSettingsPage,
+  handleSettingsAction,
+  type SettingsActionResult,
+} from "~/settings/settings-page.server";
 import type { SettingsView } from "~/settings/settings.server";
 import type { FieldErrors } from "~/settings/settings-form";
 
@@ -29,16 +33,36 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
-  const result = await handleSettingsAction(session.shop, admin, await request.formData());
+  const result = await handleSettingsAction(
+    session.shop,
+    admin,
+    await request.formData(),
+  );
   return json(result, { status: result.status });
 };
 
 const EVENT_LABELS: [keyof SettingsView, string, string][] = [
-  ["sendPurchase", "Purchase", "Sent from the order webhook for every qualifying order."],
-  ["sendViewContent", "ViewContent", "Product page views, mirrored from the storefront."],
+  [
+    "sendPurchase",
+    "Purchase",
+    "Sent from the order webhook for every qualifying order.",
+  ],
+  [
+    "sendViewContent",
+    "ViewContent",
+    "Product page views, mirrored from the storefront.",
+  ],
   ["sendAddToCart", "AddToCart", "Add to cart, mirrored from the storefront."],
-  ["sendInitiateCheckout", "InitiateCheckout", "Checkout started, mirrored from the storefront."],
-  ["sendSearch", "Search", "Storefront searches, mirrored from the storefront."],
+  [
+    "sendInitiateCheckout",
+    "InitiateCheckout",
+    "Checkout started, mirrored from the storefront.",
+  ],
+  [
+    "sendSearch",
+    "Search",
+    "Storefront searches, mirrored from the storefront.",
+  ],
 ];
 
 const FILTER_LABELS: [keyof SettingsView, string][] = [
@@ -55,10 +79,13 @@ export default function SettingsPage() {
   const testFetcher = useFetcher<SettingsActionResult>();
   const [form, setForm] = useState(settings);
   const [accessToken, setAccessToken] = useState("");
-  const [replacingToken, setReplacingToken] = useState(!settings.accessTokenSet);
+  const [replacingToken, setReplacingToken] = useState(
+    !settings.accessTokenSet,
+  );
 
   const saveResult = saveFetcher.data;
-  const errors: FieldErrors = saveResult && !saveResult.ok ? (saveResult.errors ?? {}) : {};
+  const errors: FieldErrors =
+    saveResult && !saveResult.ok ? (saveResult.errors ?? {}) : {};
   const saving = saveFetcher.state !== "idle";
 
   useEffect(() => {
@@ -69,17 +96,26 @@ export default function SettingsPage() {
       setReplacingToken(!saveResult.settings.accessTokenSet);
       shopify.toast.show("Settings saved");
     } else if (!saveResult.ok) {
-      shopify.toast.show("Settings not saved: check the highlighted fields", { isError: true });
+      shopify.toast.show("Settings not saved: check the highlighted fields", {
+        isError: true,
+      });
     }
   }, [saveFetcher.state, saveResult, shopify]);
 
-  const set = <K extends keyof SettingsView>(key: K) => (value: SettingsView[K]) =>
-    setForm((f) => ({ ...f, [key]: value }));
+  const set =
+    <K extends keyof SettingsView>(key: K) =>
+    (value: SettingsView[K]) =>
+      setForm((f) => ({ ...f, [key]: value }));
 
   const save = () => {
     const data: Record<string, string> = { intent: "save" };
     for (const [key, value] of Object.entries(form)) {
-      if (key === "accessTokenSet" || key === "accessTokenLast4" || key === "updatedAt") continue;
+      if (
+        key === "accessTokenSet" ||
+        key === "accessTokenLast4" ||
+        key === "updatedAt"
+      )
+        continue;
       data[key] = String(value ?? "");
     }
     if (replacingToken && accessToken) data.accessToken = accessToken;
@@ -95,7 +131,8 @@ export default function SettingsPage() {
       secondaryActions={[
         {
           content: "Send test event",
-          onAction: () => testFetcher.submit({ intent: "sendTestEvent" }, { method: "post" }),
+          onAction: () =>
+            testFetcher.submit({ intent: "sendTestEvent" }, { method: "post" }),
           loading: testFetcher.state !== "idle",
         },
       ]}
@@ -105,7 +142,11 @@ export default function SettingsPage() {
           <Layout.Section>
             <Banner
               tone={testResult.ok ? "success" : "critical"}
-              title={testResult.ok ? "TikTok accepted the test event" : "The test event was not accepted"}
+              title={
+                testResult.ok
+                  ? "TikTok accepted the test event"
+                  : "The test event was not accepted"
+              }
             >
               <BlockStack gap="100">
                 <Text as="p">{testResult.summary}</Text>
@@ -155,7 +196,14 @@ export default function SettingsPage() {
                   helpText="Stored encrypted. It is never shown again."
                   connectedRight={
                     form.accessTokenSet ? (
-                      <Button onClick={() => { setReplacingToken(false); setAccessToken(""); }}>Cancel</Button>
+                      <Button
+                        onClick={() => {
+                          setReplacingToken(false);
+                          setAccessToken("");
+                        }}
+                      >
+                        Cancel
+                      </Button>
                     ) : undefined
                   }
                 />
@@ -168,7 +216,9 @@ export default function SettingsPage() {
                     <Text as="span" tone="subdued">
                       {`Set, ending in …${form.accessTokenLast4 ?? ""}`}
                     </Text>
-                    <Button onClick={() => setReplacingToken(true)}>Replace</Button>
+                    <Button onClick={() => setReplacingToken(true)}>
+                      Replace
+                    </Button>
                   </InlineStack>
                 </BlockStack>
               )}
@@ -196,14 +246,19 @@ export default function SettingsPage() {
                   label={label}
                   helpText={help}
                   checked={Boolean(form[key])}
-                  onChange={(checked) => setForm((f) => ({ ...f, [key]: checked }))}
+                  onChange={(checked) =>
+                    setForm((f) => ({ ...f, [key]: checked }))
+                  }
                 />
               ))}
               <Select
                 label="Purchase event name"
                 options={[
                   { label: "Purchase (recommended)", value: "Purchase" },
-                  { label: "CompletePayment (legacy name)", value: "CompletePayment" },
+                  {
+                    label: "CompletePayment (legacy name)",
+                    value: "CompletePayment",
+                  },
                   { label: "PlaceAnOrder", value: "PlaceAnOrder" },
                 ]}
                 value={form.purchaseEventName}
@@ -223,21 +278,37 @@ export default function SettingsPage() {
               <ChoiceList
                 title="Send the purchase when"
                 choices={[
-                  { label: "The order is created (matches the browser pixel)", value: "orders/create" },
+                  {
+                    label: "The order is created (matches the browser pixel)",
+                    value: "orders/create",
+                  },
                   { label: "The order is paid", value: "orders/paid" },
                 ]}
                 selected={[form.purchaseTrigger]}
-                onChange={([value]) => set("purchaseTrigger")(value as SettingsView["purchaseTrigger"])}
+                onChange={([value]) =>
+                  set("purchaseTrigger")(
+                    value as SettingsView["purchaseTrigger"],
+                  )
+                }
                 error={errors.purchaseTrigger}
               />
               <Select
                 label="Purchase value"
                 options={[
-                  { label: "Order total (with tax and shipping)", value: "total" },
-                  { label: "Subtotal (after discounts, before tax and shipping)", value: "subtotal" },
+                  {
+                    label: "Order total (with tax and shipping)",
+                    value: "total",
+                  },
+                  {
+                    label:
+                      "Subtotal (after discounts, before tax and shipping)",
+                    value: "subtotal",
+                  },
                 ]}
                 value={form.valueSource}
-                onChange={(value) => set("valueSource")(value as SettingsView["valueSource"])}
+                onChange={(value) =>
+                  set("valueSource")(value as SettingsView["valueSource"])
+                }
                 error={errors.valueSource}
               />
             </BlockStack>
@@ -256,7 +327,9 @@ export default function SettingsPage() {
                 { label: "Do not send", value: "skip" },
               ]}
               selected={[form.consentPolicy]}
-              onChange={([value]) => set("consentPolicy")(value as SettingsView["consentPolicy"])}
+              onChange={([value]) =>
+                set("consentPolicy")(value as SettingsView["consentPolicy"])
+              }
               error={errors.consentPolicy}
             />
           </Card>
@@ -272,7 +345,9 @@ export default function SettingsPage() {
                   key={key}
                   label={label}
                   checked={Boolean(form[key])}
-                  onChange={(checked) => setForm((f) => ({ ...f, [key]: checked }))}
+                  onChange={(checked) =>
+                    setForm((f) => ({ ...f, [key]: checked }))
+                  }
                 />
               ))}
             </BlockStack>

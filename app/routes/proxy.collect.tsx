@@ -1,7 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { authenticate, isShopDomain } from "~/shopify.server";
 import { postOnlyLoader } from "~/http.server";
-import { MAX_COLLECT_BODY_BYTES, parseCollectBody } from "~/storefront/collect-schema";
+import {
+  MAX_COLLECT_BODY_BYTES,
+  parseCollectBody,
+} from "~/storefront/collect-schema";
 import { clientIp, ingestStorefront } from "~/storefront/collect.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
 
@@ -9,7 +12,8 @@ import { readBodyLimited } from "~/storefront/read-body.server";
 // query (checked by authenticate.public.appProxy) and strips cookies, so everything the
 // storefront knows travels in the JSON body.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  if (request.method !== "POST") return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  if (request.method !== "POST")
+    return new Response(null, { status: 405, headers: { Allow: "POST" } });
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_COLLECT_BODY_BYTES) return text(413, "Body too large.");
 
@@ -34,4 +38,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 export const loader = postOnlyLoader;
 
 const text = (status: number, message: string) =>
-  new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  new Response(message, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });

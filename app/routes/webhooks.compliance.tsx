@@ -16,12 +16,17 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   try {
     return await handle(shop, topic, payload);
   } catch (error) {
-    if (error instanceof CompliancePayloadError) return new Response(error.message, { status: 400 });
+    if (error instanceof CompliancePayloadError)
+      return new Response(error.message, { status: 400 });
     throw error;
   }
 };
 
-async function handle(shop: string, topic: string, payload: unknown): Promise<Response> {
+async function handle(
+  shop: string,
+  topic: string,
+  payload: unknown,
+): Promise<Response> {
   switch (topic) {
     case "SHOP_REDACT":
       await purgeShop(shop);
@@ -29,11 +34,16 @@ async function handle(shop: string, topic: string, payload: unknown): Promise<Re
       break;
     case "CUSTOMERS_REDACT": {
       const removed = await redactCustomer(shop, parseCustomerRequest(payload));
-      console.info(`[compliance] ${topic} for ${shop}: removed ${removed} deliveries`);
+      console.info(
+        `[compliance] ${topic} for ${shop}: removed ${removed} deliveries`,
+      );
       break;
     }
     case "CUSTOMERS_DATA_REQUEST": {
-      const report = await customerDataReport(shop, parseCustomerRequest(payload));
+      const report = await customerDataReport(
+        shop,
+        parseCustomerRequest(payload),
+      );
       // Shopify expects the merchant to be given the data; we hold only hashes and
       // order facts, summarised here for the operator to forward.
       console.info(

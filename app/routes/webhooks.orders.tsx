@@ -11,11 +11,20 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const rawBody = await request.clone().text();
   const { shop, topic, webhookId, eventId } = await verifyWebhook(request);
   try {
-    const result = await ingestOrderWebhook({ shop, topic, webhookId, eventId, rawBody });
+    const result = await ingestOrderWebhook({
+      shop,
+      topic,
+      webhookId,
+      eventId,
+      rawBody,
+    });
     return json(result, { status: 200 });
   } catch (error) {
     if (error instanceof OrderPayloadError) {
-      return json({ status: "rejected", reason: error.message }, { status: 400 });
+      return json(
+        { status: "rejected", reason: error.message },
+        { status: 400 },
+      );
     }
     throw error;
   }

@@ -8,7 +8,10 @@ import type { SessionStorage } from "@shopify/shopify-app-session-storage";
  * invalidate at once; `forgetShop` covers deletions made directly in the database.
  */
 export class CachedSessionStorage implements SessionStorage {
-  private readonly cache = new Map<string, { session: Session | undefined; expires: number }>();
+  private readonly cache = new Map<
+    string,
+    { session: Session | undefined; expires: number }
+  >();
   private readonly inner: SessionStorage;
   private readonly ttlMs: number;
 
@@ -27,7 +30,8 @@ export class CachedSessionStorage implements SessionStorage {
     if (hit && hit.expires > Date.now()) return hit.session;
     const session = await this.inner.loadSession(id);
     this.cache.set(id, { session, expires: Date.now() + this.ttlMs });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > 10_000)
+      this.cache.delete(this.cache.keys().next().value!);
     return session;
   }
 
@@ -47,7 +51,8 @@ export class CachedSessionStorage implements SessionStorage {
 
   forgetShop(shop: string): void {
     for (const [id, entry] of this.cache) {
-      if (id === `offline_${shop}` || entry.session?.shop === shop) this.cache.delete(id);
+      if (id === `offline_${shop}` || entry.session?.shop === shop)
+        this.cache.delete(id);
     }
   }
 }

@@ -1,6 +1,9 @@
 // The theme app extension reads the pixel code from an app-owned shop metafield.
 // Only the pixel code goes there: Liquid can render every metafield to the storefront.
-export const PIXEL_METAFIELD = { namespace: "$app:tiktok", key: "pixel_code" } as const;
+export const PIXEL_METAFIELD = {
+  namespace: "$app:tiktok",
+  key: "pixel_code",
+} as const;
 
 interface GraphqlAdmin {
   graphql: (
@@ -22,9 +25,14 @@ const METAFIELDS_SET = `#graphql
 
 export class MetafieldError extends Error {}
 
-export async function publishPixelCode(admin: GraphqlAdmin, pixelCode: string): Promise<void> {
+export async function publishPixelCode(
+  admin: GraphqlAdmin,
+  pixelCode: string,
+): Promise<void> {
   const shopResponse = await admin.graphql(SHOP_ID_QUERY);
-  const shopJson = (await shopResponse.json()) as { data?: { shop?: { id?: string } } };
+  const shopJson = (await shopResponse.json()) as {
+    data?: { shop?: { id?: string } };
+  };
   const ownerId = shopJson.data?.shop?.id;
   if (!ownerId) throw new MetafieldError("Shopify did not return the shop id.");
 

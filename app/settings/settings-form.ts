@@ -3,7 +3,11 @@ import { z } from "zod";
 export const PURCHASE_TRIGGERS = ["orders/create", "orders/paid"] as const;
 export const CONSENT_POLICIES = ["send", "limited", "skip"] as const;
 export const VALUE_SOURCES = ["total", "subtotal"] as const;
-export const PURCHASE_EVENT_NAMES = ["Purchase", "CompletePayment", "PlaceAnOrder"] as const;
+export const PURCHASE_EVENT_NAMES = [
+  "Purchase",
+  "CompletePayment",
+  "PlaceAnOrder",
+] as const;
 
 export const EVENT_TOGGLES = [
   "sendPurchase",
@@ -38,7 +42,10 @@ export interface SettingsInput extends Record<Toggle, boolean> {
 export type SettingsField = keyof SettingsInput;
 
 /** What a shop gets until it changes something: every event on, purchases on orders/create. */
-export const DEFAULT_SETTINGS: Omit<SettingsInput, "pixelCode" | "accessToken"> = {
+export const DEFAULT_SETTINGS: Omit<
+  SettingsInput,
+  "pixelCode" | "accessToken"
+> = {
   testEventCode: null,
   sendPurchase: true,
   sendViewContent: true,
@@ -75,20 +82,32 @@ const schema = z.object({
     .string()
     .trim()
     .max(512, "That access token is too long.")
-    .regex(/^[\x21-\x7e]*$/, "The access token has characters a TikTok token never has.")
+    .regex(
+      /^[\x21-\x7e]*$/,
+      "The access token has characters a TikTok token never has.",
+    )
     .optional(),
   testEventCode: z
     .string()
     .trim()
     .max(64, "A test event code is at most 64 characters.")
-    .regex(/^[A-Za-z0-9_-]*$/, "A test event code has only letters, digits, - and _.")
+    .regex(
+      /^[A-Za-z0-9_-]*$/,
+      "A test event code has only letters, digits, - and _.",
+    )
     .optional()
     .transform((v) => (v ? v : null)),
-  purchaseEventName: z.enum(PURCHASE_EVENT_NAMES, "Choose an event name.").default("Purchase"),
+  purchaseEventName: z
+    .enum(PURCHASE_EVENT_NAMES, "Choose an event name.")
+    .default("Purchase"),
   purchaseTrigger: z.enum(PURCHASE_TRIGGERS, "Choose when a purchase is sent."),
   consentPolicy: z.enum(CONSENT_POLICIES, "Choose a consent policy."),
-  valueSource: z.enum(VALUE_SOURCES, "Choose which amount is sent.").default("total"),
-  ...Object.fromEntries([...EVENT_TOGGLES, ...ORDER_FILTERS].map((k) => [k, checkbox])),
+  valueSource: z
+    .enum(VALUE_SOURCES, "Choose which amount is sent.")
+    .default("total"),
+  ...Object.fromEntries(
+    [...EVENT_TOGGLES, ...ORDER_FILTERS].map((k) => [k, checkbox]),
+  ),
 });
 
 /**
@@ -100,7 +119,8 @@ export function parseSettingsForm(
   hasStoredToken: boolean,
 ): { ok: true; value: SettingsInput } | { ok: false; errors: FieldErrors } {
   const raw: Record<string, string> = {};
-  const entries = form instanceof FormData ? form.entries() : Object.entries(form);
+  const entries =
+    form instanceof FormData ? form.entries() : Object.entries(form);
   for (const [key, value] of entries) {
     if (typeof value === "string") raw[key] = value;
   }
@@ -112,11 +132,15 @@ export function parseSettingsForm(
       errors[field] ??= issue.message;
     }
   }
-  const token = result.success ? result.data.accessToken : raw.accessToken?.trim();
+  const token = result.success
+    ? result.data.accessToken
+    : raw.accessToken?.trim();
   if (!token && !hasStoredToken && !errors.accessToken) {
-    errors.accessToken = "Enter the Events API access token from TikTok Events Manager.";
+    errors.accessToken =
+      "Enter the Events API access token from TikTok Events Manager.";
   }
-  if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  if (!result.success || Object.keys(errors).length > 0)
+    return { ok: false, errors };
   const data = result.data as unknown as SettingsInput;
   return { ok: true, value: { ...data, accessToken: token || undefined } };
 }

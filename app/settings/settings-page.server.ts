@@ -43,9 +43,16 @@ export async function handleSettingsAction(
   return { ok: false, status: 400, message: "Unknown action." };
 }
 
-async function save(shop: string, admin: Admin, form: FormData): Promise<SettingsActionResult> {
+async function save(
+  shop: string,
+  admin: Admin,
+  form: FormData,
+): Promise<SettingsActionResult> {
   const existing = await getShopSettings(shop);
-  const parsed = parseSettingsForm(form, Boolean(existing?.accessTokenCiphertext));
+  const parsed = parseSettingsForm(
+    form,
+    Boolean(existing?.accessTokenCiphertext),
+  );
   if (!parsed.ok) return { ok: false, status: 422, errors: parsed.errors };
 
   const saved = await saveShopSettings(shop, parsed.value);
@@ -55,7 +62,10 @@ async function save(shop: string, admin: Admin, form: FormData): Promise<Setting
       await publishPixelCode(admin, parsed.value.pixelCode);
     } catch (error) {
       // The settings are saved; the storefront keeps the previous pixel until the next save.
-      console.error(`[settings] pixel metafield update failed for ${shop}:`, (error as Error).message);
+      console.error(
+        `[settings] pixel metafield update failed for ${shop}:`,
+        (error as Error).message,
+      );
       warning =
         "Saved, but Shopify did not accept the pixel code for the storefront. Save again in a minute.";
     }
@@ -69,7 +79,10 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
     return {
       ok: false,
       status: 200,
-      testEvent: { ok: false, summary: "Save a pixel code and an access token first." },
+      testEvent: {
+        ok: false,
+        summary: "Save a pixel code and an access token first.",
+      },
     };
   }
   if (!row.testEventCode) {
@@ -88,7 +101,11 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
     accessToken = readAccessToken(row);
   } catch (error) {
     if (error instanceof UnreadableTokenError) {
-      return { ok: false, status: 200, testEvent: { ok: false, summary: error.message } };
+      return {
+        ok: false,
+        status: 200,
+        testEvent: { ok: false, summary: error.message },
+      };
     }
     throw error;
   }
@@ -109,6 +126,10 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
   return {
     ok: result.ok,
     status: 200,
-    testEvent: { ok: result.ok, summary: result.summary, details: details ? `TikTok answered: ${details}.` : undefined },
+    testEvent: {
+      ok: result.ok,
+      summary: result.summary,
+      details: details ? `TikTok answered: ${details}.` : undefined,
+    },
   };
 }

@@ -48,14 +48,20 @@ export function getShopSettings(shop: string): Promise<ShopSettings | null> {
 // cache saves that read. A save in this process invalidates it at once; other processes
 // (a separate worker) see a change within SETTINGS_CACHE_MS.
 const SETTINGS_CACHE_MS = 2_000;
-const settingsCache = new Map<string, { row: ShopSettings | null; expires: number }>();
+const settingsCache = new Map<
+  string,
+  { row: ShopSettings | null; expires: number }
+>();
 
-export async function getShopSettingsCached(shop: string): Promise<ShopSettings | null> {
+export async function getShopSettingsCached(
+  shop: string,
+): Promise<ShopSettings | null> {
   const hit = settingsCache.get(shop);
   if (hit && hit.expires > Date.now()) return hit.row;
   const row = await getShopSettings(shop);
   settingsCache.set(shop, { row, expires: Date.now() + SETTINGS_CACHE_MS });
-  if (settingsCache.size > 10_000) settingsCache.delete(settingsCache.keys().next().value!);
+  if (settingsCache.size > 10_000)
+    settingsCache.delete(settingsCache.keys().next().value!);
   return row;
 }
 
@@ -87,11 +93,18 @@ export function toSettingsView(row: ShopSettings | null): SettingsView {
   };
 }
 
-export async function saveShopSettings(shop: string, input: SettingsInput): Promise<ShopSettings> {
+export async function saveShopSettings(
+  shop: string,
+  input: SettingsInput,
+): Promise<ShopSettings> {
   const { accessToken, ...rest } = input;
   const tokenFields = accessToken
     ? {
-        accessTokenCiphertext: encryptSecret(accessToken, appConfig().encryptionKey, shop),
+        accessTokenCiphertext: encryptSecret(
+          accessToken,
+          appConfig().encryptionKey,
+          shop,
+        ),
         accessTokenLast4: accessToken.slice(-4),
       }
     : {};
@@ -113,10 +126,16 @@ export class UnreadableTokenError extends Error {
 }
 
 /** Decrypts the shop's token for a send. Never log or return the result to a browser. */
-export function readAccessToken(row: Pick<ShopSettings, "shop" | "accessTokenCiphertext">): string | null {
+export function readAccessToken(
+  row: Pick<ShopSettings, "shop" | "accessTokenCiphertext">,
+): string | null {
   if (!row.accessTokenCiphertext) return null;
   try {
-    return decryptSecret(row.accessTokenCiphertext, appConfig().encryptionKey, row.shop);
+    return decryptSecret(
+      row.accessTokenCiphertext,
+      appConfig().encryptionKey,
+      row.shop,
+    );
   } catch {
     throw new UnreadableTokenError();
   }

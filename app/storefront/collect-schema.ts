@@ -4,7 +4,13 @@ import { z } from "zod";
 // the app proxy. Strict: unknown keys are rejected, so nothing like an email can slip in.
 export const MAX_COLLECT_BODY_BYTES = 64 * 1024;
 
-export const STOREFRONT_EVENTS = ["PageView", "ViewContent", "AddToCart", "InitiateCheckout", "Search"] as const;
+export const STOREFRONT_EVENTS = [
+  "PageView",
+  "ViewContent",
+  "AddToCart",
+  "InitiateCheckout",
+  "Search",
+] as const;
 export type StorefrontEventName = (typeof STOREFRONT_EVENTS)[number];
 
 const shortText = (max: number) => z.string().trim().min(1).max(max);
@@ -32,11 +38,19 @@ const content = z.strictObject({
 
 const event = z.strictObject({
   event: z.enum(STOREFRONT_EVENTS),
-  event_id: z.string().regex(/^[A-Za-z0-9_.:-]{8,64}$/, "event_id must be 8-64 url-safe characters"),
+  event_id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.:-]{8,64}$/,
+      "event_id must be 8-64 url-safe characters",
+    ),
   event_time: z.number().int().min(1_500_000_000).max(4_000_000_000),
   properties: z
     .strictObject({
-      currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/)
+        .optional(),
       value: money.optional(),
       content_type: z.enum(["product", "product_group"]).optional(),
       contents: z.array(content).max(50).optional(),
@@ -47,7 +61,12 @@ const event = z.strictObject({
 
 export const collectBodySchema = z.strictObject({
   v: z.literal(1),
-  session_id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "session_id must be 16-64 url-safe characters"),
+  session_id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{16,64}$/,
+      "session_id must be 16-64 url-safe characters",
+    ),
   consent: z.enum(["granted", "denied", "unknown"]),
   ttclid: shortText(512).optional(),
   ttp: shortText(128).optional(),
@@ -60,11 +79,15 @@ export type CollectBody = z.infer<typeof collectBodySchema>;
 export type CollectEvent = CollectBody["events"][number];
 
 /** Parses and validates; returns a short reason on failure (never echoes the input). */
-export function parseCollectBody(text: string): { ok: true; body: CollectBody } | { ok: false; reason: string } {
+export function parseCollectBody(
+  text: string,
+): { ok: true; body: CollectBody } | { ok: false; reason: string } {
   let json: unknown;
   try {
     // Well-formed strings only: a lone surrogate must never reach the database driver.
-    json = JSON.parse(text, (_key, value: unknown) => (typeof value === "string" ? value.toWellFormed() : value));
+    json = JSON.parse(text, (_key, value: unknown) =>
+      typeof value === "string" ? value.toWellFormed() : value,
+    );
   } catch {
     return { ok: false, reason: "Body is not valid JSON." };
   }
@@ -72,7 +95,10 @@ export function parseCollectBody(text: string): { ok: true; body: CollectBody } 
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path.join(".") || "body";
-    return { ok: false, reason: `Invalid ${path}: ${issue?.message ?? "invalid"}`.slice(0, 200) };
+    return {
+      ok: false,
+      reason: `Invalid ${path}: ${issue?.message ?? "invalid"}`.slice(0, 200),
+    };
   }
   return { ok: true, body: result.data };
 }

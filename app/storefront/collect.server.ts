@@ -4,7 +4,8 @@ import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import type { CollectBody, StorefrontEventName } from "./collect-schema";
 
-type SettingsFlag = "sendViewContent" | "sendAddToCart" | "sendInitiateCheckout" | "sendSearch";
+type SettingsFlag =
+  "sendViewContent" | "sendAddToCart" | "sendInitiateCheckout" | "sendSearch";
 
 /** Storefront events mirrored server-side, and the setting that turns each on. PageView is not mirrored. */
 const MIRRORED: Partial<Record<StorefrontEventName, SettingsFlag>> = {
@@ -34,11 +35,14 @@ function clampEventTime(seconds: number, now: Date): number {
   return Math.min(Math.max(seconds, nowSeconds - 86_400), nowSeconds);
 }
 
-export async function ingestStorefront(ctx: CollectContext): Promise<CollectResult> {
+export async function ingestStorefront(
+  ctx: CollectContext,
+): Promise<CollectResult> {
   const { shop, body } = ctx;
   const now = ctx.now ?? new Date();
   const settings = await getShopSettingsCached(shop);
-  if (!settings?.pixelCode || settings.uninstalledAt) return { stored: false, queued: 0 };
+  if (!settings?.pixelCode || settings.uninstalledAt)
+    return { stored: false, queued: 0 };
 
   if (body.consent !== "granted") {
     // The shopper withdrew (or never gave) consent: remember only that, and forget the rest,
@@ -75,7 +79,12 @@ export async function ingestStorefront(ctx: CollectContext): Promise<CollectResu
         eventName: e.event,
         eventId: e.event_id,
         eventTime: clampEventTime(e.event_time, now),
-        user: { ttclid: body.ttclid, ttp: body.ttp, ip: ctx.ip, userAgent: ctx.userAgent },
+        user: {
+          ttclid: body.ttclid,
+          ttp: body.ttp,
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+        },
         properties: {
           currency: e.properties?.currency,
           value: e.properties?.value,

@@ -1,5 +1,8 @@
 /** Reads a request body as UTF-8 text, or returns null once it exceeds `limit` bytes. */
-export async function readBodyLimited(request: Request, limit: number): Promise<string | null> {
+export async function readBodyLimited(
+  request: Request,
+  limit: number,
+): Promise<string | null> {
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { attemptRecordOf, invalidOutcome, localFailure, outcomeOf, pendingOutcome, type TrackResult } from "./attempts";
+import {
+  attemptRecordOf,
+  invalidOutcome,
+  localFailure,
+  outcomeOf,
+  pendingOutcome,
+  type TrackResult,
+} from "./attempts";
 
 const result = (extra: Partial<TrackResult> = {}): TrackResult => ({
   kind: "retryable",
@@ -55,8 +62,16 @@ describe("local outcomes", () => {
       message: "bad token",
       requestId: null,
     });
-    expect(invalidOutcome("Not sent: x")).toMatchObject({ kind: "permanent", reason: "invalid_event", message: "Not sent: x" });
-    expect(pendingOutcome()).toMatchObject({ kind: "retryable", reason: "network", message: "not attempted" });
+    expect(invalidOutcome("Not sent: x")).toMatchObject({
+      kind: "permanent",
+      reason: "invalid_event",
+      message: "Not sent: x",
+    });
+    expect(pendingOutcome()).toMatchObject({
+      kind: "retryable",
+      reason: "network",
+      message: "not attempted",
+    });
     expect(pendingOutcome()).not.toBe(pendingOutcome());
   });
 });

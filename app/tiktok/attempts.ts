@@ -23,7 +23,10 @@ export interface AttemptRecord {
 }
 
 /** The attempt every event of a `batchSize`-event request gets from its result. */
-export function attemptRecordOf(r: TrackResult, batchSize: number): AttemptRecord {
+export function attemptRecordOf(
+  r: TrackResult,
+  batchSize: number,
+): AttemptRecord {
   return {
     startedAt: r.startedAt,
     durationMs: r.durationMs,
@@ -51,8 +54,18 @@ export function outcomeOf(r: TrackResult): DeliveryOutcome {
 }
 
 /** A permanent failure found before sending (bad token, no pixel, unsendable request). */
-export function localFailure(reason: DeliveryOutcome["reason"], message: string): DeliveryOutcome {
-  return { kind: "permanent", reason, httpStatus: null, code: null, message, requestId: null };
+export function localFailure(
+  reason: DeliveryOutcome["reason"],
+  message: string,
+): DeliveryOutcome {
+  return {
+    kind: "permanent",
+    reason,
+    httpStatus: null,
+    code: null,
+    message,
+    requestId: null,
+  };
 }
 
 /** An event refused locally (fails validation or is too large): never sent. */
@@ -62,5 +75,12 @@ export function invalidOutcome(message: string): DeliveryOutcome {
 
 /** Placeholder until a send decides; replaced for every event before sendEvents returns. */
 export function pendingOutcome(): DeliveryOutcome {
-  return { kind: "retryable", reason: "network", httpStatus: null, code: null, message: "not attempted", requestId: null };
+  return {
+    kind: "retryable",
+    reason: "network",
+    httpStatus: null,
+    code: null,
+    message: "not attempted",
+    requestId: null,
+  };
 }

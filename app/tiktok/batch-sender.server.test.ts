@@ -29,9 +29,15 @@ afterAll(async () => {
 });
 
 /** sendEventsInBatches over a fresh transport with the client's defaults, shaped like the client. */
-function createTikTokClient(options: { baseUrl: string } & Partial<Omit<BatchSenderOptions, "track">>) {
+function createTikTokClient(
+  options: { baseUrl: string } & Partial<Omit<BatchSenderOptions, "track">>,
+) {
   const { baseUrl: base, ...overrides } = options;
-  const transport = createTransport({ url: parseTrackUrl(base), timeoutMs: 10_000, maxSockets: 8 });
+  const transport = createTransport({
+    url: parseTrackUrl(base),
+    timeoutMs: 10_000,
+    maxSockets: 8,
+  });
   const batchOptions: BatchSenderOptions = {
     track: (args) => sendTrackRequest(transport, args),
     maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
@@ -41,7 +47,8 @@ function createTikTokClient(options: { baseUrl: string } & Partial<Omit<BatchSen
     ...overrides,
   };
   return {
-    sendEvents: (input: SendEventsInput) => sendEventsInBatches(input, batchOptions),
+    sendEvents: (input: SendEventsInput) =>
+      sendEventsInBatches(input, batchOptions),
     close: () => transport.close(),
   };
 }
@@ -327,13 +334,16 @@ describe("sendEventsInBatches", () => {
 
 describe("setupProblemOf", () => {
   it("names a missing pixel before a bad token, and passes a usable setup", () => {
-    expect(setupProblemOf({ pixelCode: " ", accessToken: "" })?.reason).toBe("not_configured");
+    expect(setupProblemOf({ pixelCode: " ", accessToken: "" })?.reason).toBe(
+      "not_configured",
+    );
     expect(setupProblemOf({ pixelCode: "C4", accessToken: "tok en" })).toEqual({
       kind: "permanent",
       reason: "auth",
       httpStatus: null,
       code: null,
-      message: "The access token is empty or contains characters that cannot be sent; nothing was sent",
+      message:
+        "The access token is empty or contains characters that cannot be sent; nothing was sent",
       requestId: null,
     });
     expect(setupProblemOf({ pixelCode: "C4", accessToken: "tok" })).toBeNull();
@@ -341,7 +351,10 @@ describe("setupProblemOf", () => {
 });
 
 describe("shouldSplit", () => {
-  const rejected = { reason: "validation" as const, message: "data.3.event_id: Not a valid string" };
+  const rejected = {
+    reason: "validation" as const,
+    message: "data.3.event_id: Not a valid string",
+  };
 
   it("splits a rejected multi-event request while two more requests fit the budget", () => {
     expect(shouldSplit(rejected, 2, 2)).toBe(true);
@@ -350,11 +363,33 @@ describe("shouldSplit", () => {
   });
 
   it("never splits other failures or request-level validation problems", () => {
-    expect(shouldSplit({ reason: "server_error", message: "HTTP 500" }, 10, 64)).toBe(false);
-    for (const field of ["event_source_id", "event_source", "partner_name", "test_event_code"]) {
-      expect(shouldSplit({ reason: "validation", message: `Invalid value for ${field}` }, 10, 64)).toBe(false);
+    expect(
+      shouldSplit({ reason: "server_error", message: "HTTP 500" }, 10, 64),
+    ).toBe(false);
+    for (const field of [
+      "event_source_id",
+      "event_source",
+      "partner_name",
+      "test_event_code",
+    ]) {
+      expect(
+        shouldSplit(
+          { reason: "validation", message: `Invalid value for ${field}` },
+          10,
+          64,
+        ),
+      ).toBe(false);
     }
-    expect(shouldSplit({ reason: "validation", message: "Invalid value for event_source_type" }, 10, 64)).toBe(true);
+    expect(
+      shouldSplit(
+        {
+          reason: "validation",
+          message: "Invalid value for event_source_type",
+        },
+        10,
+        64,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -3,7 +3,15 @@
  * the batches a few at a time, and when TikTok rejects a batch for one bad event (code 40002
  * fails the whole request), split it in halves to find that event so the rest still goes through.
  */
-import { attemptRecordOf, invalidOutcome, localFailure, outcomeOf, pendingOutcome, type AttemptRecord, type TrackResult } from "./attempts";
+import {
+  attemptRecordOf,
+  invalidOutcome,
+  localFailure,
+  outcomeOf,
+  pendingOutcome,
+  type AttemptRecord,
+  type TrackResult,
+} from "./attempts";
 import { planBatches, type QueuedEvent } from "./batching";
 import { isSendableAccessToken } from "./endpoint";
 import { validateEvent } from "./event-validation";
@@ -38,12 +46,18 @@ export interface BatchSenderOptions {
 }
 
 /** 40002 messages naming top-level fields: the whole request is wrong, splitting cannot help. */
-const TOP_LEVEL_PROBLEM = /event_source_id|event_source\b|partner_name|test_event_code/i;
+const TOP_LEVEL_PROBLEM =
+  /event_source_id|event_source\b|partner_name|test_event_code/i;
 
 /** Why nothing of this input can be sent at all, or null. */
-export function setupProblemOf(input: Pick<SendEventsInput, "pixelCode" | "accessToken">): DeliveryOutcome | null {
+export function setupProblemOf(
+  input: Pick<SendEventsInput, "pixelCode" | "accessToken">,
+): DeliveryOutcome | null {
   if (!input.pixelCode.trim()) {
-    return localFailure("not_configured", "No TikTok pixel code is configured; nothing was sent");
+    return localFailure(
+      "not_configured",
+      "No TikTok pixel code is configured; nothing was sent",
+    );
   }
   if (!isSendableAccessToken(input.accessToken)) {
     return localFailure(
@@ -55,15 +69,28 @@ export function setupProblemOf(input: Pick<SendEventsInput, "pixelCode" | "acces
 }
 
 /** Whether a rejected request of `size` events is worth splitting, with `budgetLeft` requests to spend. */
-export function shouldSplit(r: Pick<TrackResult, "reason" | "message">, size: number, budgetLeft: number): boolean {
-  return r.reason === "validation" && size > 1 && budgetLeft >= 2 && !TOP_LEVEL_PROBLEM.test(r.message);
+export function shouldSplit(
+  r: Pick<TrackResult, "reason" | "message">,
+  size: number,
+  budgetLeft: number,
+): boolean {
+  return (
+    r.reason === "validation" &&
+    size > 1 &&
+    budgetLeft >= 2 &&
+    !TOP_LEVEL_PROBLEM.test(r.message)
+  );
 }
 
 export async function sendEventsInBatches(
   input: SendEventsInput,
   options: BatchSenderOptions,
 ): Promise<SendEventResult[]> {
-  const results: SendEventResult[] = input.events.map(({ key }) => ({ key, outcome: pendingOutcome(), attempts: [] }));
+  const results: SendEventResult[] = input.events.map(({ key }) => ({
+    key,
+    outcome: pendingOutcome(),
+    attempts: [],
+  }));
   const setupProblem = setupProblemOf(input);
   if (setupProblem) {
     for (const r of results) r.outcome = { ...setupProblem };
@@ -89,7 +116,10 @@ export async function sendEventsInBatches(
   });
 
   // 2. Batch: at most 1000 events and maxBatchBytes per request.
-  const plan = planBatches(queued, { maxBytes: options.maxBatchBytes, partnerName: options.partnerName });
+  const plan = planBatches(queued, {
+    maxBytes: options.maxBatchBytes,
+    partnerName: options.partnerName,
+  });
   for (const item of plan.oversized) {
     results[Number(item.key)].outcome = invalidOutcome(
       `Not sent: the event is ${item.bytes} bytes, more than the ${options.maxBatchBytes}-byte request limit`,
@@ -97,9 +127,13 @@ export async function sendEventsInBatches(
   }
 
   // 3. Send, splitting rejected batches to isolate the events TikTok refuses.
-  const groups = plan.batches.map((b) => b.items.map((item) => Number(item.key)));
+  const groups = plan.batches.map((b) =>
+    b.items.map((item) => Number(item.key)),
+  );
   await inPool(groups, options.concurrency, (group) =>
-    sendGroup(input, group, results, options, { left: options.maxSplitRequests }),
+    sendGroup(input, group, results, options, {
+      left: options.maxSplitRequests,
+    }),
   );
   return results;
 }
@@ -137,10 +171,19 @@ async function sendGroup(
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight, taking items in order. */
-export async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function inPool<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++]);
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
+  await Promise.all(
+    Array.from(
+      { length: Math.min(Math.max(1, concurrency), items.length) },
+      worker,
+    ),
+  );
 }

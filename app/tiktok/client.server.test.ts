@@ -6,7 +6,11 @@
 import type { Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { purchase, Stub } from "./__fixtures__/track-stub";
-import { createTikTokClient, TRACK_PATH, type TikTokClient } from "./client.server";
+import {
+  createTikTokClient,
+  TRACK_PATH,
+  type TikTokClient,
+} from "./client.server";
 import { DEFAULT_TIKTOK_API_BASE_URL } from "./endpoint";
 import { buildTrackBody } from "./track-body";
 import type { TikTokEvent } from "./wire-types";
@@ -60,14 +64,20 @@ describe("createTikTokClient", () => {
     try {
       delete process.env.TIKTOK_API_BASE_URL;
       client = createTikTokClient();
-      expect(client.trackUrl).toBe(`${DEFAULT_TIKTOK_API_BASE_URL}${TRACK_PATH}`);
+      expect(client.trackUrl).toBe(
+        `${DEFAULT_TIKTOK_API_BASE_URL}${TRACK_PATH}`,
+      );
       client.close();
       process.env.TIKTOK_API_BASE_URL = "http://127.0.0.1:9/prefix/";
       client = createTikTokClient();
-      expect(client.trackUrl).toBe("http://127.0.0.1:9/prefix/open_api/v1.3/event/track/");
+      expect(client.trackUrl).toBe(
+        "http://127.0.0.1:9/prefix/open_api/v1.3/event/track/",
+      );
       client.close();
       client = createTikTokClient({ baseUrl: "https://example.test//" });
-      expect(client.trackUrl).toBe("https://example.test/open_api/v1.3/event/track/");
+      expect(client.trackUrl).toBe(
+        "https://example.test/open_api/v1.3/event/track/",
+      );
     } finally {
       if (saved === undefined) delete process.env.TIKTOK_API_BASE_URL;
       else process.env.TIKTOK_API_BASE_URL = saved;
@@ -84,21 +94,31 @@ describe("createTikTokClient", () => {
     const sockets: Socket[] = [];
     stub.server.on("connection", (socket: Socket) => sockets.push(socket));
     try {
-      client = createTikTokClient({ baseUrl, partnerName: null, concurrency: 1 });
+      client = createTikTokClient({
+        baseUrl,
+        partnerName: null,
+        concurrency: 1,
+      });
       const results = await client.sendEvents({
         pixelCode: "C4PIXEL123",
         accessToken: "t",
         events: [{ key: "a", event: purchase(1) }],
       });
       expect(results[0].outcome.kind).toBe("accepted");
-      expect(await client.track({ accessToken: "t", body: body([purchase(2)]) })).toMatchObject({ kind: "accepted" });
+      expect(
+        await client.track({ accessToken: "t", body: body([purchase(2)]) }),
+      ).toMatchObject({ kind: "accepted" });
       expect(stub.connections).toBe(1);
       expect("partner_name" in stub.requests[0].body).toBe(false);
 
       // Without close() the idle keep-alive socket would stay open for the server's 5 s timeout.
-      const ended = new Promise<string>((resolve) => sockets[0].once("close", () => resolve("closed")));
+      const ended = new Promise<string>((resolve) =>
+        sockets[0].once("close", () => resolve("closed")),
+      );
       client.close();
-      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("still open"), 1000));
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve("still open"), 1000),
+      );
       expect(await Promise.race([ended, timeout])).toBe("closed");
     } finally {
       stub.server.removeAllListeners("connection");

@@ -5,7 +5,11 @@
  * (batch-sender.server.ts).
  */
 import { DEFAULT_MAX_BATCH_BYTES } from "./batching";
-import { sendEventsInBatches, type SendEventResult, type SendEventsInput } from "./batch-sender.server";
+import {
+  sendEventsInBatches,
+  type SendEventResult,
+  type SendEventsInput,
+} from "./batch-sender.server";
 import type { TrackResult } from "./attempts";
 import { DEFAULT_TIKTOK_API_BASE_URL, parseTrackUrl } from "./endpoint";
 import { sendTrackRequest, type TrackRequest } from "./track.server";
@@ -41,14 +45,25 @@ export interface TikTokClient {
   close(): void;
 }
 
-export function createTikTokClient(options: TikTokClientOptions = {}): TikTokClient {
-  const url = parseTrackUrl(options.baseUrl ?? process.env.TIKTOK_API_BASE_URL ?? DEFAULT_TIKTOK_API_BASE_URL);
-  const transport = createTransport({ url, timeoutMs: options.timeoutMs ?? 10_000, maxSockets: options.maxSockets ?? 8 });
+export function createTikTokClient(
+  options: TikTokClientOptions = {},
+): TikTokClient {
+  const url = parseTrackUrl(
+    options.baseUrl ??
+      process.env.TIKTOK_API_BASE_URL ??
+      DEFAULT_TIKTOK_API_BASE_URL,
+  );
+  const transport = createTransport({
+    url,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxSockets: options.maxSockets ?? 8,
+  });
   const track = (args: TrackRequest) => sendTrackRequest(transport, args);
   const batchOptions = {
     track,
     maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-    partnerName: options.partnerName === undefined ? PARTNER_NAME : options.partnerName,
+    partnerName:
+      options.partnerName === undefined ? PARTNER_NAME : options.partnerName,
     maxSplitRequests: options.maxSplitRequests ?? 64,
     concurrency: Math.max(1, options.concurrency ?? 2),
   };

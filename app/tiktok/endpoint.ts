@@ -16,7 +16,8 @@ export function trackUrlFor(baseUrl: string): string {
 /** The track URL, parsed; throws for anything but http(s) so a typo fails at start-up. */
 export function parseTrackUrl(baseUrl: string): URL {
   const url = new URL(trackUrlFor(baseUrl));
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`Unsupported TikTok API URL: ${url.href}`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error(`Unsupported TikTok API URL: ${url.href}`);
   return url;
 }
 

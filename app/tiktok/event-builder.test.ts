@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { JANE, SHOPIFY_ID, UA, US_PHONE, fullPurchase } from "./__fixtures__/purchase";
-import { buildEvent, formatContent, formatContents, formatPage, formatProperties, formatUser } from "./event-builder";
+import {
+  JANE,
+  SHOPIFY_ID,
+  UA,
+  US_PHONE,
+  fullPurchase,
+} from "./__fixtures__/purchase";
+import {
+  buildEvent,
+  formatContent,
+  formatContents,
+  formatPage,
+  formatProperties,
+  formatUser,
+} from "./event-builder";
 import { validateEvent } from "./event-validation";
 import { hashUserIdentifiers } from "./hashing";
 import { matchKeysOf } from "./match-keys";
@@ -141,7 +154,6 @@ describe("buildEvent", () => {
   });
 });
 
-
 describe("formatUser", () => {
   it("writes keys in the documented order whatever the input order, raw values trimmed", () => {
     const user = formatUser({
@@ -169,13 +181,28 @@ describe("formatUser", () => {
   });
 
   it("is undefined when every identifier is blank or an empty list", () => {
-    expect(formatUser({ email: [], phone: [], ttclid: " ", ip: null, userAgent: undefined })).toBeUndefined();
+    expect(
+      formatUser({
+        email: [],
+        phone: [],
+        ttclid: " ",
+        ip: null,
+        userAgent: undefined,
+      }),
+    ).toBeUndefined();
   });
 });
 
 describe("formatProperties", () => {
   it("upper-cases the currency, turns decimal strings into numbers and ids into strings", () => {
-    expect(formatProperties({ currency: " eur ", value: "10.50", orderId: 42, numItems: 0 })).toEqual({
+    expect(
+      formatProperties({
+        currency: " eur ",
+        value: "10.50",
+        orderId: 42,
+        numItems: 0,
+      }),
+    ).toEqual({
       currency: "EUR",
       value: 10.5,
       order_id: "42",
@@ -186,20 +213,36 @@ describe("formatProperties", () => {
   it("keeps junk money as NaN so validation reports it instead of silently dropping it", () => {
     const props = formatProperties({ currency: "USD", value: "12,50" });
     expect(props?.value).toBeNaN();
-    expect(validateEvent({ event: "Purchase", event_time: 1748781296, event_id: "x", properties: props })).toEqual([
-      "value must be a number",
-    ]);
+    expect(
+      validateEvent({
+        event: "Purchase",
+        event_time: 1748781296,
+        event_id: "x",
+        properties: props,
+      }),
+    ).toEqual(["value must be a number"]);
   });
 
   it("is undefined when nothing is left, including contents that all lack an id", () => {
-    expect(formatProperties({ contents: [{ contentId: null, price: 3 }], contentType: null, query: "" })).toBeUndefined();
+    expect(
+      formatProperties({
+        contents: [{ contentId: null, price: 3 }],
+        contentType: null,
+        query: "",
+      }),
+    ).toBeUndefined();
   });
 });
 
 describe("formatContents / formatContent", () => {
   it("drops items without an id and keeps the order of the rest", () => {
     expect(
-      formatContents([{ contentId: "b" }, { contentId: " " }, { contentId: 7, quantity: "3" }, { contentId: undefined }]),
+      formatContents([
+        { contentId: "b" },
+        { contentId: " " },
+        { contentId: 7, quantity: "3" },
+        { contentId: undefined },
+      ]),
     ).toEqual([{ content_id: "b" }, { content_id: "7", quantity: 3 }]);
     expect(formatContents([{ contentId: null }])).toBeUndefined();
   });
@@ -213,13 +256,20 @@ describe("formatContents / formatContent", () => {
       contentName: " Shirt ",
       contentId: " sku-1 ",
     });
-    expect(JSON.stringify(content)).toBe('{"content_id":"sku-1","content_name":"Shirt","price":0,"quantity":1,"brand":"Acme"}');
+    expect(JSON.stringify(content)).toBe(
+      '{"content_id":"sku-1","content_name":"Shirt","price":0,"quantity":1,"brand":"Acme"}',
+    );
   });
 });
 
 describe("formatPage", () => {
   it("keeps url and referrer trimmed, and is undefined when both are blank", () => {
-    expect(formatPage({ referrer: " https://a.example/ ", url: "https://b.example/x" })).toEqual({
+    expect(
+      formatPage({
+        referrer: " https://a.example/ ",
+        url: "https://b.example/x",
+      }),
+    ).toEqual({
       url: "https://b.example/x",
       referrer: "https://a.example/",
     });

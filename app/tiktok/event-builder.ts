@@ -4,9 +4,25 @@
  * Each part of the event (user, properties, contents, page) has its own formatter; each returns
  * undefined when nothing in it is worth sending.
  */
-import { formatAmount, formatHashes, formatId, formatText, toUnixSeconds, type Amount, type Id, type Text } from "./formatters";
+import {
+  formatAmount,
+  formatHashes,
+  formatId,
+  formatText,
+  toUnixSeconds,
+  type Amount,
+  type Id,
+  type Text,
+} from "./formatters";
 import type { HashedUserIdentifiers } from "./hashing";
-import type { ContentType, TikTokContent, TikTokEvent, TikTokPage, TikTokProperties, TikTokUser } from "./wire-types";
+import type {
+  ContentType,
+  TikTokContent,
+  TikTokEvent,
+  TikTokPage,
+  TikTokProperties,
+  TikTokUser,
+} from "./wire-types";
 
 export interface ContentInput {
   contentId: Id;
@@ -128,7 +144,9 @@ export function formatUser(u: UserInput): TikTokUser | undefined {
 }
 
 /** `properties` in documented key order; currency upper-cased; undefined when empty. */
-export function formatProperties(p: PropertiesInput): TikTokProperties | undefined {
+export function formatProperties(
+  p: PropertiesInput,
+): TikTokProperties | undefined {
   const properties: TikTokProperties = {};
   let hasProps = false;
   const currency = formatText(p.currency);
@@ -170,7 +188,9 @@ export function formatProperties(p: PropertiesInput): TikTokProperties | undefin
 }
 
 /** The contents that have an id, in input order; undefined when none has. */
-export function formatContents(items: ReadonlyArray<ContentInput>): TikTokContent[] | undefined {
+export function formatContents(
+  items: ReadonlyArray<ContentInput>,
+): TikTokContent[] | undefined {
   const contents: TikTokContent[] = [];
   for (const item of items) {
     const content = formatContent(item);

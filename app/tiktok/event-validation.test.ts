@@ -115,17 +115,27 @@ describe("validateEvent", () => {
 });
 
 describe("validateEvent: shapes and ranges", () => {
-  const base = { event: "Purchase", event_time: 1748781296, event_id: "o1_Purchase" };
+  const base = {
+    event: "Purchase",
+    event_time: 1748781296,
+    event_id: "o1_Purchase",
+  };
 
   it("rejects non-objects, padded names, unknown fields and misplaced content_type", () => {
     expect(validateEvent(null)).toEqual(["event must be an object"]);
     expect(validateEvent([base])).toEqual(["event must be an object"]);
-    expect(validateEvent({ ...base, event: " Purchase" })).toEqual(["event name has surrounding spaces"]);
-    expect(validateEvent({ ...base, extra: 1, content_type: "product" })).toEqual([
+    expect(validateEvent({ ...base, event: " Purchase" })).toEqual([
+      "event name has surrounding spaces",
+    ]);
+    expect(
+      validateEvent({ ...base, extra: 1, content_type: "product" }),
+    ).toEqual([
       "event: unknown field extra",
       "event: content_type belongs in properties",
     ]);
-    expect(validateEvent({ ...base, limited_data_use: "yes" })).toEqual(["limited_data_use must be a boolean"]);
+    expect(validateEvent({ ...base, limited_data_use: "yes" })).toEqual([
+      "limited_data_use must be a boolean",
+    ]);
   });
 
   it("rejects times before 2017 and future times only when a clock is given", () => {
@@ -133,15 +143,26 @@ describe("validateEvent: shapes and ranges", () => {
       "event_time is not a plausible Unix time in seconds",
     ]);
     const now = new Date(1748781296 * 1000);
-    expect(validateEvent({ ...base, event_time: 1748781296 + 600 }, { now })).toEqual([]);
-    expect(validateEvent({ ...base, event_time: 1748781296 + 601 }, { now })).toEqual(["event_time is in the future"]);
+    expect(
+      validateEvent({ ...base, event_time: 1748781296 + 600 }, { now }),
+    ).toEqual([]);
+    expect(
+      validateEvent({ ...base, event_time: 1748781296 + 601 }, { now }),
+    ).toEqual(["event_time is in the future"]);
   });
 
   it("rejects negative money, bad num_items, empty contents and blank text", () => {
     expect(
       validateEvent({
         ...base,
-        properties: { currency: "USD", value: -1, num_items: 1.5, contents: [], order_id: " ", query: "" },
+        properties: {
+          currency: "USD",
+          value: -1,
+          num_items: 1.5,
+          contents: [],
+          order_id: " ",
+          query: "",
+        },
       }),
     ).toEqual([
       "value must not be negative",
@@ -151,7 +172,12 @@ describe("validateEvent: shapes and ranges", () => {
       "query must be a non-empty string",
     ]);
     expect(
-      validateEvent({ ...base, properties: { contents: [{ content_id: "a", brand: "", quantity: -2 }, "x"] } }),
+      validateEvent({
+        ...base,
+        properties: {
+          contents: [{ content_id: "a", brand: "", quantity: -2 }, "x"],
+        },
+      }),
     ).toEqual([
       "contents[0].quantity must be a non-negative number",
       "contents[0].brand must be a non-empty string",
@@ -160,20 +186,38 @@ describe("validateEvent: shapes and ranges", () => {
   });
 
   it("accepts the full built Purchase", () => {
-    expect(validateEvent(fullPurchase(), { now: new Date("2025-06-01T12:40:00Z") })).toEqual([]);
+    expect(
+      validateEvent(fullPurchase(), { now: new Date("2025-06-01T12:40:00Z") }),
+    ).toEqual([]);
   });
 });
 
 describe("validateTrackBody", () => {
-  const event = (): TikTokEvent => ({ event: "Purchase", event_time: 1748781296, event_id: "o1" });
+  const event = (): TikTokEvent => ({
+    event: "Purchase",
+    event_time: 1748781296,
+    event_id: "o1",
+  });
 
   it("accepts a minimal web body", () => {
-    expect(validateTrackBody({ event_source: "web", event_source_id: "C4PIXEL", data: [event()] })).toEqual([]);
+    expect(
+      validateTrackBody({
+        event_source: "web",
+        event_source_id: "C4PIXEL",
+        data: [event()],
+      }),
+    ).toEqual([]);
   });
 
   it("names every top-level problem, including a legacy pixel_code", () => {
     expect(
-      validateTrackBody({ event_source: "app", event_source_id: " ", pixel_code: "C4", test_event_code: "", data: [] }),
+      validateTrackBody({
+        event_source: "app",
+        event_source_id: " ",
+        pixel_code: "C4",
+        test_event_code: "",
+        data: [],
+      }),
     ).toEqual([
       'event_source must be "web"',
       "event_source_id (pixel code) is required",
@@ -191,6 +235,8 @@ describe("validateTrackBody", () => {
       data: Array.from({ length: n }, event),
     });
     expect(validateTrackBody(body(1000))).toEqual([]);
-    expect(validateTrackBody(body(1001))).toEqual(["data holds more than 1000 events"]);
+    expect(validateTrackBody(body(1001))).toEqual([
+      "data holds more than 1000 events",
+    ]);
   });
 });

@@ -12,19 +12,53 @@ import { isLowerSha256Hex } from "./hashing";
 import { MAX_EVENTS_PER_REQUEST } from "./track-body";
 import type { TikTokEvent, TrackRequestBody } from "./wire-types";
 
-const EVENT_KEYS = new Set(["event", "event_time", "event_id", "user", "properties", "page", "limited_data_use"]);
-const USER_KEYS = new Set(["ttclid", "ttp", "email", "phone", "external_id", "ip", "user_agent", "locale"]);
-const PROPERTY_KEYS = new Set(["currency", "value", "content_type", "contents", "order_id", "num_items", "query"]);
-const CONTENT_KEYS = new Set(["content_id", "content_name", "content_category", "price", "quantity", "brand"]);
+const EVENT_KEYS = new Set([
+  "event",
+  "event_time",
+  "event_id",
+  "user",
+  "properties",
+  "page",
+  "limited_data_use",
+]);
+const USER_KEYS = new Set([
+  "ttclid",
+  "ttp",
+  "email",
+  "phone",
+  "external_id",
+  "ip",
+  "user_agent",
+  "locale",
+]);
+const PROPERTY_KEYS = new Set([
+  "currency",
+  "value",
+  "content_type",
+  "contents",
+  "order_id",
+  "num_items",
+  "query",
+]);
+const CONTENT_KEYS = new Set([
+  "content_id",
+  "content_name",
+  "content_category",
+  "price",
+  "quantity",
+  "brand",
+]);
 const PAGE_KEYS = new Set(["url", "referrer"]);
 
 /** 1.x fields whose presence means a legacy payload leaked in; named so the error says why. */
 const LEGACY_FIELDS: Readonly<Record<string, string>> = {
-  pixel_code: "legacy 1.x field pixel_code (use event_source_id at the top level)",
+  pixel_code:
+    "legacy 1.x field pixel_code (use event_source_id at the top level)",
   timestamp: "legacy 1.x field timestamp (use integer event_time)",
   context: "legacy 1.x field context (use user, page)",
   phone_number: "legacy 1.x field phone_number (use phone)",
-  test_event_code: "test_event_code belongs at the top level of the request, not in an event",
+  test_event_code:
+    "test_event_code belongs at the top level of the request, not in an event",
   content_type: "content_type belongs in properties",
 };
 
@@ -54,40 +88,64 @@ function isAbsoluteHttpUrl(value: string): boolean {
   return HTTP_SCHEME.test(value) && URL.canParse(value);
 }
 
-function unknownKeys(where: string, obj: Obj, allowed: ReadonlySet<string>, errors: string[]) {
+function unknownKeys(
+  where: string,
+  obj: Obj,
+  allowed: ReadonlySet<string>,
+  errors: string[],
+) {
   // for-in rather than Object.keys: no array per object (this runs for every event sent).
   for (const key in obj) {
     if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     if (allowed.has(key)) continue;
-    errors.push(LEGACY_FIELDS[key] ? `${where}: ${LEGACY_FIELDS[key]}` : `${where}: unknown field ${key}`);
+    errors.push(
+      LEGACY_FIELDS[key]
+        ? `${where}: ${LEGACY_FIELDS[key]}`
+        : `${where}: unknown field ${key}`,
+    );
   }
 }
 
 /** Checks one event. Returns human-readable problems; empty means valid. */
-export function validateEvent(event: TikTokEvent | unknown, options: ValidateOptions = {}): string[] {
+export function validateEvent(
+  event: TikTokEvent | unknown,
+  options: ValidateOptions = {},
+): string[] {
   const errors: string[] = [];
   if (!isObj(event)) return ["event must be an object"];
   unknownKeys("event", event, EVENT_KEYS, errors);
 
-  if (!nonEmptyString(event.event)) errors.push("event name must be a non-empty string");
-  else if (event.event !== event.event.trim()) errors.push("event name has surrounding spaces");
+  if (!nonEmptyString(event.event))
+    errors.push("event name must be a non-empty string");
+  else if (event.event !== event.event.trim())
+    errors.push("event name has surrounding spaces");
 
   validateEventTime(event.event_time, options, errors);
 
-  if (typeof event.event_id !== "string") errors.push("event_id must be a string");
-  else if (event.event_id.trim() === "") errors.push("event_id must not be empty");
+  if (typeof event.event_id !== "string")
+    errors.push("event_id must be a string");
+  else if (event.event_id.trim() === "")
+    errors.push("event_id must not be empty");
 
   if (event.user !== undefined) validateUser(event.user, errors);
-  if (event.properties !== undefined) validateProperties(event.properties, errors);
+  if (event.properties !== undefined)
+    validateProperties(event.properties, errors);
   if (event.page !== undefined) validatePage(event.page, errors);
-  if (event.limited_data_use !== undefined && typeof event.limited_data_use !== "boolean") {
+  if (
+    event.limited_data_use !== undefined &&
+    typeof event.limited_data_use !== "boolean"
+  ) {
     errors.push("limited_data_use must be a boolean");
   }
   return errors;
 }
 
 /** event_time: integer Unix seconds, plausible, and (when `now` is given) not in the future. */
-export function validateEventTime(time: unknown, options: ValidateOptions, errors: string[]) {
+export function validateEventTime(
+  time: unknown,
+  options: ValidateOptions,
+  errors: string[],
+) {
   if (typeof time !== "number" || !Number.isInteger(time)) {
     errors.push("event_time must be an integer number of Unix seconds");
   } else if (time > MAX_EVENT_TIME) {
@@ -116,16 +174,22 @@ export function validateUser(user: unknown, errors: string[]) {
     if (list.length === 0) errors.push(`user.${key} must not be empty`);
     for (const item of list) {
       if (typeof item !== "string" || !isLowerSha256Hex(item)) {
-        errors.push(`user.${key} must hold lowercase SHA-256 hex hashes, never raw values`);
+        errors.push(
+          `user.${key} must hold lowercase SHA-256 hex hashes, never raw values`,
+        );
         break;
       }
     }
   }
   for (const key of RAW_USER_KEYS) {
     const value = user[key];
-    if (value !== undefined && !nonEmptyString(value)) errors.push(`user.${key} must be a non-empty string`);
+    if (value !== undefined && !nonEmptyString(value))
+      errors.push(`user.${key} must be a non-empty string`);
   }
-  if (user.ip !== undefined && (typeof user.ip !== "string" || isIP(user.ip) === 0)) {
+  if (
+    user.ip !== undefined &&
+    (typeof user.ip !== "string" || isIP(user.ip) === 0)
+  ) {
     errors.push("user.ip must be an IPv4 or IPv6 address");
   }
 }
@@ -138,8 +202,13 @@ export function validateProperties(props: unknown, errors: string[]) {
   }
   unknownKeys("properties", props, PROPERTY_KEYS, errors);
   if (props.currency !== undefined) {
-    if (typeof props.currency !== "string" || !isSupportedCurrency(props.currency)) {
-      errors.push(`currency ${JSON.stringify(props.currency)} is not supported by TikTok`);
+    if (
+      typeof props.currency !== "string" ||
+      !isSupportedCurrency(props.currency)
+    ) {
+      errors.push(
+        `currency ${JSON.stringify(props.currency)} is not supported by TikTok`,
+      );
     }
   }
   if (props.value !== undefined) {
@@ -151,14 +220,20 @@ export function validateProperties(props: unknown, errors: string[]) {
       errors.push("currency is required when value is set");
     }
   }
-  if (props.content_type !== undefined && props.content_type !== "product" && props.content_type !== "product_group") {
+  if (
+    props.content_type !== undefined &&
+    props.content_type !== "product" &&
+    props.content_type !== "product_group"
+  ) {
     errors.push('content_type must be "product" or "product_group"');
   }
   if (props.contents !== undefined) {
     if (!Array.isArray(props.contents) || props.contents.length === 0) {
       errors.push("contents must be a non-empty array");
     } else {
-      props.contents.forEach((content: unknown, i) => validateContent(content, i, errors));
+      props.contents.forEach((content: unknown, i) =>
+        validateContent(content, i, errors),
+      );
     }
   }
   if (props.order_id !== undefined && !nonEmptyString(props.order_id)) {
@@ -166,7 +241,9 @@ export function validateProperties(props: unknown, errors: string[]) {
   }
   if (
     props.num_items !== undefined &&
-    (typeof props.num_items !== "number" || !Number.isInteger(props.num_items) || props.num_items < 0)
+    (typeof props.num_items !== "number" ||
+      !Number.isInteger(props.num_items) ||
+      props.num_items < 0)
   ) {
     errors.push("num_items must be a non-negative integer");
   }
@@ -183,7 +260,8 @@ export function validateContent(content: unknown, i: number, errors: string[]) {
     return;
   }
   unknownKeys(where, content, CONTENT_KEYS, errors);
-  if (!nonEmptyString(content.content_id)) errors.push(`${where}.content_id must be a non-empty string`);
+  if (!nonEmptyString(content.content_id))
+    errors.push(`${where}.content_id must be a non-empty string`);
   for (const key of ["price", "quantity"] as const) {
     const value = content[key];
     if (value === undefined) continue;
@@ -193,7 +271,8 @@ export function validateContent(content: unknown, i: number, errors: string[]) {
   }
   for (const key of ["content_name", "content_category", "brand"] as const) {
     const value = content[key];
-    if (value !== undefined && !nonEmptyString(value)) errors.push(`${where}.${key} must be a non-empty string`);
+    if (value !== undefined && !nonEmptyString(value))
+      errors.push(`${where}.${key} must be a non-empty string`);
   }
 }
 
@@ -218,12 +297,19 @@ export function validateTrackBody(body: TrackRequestBody | unknown): string[] {
   if (!isObj(body)) return ["body must be an object"];
   const errors: string[] = [];
   if (body.event_source !== "web") errors.push('event_source must be "web"');
-  if (!nonEmptyString(body.event_source_id)) errors.push("event_source_id (pixel code) is required");
-  if (body.pixel_code !== undefined) errors.push(`body: ${LEGACY_FIELDS.pixel_code}`);
-  if (body.test_event_code !== undefined && !nonEmptyString(body.test_event_code)) {
+  if (!nonEmptyString(body.event_source_id))
+    errors.push("event_source_id (pixel code) is required");
+  if (body.pixel_code !== undefined)
+    errors.push(`body: ${LEGACY_FIELDS.pixel_code}`);
+  if (
+    body.test_event_code !== undefined &&
+    !nonEmptyString(body.test_event_code)
+  ) {
     errors.push("test_event_code must be a non-empty string when present");
   }
-  if (!Array.isArray(body.data) || body.data.length === 0) errors.push("data must hold 1 to 1000 events");
-  else if (body.data.length > MAX_EVENTS_PER_REQUEST) errors.push("data holds more than 1000 events");
+  if (!Array.isArray(body.data) || body.data.length === 0)
+    errors.push("data must hold 1 to 1000 events");
+  else if (body.data.length > MAX_EVENTS_PER_REQUEST)
+    errors.push("data holds more than 1000 events");
   return errors;
 }

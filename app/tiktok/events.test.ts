@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { eventNameFor, isSupportedCurrency, STANDARD_EVENTS, SUPPORTED_CURRENCIES } from "./events";
+import {
+  eventNameFor,
+  isSupportedCurrency,
+  STANDARD_EVENTS,
+  SUPPORTED_CURRENCIES,
+} from "./events";
 
 describe("events", () => {
   it("lists today's standard names and the supported currencies", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatHashes, formatId, formatText, toUnixSeconds } from "./formatters";
+import {
+  formatAmount,
+  formatHashes,
+  formatId,
+  formatText,
+  toUnixSeconds,
+} from "./formatters";
 
 describe("formatText", () => {
   it("trims, and leaves blank or missing text out", () => {
@@ -42,7 +48,9 @@ describe("formatHashes", () => {
 
 describe("toUnixSeconds", () => {
   it("floors Dates and fractional seconds to whole seconds", () => {
-    expect(toUnixSeconds(new Date("2025-06-01T12:34:56.999Z"))).toBe(1748781296);
+    expect(toUnixSeconds(new Date("2025-06-01T12:34:56.999Z"))).toBe(
+      1748781296,
+    );
     expect(toUnixSeconds(1748781296.999)).toBe(1748781296);
     expect(toUnixSeconds(1748781296)).toBe(1748781296);
   });

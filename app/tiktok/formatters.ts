@@ -31,7 +31,9 @@ export function formatAmount(value: Amount): number | undefined {
 }
 
 /** A list of hashes, or undefined when there is none to send. */
-export function formatHashes(values: string[] | undefined): string[] | undefined {
+export function formatHashes(
+  values: string[] | undefined,
+): string[] | undefined {
   return values && values.length > 0 ? values : undefined;
 }
 

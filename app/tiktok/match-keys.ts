@@ -1,7 +1,8 @@
 /** Match quality: which identifiers of a built event TikTok can match a person on. */
 import type { TikTokEvent } from "./wire-types";
 
-export type MatchKey = "ttclid" | "ttp" | "email" | "phone" | "external_id" | "ip_ua";
+export type MatchKey =
+  "ttclid" | "ttp" | "email" | "phone" | "external_id" | "ip_ua";
 
 /** Which identifiers TikTok can match this event on (for the delivery log / match-quality view). */
 export function matchKeysOf(event: TikTokEvent): MatchKey[] {

@@ -51,8 +51,18 @@ describe("buildTrackBody", () => {
 
   it("trims the pixel code and keeps a custom partner name; the events go into data unchanged", () => {
     const event = fullPurchase();
-    const body = buildTrackBody({ pixelCode: " C4PIXEL ", events: [event], partnerName: " Other ", testEventCode: " " });
-    expect(body).toEqual({ event_source: "web", event_source_id: "C4PIXEL", partner_name: "Other", data: [event] });
+    const body = buildTrackBody({
+      pixelCode: " C4PIXEL ",
+      events: [event],
+      partnerName: " Other ",
+      testEventCode: " ",
+    });
+    expect(body).toEqual({
+      event_source: "web",
+      event_source_id: "C4PIXEL",
+      partner_name: "Other",
+      data: [event],
+    });
     expect(body.data[0]).toBe(event);
   });
 });

@@ -19,7 +19,10 @@ export function buildTrackBody(args: {
   /** Defaults to PARTNER_NAME; pass null to leave it out. */
   partnerName?: string | null;
 }): TrackRequestBody {
-  const partnerName = args.partnerName === undefined ? PARTNER_NAME : formatText(args.partnerName);
+  const partnerName =
+    args.partnerName === undefined
+      ? PARTNER_NAME
+      : formatText(args.partnerName);
   const testEventCode = formatText(args.testEventCode);
   // Keys in the documented order; test_event_code only at the top level and only when set.
   return {

@@ -139,7 +139,9 @@ describe("sendTrackRequest", () => {
       body: body([purchase(1)]),
     });
     expect(r).toMatchObject({ kind: "permanent", reason: "auth" });
-    expect(r.message).toBe("The access token is empty or contains characters that cannot be sent");
+    expect(r.message).toBe(
+      "The access token is empty or contains characters that cannot be sent",
+    );
     expect(stub.requests).toHaveLength(0);
   });
 
@@ -149,7 +151,10 @@ describe("sendTrackRequest", () => {
       pending.push(res); // never answered until the test ends
     });
     client = createTikTokClient({ baseUrl, timeoutMs: 150 });
-    const slow = await client.track({ accessToken: "t", body: body([purchase(1)]) });
+    const slow = await client.track({
+      accessToken: "t",
+      body: body([purchase(1)]),
+    });
     expect(slow).toMatchObject({
       kind: "retryable",
       reason: "timeout",
@@ -162,8 +167,16 @@ describe("sendTrackRequest", () => {
     client.close();
 
     client = createTikTokClient({ baseUrl: await closedPortUrl() });
-    const refused = await client.track({ accessToken: "t", body: body([purchase(1)]) });
-    expect(refused).toMatchObject({ kind: "retryable", reason: "network", httpStatus: null, code: null });
+    const refused = await client.track({
+      accessToken: "t",
+      body: body([purchase(1)]),
+    });
+    expect(refused).toMatchObject({
+      kind: "retryable",
+      reason: "network",
+      httpStatus: null,
+      code: null,
+    });
     expect(refused.message).toMatch(/^ECONNREFUSED/);
   });
 
@@ -172,7 +185,11 @@ describe("sendTrackRequest", () => {
     const cyclic = body([purchase(1)]) as TrackRequestBody & { self?: unknown };
     cyclic.self = cyclic;
     const r = await client.track({ accessToken: "t", body: cyclic });
-    expect(r).toMatchObject({ kind: "permanent", reason: "rejected", httpStatus: null });
+    expect(r).toMatchObject({
+      kind: "permanent",
+      reason: "rejected",
+      httpStatus: null,
+    });
     expect(r.message).toMatch(/^The request could not be sent: /);
     expect(stub.requests).toHaveLength(0);
   });

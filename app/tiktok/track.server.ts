@@ -15,7 +15,10 @@ export interface TrackRequest {
 
 export type Track = (request: TrackRequest) => Promise<TrackResult>;
 
-export async function sendTrackRequest(transport: Transport, args: TrackRequest): Promise<TrackResult> {
+export async function sendTrackRequest(
+  transport: Transport,
+  args: TrackRequest,
+): Promise<TrackResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   const done = (outcome: DeliveryOutcome): TrackResult => ({
@@ -25,13 +28,25 @@ export async function sendTrackRequest(transport: Transport, args: TrackRequest)
   });
   // A header value with spaces/control characters cannot be sent at all (Node throws).
   if (!isSendableAccessToken(args.accessToken)) {
-    return done(localFailure("auth", "The access token is empty or contains characters that cannot be sent"));
+    return done(
+      localFailure(
+        "auth",
+        "The access token is empty or contains characters that cannot be sent",
+      ),
+    );
   }
   try {
     const payload = Buffer.from(JSON.stringify(args.body), "utf8");
-    return done(classifyResponse(await transport.post(payload, args.accessToken)));
+    return done(
+      classifyResponse(await transport.post(payload, args.accessToken)),
+    );
   } catch (err) {
     // Only a bug or an unsendable request gets here; resending the same would fail the same way.
-    return done(localFailure("rejected", `The request could not be sent: ${(err as Error).message}`));
+    return done(
+      localFailure(
+        "rejected",
+        `The request could not be sent: ${(err as Error).message}`,
+      ),
+    );
   }
 }

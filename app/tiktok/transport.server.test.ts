@@ -5,10 +5,19 @@
  */
 import type http from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { closedPortUrl, okHandler, purchase, Stub } from "./__fixtures__/track-stub";
+import {
+  closedPortUrl,
+  okHandler,
+  purchase,
+  Stub,
+} from "./__fixtures__/track-stub";
 import { parseTrackUrl } from "./endpoint";
 import { buildTrackBody } from "./track-body";
-import { createTransport, MAX_RESPONSE_BYTES, type Transport } from "./transport.server";
+import {
+  createTransport,
+  MAX_RESPONSE_BYTES,
+  type Transport,
+} from "./transport.server";
 import type { TikTokEvent } from "./wire-types";
 
 const stub = new Stub();
@@ -26,7 +35,9 @@ afterEach(() => {
   stub.reset();
 });
 
-function open(options: { baseUrl?: string; timeoutMs?: number } = {}): Transport {
+function open(
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): Transport {
   transport = createTransport({
     url: parseTrackUrl(options.baseUrl ?? baseUrl),
     timeoutMs: options.timeoutMs ?? 10_000,
@@ -36,12 +47,19 @@ function open(options: { baseUrl?: string; timeoutMs?: number } = {}): Transport
 }
 
 const payload = (events: TikTokEvent[]) =>
-  Buffer.from(JSON.stringify(buildTrackBody({ pixelCode: "C4PIXEL123", events })), "utf8");
+  Buffer.from(
+    JSON.stringify(buildTrackBody({ pixelCode: "C4PIXEL123", events })),
+    "utf8",
+  );
 
 describe("transport.post", () => {
   it("posts the bytes with the Access-Token header and reports status, body and the headers it reads", async () => {
     stub.reset((_req, res) => {
-      res.writeHead(429, { "Content-Type": "application/json", "Retry-After": "7", "x-tt-logid": "log-1" });
+      res.writeHead(429, {
+        "Content-Type": "application/json",
+        "Retry-After": "7",
+        "x-tt-logid": "log-1",
+      });
       res.end('{"code":40100}');
     });
     const sent = payload([purchase(1)]);
@@ -65,7 +83,10 @@ describe("transport.post", () => {
   it("reuses one keep-alive connection for consecutive requests", async () => {
     const t = open();
     for (let i = 0; i < 5; i++) {
-      expect(await t.post(payload([purchase(i)]), "t")).toMatchObject({ type: "response", status: 200 });
+      expect(await t.post(payload([purchase(i)]), "t")).toMatchObject({
+        type: "response",
+        status: 200,
+      });
     }
     expect(stub.requests).toHaveLength(5);
     expect(stub.connections).toBe(1);
@@ -73,10 +94,18 @@ describe("transport.post", () => {
 
   it("resends once on a fresh connection when a reused keep-alive socket turns out dead", async () => {
     // The server kills the connection on its 2nd request, as an idle-timeout race would.
-    stub.reset((_req, res, n) => (n >= 2 ? res.socket?.destroy() : okHandler(_req, res, n)));
+    stub.reset((_req, res, n) =>
+      n >= 2 ? res.socket?.destroy() : okHandler(_req, res, n),
+    );
     const t = open();
-    expect(await t.post(payload([purchase(1)]), "t")).toMatchObject({ type: "response", status: 200 });
-    expect(await t.post(payload([purchase(2)]), "t")).toMatchObject({ type: "response", status: 200 });
+    expect(await t.post(payload([purchase(1)]), "t")).toMatchObject({
+      type: "response",
+      status: 200,
+    });
+    expect(await t.post(payload([purchase(2)]), "t")).toMatchObject({
+      type: "response",
+      status: 200,
+    });
     expect(stub.connections).toBe(2);
     expect(stub.requests.map((r) => r.body.data[0].event_id)).toEqual([
       "5500000000001_Purchase",
@@ -90,7 +119,9 @@ describe("transport.post", () => {
     stub.reset((_r, res) => {
       pending.push(res); // never answered until the test ends
     });
-    expect(await open({ timeoutMs: 150 }).post(payload([purchase(1)]), "t")).toEqual({
+    expect(
+      await open({ timeoutMs: 150 }).post(payload([purchase(1)]), "t"),
+    ).toEqual({
       type: "timeout",
       timeoutMs: 150,
     });
@@ -99,17 +130,28 @@ describe("transport.post", () => {
   });
 
   it("connection refused is a network error", async () => {
-    const result = await open({ baseUrl: await closedPortUrl() }).post(payload([purchase(1)]), "t");
-    expect(result).toMatchObject({ type: "network", errorCode: "ECONNREFUSED" });
+    const result = await open({ baseUrl: await closedPortUrl() }).post(
+      payload([purchase(1)]),
+      "t",
+    );
+    expect(result).toMatchObject({
+      type: "network",
+      errorCode: "ECONNREFUSED",
+    });
   });
 
   it("a connection dropped mid-answer is a network error", async () => {
     stub.reset((_r, res) => {
-      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "100" });
+      res.writeHead(200, {
+        "Content-Type": "application/json",
+        "Content-Length": "100",
+      });
       res.write('{"code":0,');
       setTimeout(() => res.socket?.destroy(), 20);
     });
-    expect(await open().post(payload([purchase(1)]), "t")).toMatchObject({ type: "network" });
+    expect(await open().post(payload([purchase(1)]), "t")).toMatchObject({
+      type: "network",
+    });
   });
 
   it("stops reading an answer larger than MAX_RESPONSE_BYTES", async () => {
@@ -117,6 +159,8 @@ describe("transport.post", () => {
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end("x".repeat(MAX_RESPONSE_BYTES + 1));
     });
-    expect(await open().post(payload([purchase(1)]), "t")).toMatchObject({ type: "network" });
+    expect(await open().post(payload([purchase(1)]), "t")).toMatchObject({
+      type: "network",
+    });
   });
 });

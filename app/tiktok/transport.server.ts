@@ -32,11 +32,20 @@ export function createTransport(options: TransportOptions): Transport {
   const { url, timeoutMs } = options;
   const isHttps = url.protocol === "https:";
   // One agent per transport so consecutive requests reuse TCP/TLS connections.
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, scheduling: "lifo" as const };
-  const agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    scheduling: "lifo" as const,
+  };
+  const agent = isHttps
+    ? new https.Agent(agentOptions)
+    : new http.Agent(agentOptions);
   const request = isHttps ? https.request : http.request;
 
-  function once(payload: Buffer, accessToken: string): Promise<{ result: TransportResult; staleSocket: boolean }> {
+  function once(
+    payload: Buffer,
+    accessToken: string,
+  ): Promise<{ result: TransportResult; staleSocket: boolean }> {
     return new Promise((resolve) => {
       let settled = false;
       let gotResponse = false;
@@ -69,8 +78,18 @@ export function createTransport(options: TransportOptions): Transport {
         // A keep-alive socket the server closed while idle fails on reuse before any answer;
         // Node's docs recommend resending in that case
         // (https://nodejs.org/api/http.html#requestreusedsocket). Safe: TikTok deduplicates on event_id.
-        const stale = !gotResponse && req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
-        finish({ type: "network", errorCode: err.code ?? null, message: err.message }, stale);
+        const stale =
+          !gotResponse &&
+          req.reusedSocket &&
+          (err.code === "ECONNRESET" || err.code === "EPIPE");
+        finish(
+          {
+            type: "network",
+            errorCode: err.code ?? null,
+            message: err.message,
+          },
+          stale,
+        );
       });
       req.end(payload);
     });
@@ -87,13 +106,19 @@ export function createTransport(options: TransportOptions): Transport {
 }
 
 /** Reads a whole answer (up to MAX_RESPONSE_BYTES) and reports it, or the error that cut it short. */
-function readResponse(res: http.IncomingMessage, finish: (result: TransportResult) => void) {
+function readResponse(
+  res: http.IncomingMessage,
+  finish: (result: TransportResult) => void,
+) {
   const chunks: Buffer[] = [];
   let size = 0;
   res.on("data", (chunk: Buffer) => {
     size += chunk.length;
     if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-    else res.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+    else
+      res.destroy(
+        new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`),
+      );
   });
   res.on("end", () => {
     const header = (name: string) => {
@@ -109,12 +134,20 @@ function readResponse(res: http.IncomingMessage, finish: (result: TransportResul
     });
   });
   res.on("error", (err: NodeJS.ErrnoException) =>
-    finish({ type: "network", errorCode: err.code ?? null, message: err.message }),
+    finish({
+      type: "network",
+      errorCode: err.code ?? null,
+      message: err.message,
+    }),
   );
   res.on("close", () => {
     // After "end" this is a no-op; before it, the connection died mid-answer.
     if (!res.complete) {
-      finish({ type: "network", errorCode: "ECONNRESET", message: "connection closed mid-response" });
+      finish({
+        type: "network",
+        errorCode: "ECONNRESET",
+        message: "connection closed mid-response",
+      });
     }
   });
 }

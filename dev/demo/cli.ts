@@ -6,17 +6,9 @@
 // DEMO_DATABASE_FILE overrides prisma/demo.sqlite (wiped at every start).
 import { existsSync } from "node:fs";
 import path from "node:path";
-import {
-  playJourney,
-  startDemo,
-  type RunningDemo,
-} from "./demo.server";
+import { playJourney, startDemo, type RunningDemo } from "./demo.server";
 import type { StepOutcome } from "./journey.server";
-import {
-  DEMO_PIXEL_CODE,
-  DEMO_SHOP,
-  DEMO_TIKTOK_TOKEN,
-} from "./journey";
+import { DEMO_PIXEL_CODE, DEMO_SHOP, DEMO_TIKTOK_TOKEN } from "./journey";
 import {
   matchKeysOf,
   notSentFromDeliveries,

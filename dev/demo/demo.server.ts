@@ -145,16 +145,12 @@ export async function startDemo(
   for (const name of ["HOST", "SHOPIFY_APP_URL", "APP_BRIDGE_URL"])
     delete env[name];
 
-  const app = fork(
-    path.join(root, "dev", "demo", "app-process.ts"),
-    [],
-    {
-      cwd: root,
-      env,
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-    },
-  );
+  const app = fork(path.join(root, "dev", "demo", "app-process.ts"), [], {
+    cwd: root,
+    env,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   const appOutput = options.appOutput;
   for (const stream of [app.stdout, app.stderr]) {
     if (stream)

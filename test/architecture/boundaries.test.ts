@@ -17,8 +17,13 @@ function sourceFiles(dir: string): string[] {
 /** Every module specifier of a file: static imports, re-exports and dynamic import(). */
 export function importSpecifiers(source: string): string[] {
   const found: string[] = [];
-  const patterns = [/\bfrom\s+["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /^\s*import\s+["']([^"']+)["']/gm];
-  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]);
+  const patterns = [
+    /\bfrom\s+["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+    /^\s*import\s+["']([^"']+)["']/gm,
+  ];
+  for (const pattern of patterns)
+    for (const match of source.matchAll(pattern)) found.push(match[1]);
   return found;
 }
 
@@ -32,7 +37,12 @@ function resolveFromRoot(file: string, specifier: string): string | null {
 describe("app/ ships alone", () => {
   it("finds the specifiers it is meant to police", () => {
     const sample = `import a from "../../dev/demo/x";\nexport { b } from "~/db.server";\nconst c = await import("./c");\nimport "./side-effect";`;
-    expect(importSpecifiers(sample)).toEqual(["../../dev/demo/x", "~/db.server", "./c", "./side-effect"]);
+    expect(importSpecifiers(sample)).toEqual([
+      "../../dev/demo/x",
+      "~/db.server",
+      "./c",
+      "./side-effect",
+    ]);
   });
 
   it("no file under app/ imports from dev/ or test/", () => {
@@ -44,24 +54,34 @@ describe("app/ ships alone", () => {
         const target = resolveFromRoot(file, specifier);
         if (target === null) continue;
         const top = target.split(path.sep)[0];
-        if (top !== "app") offenders.push(`${path.relative(root, file)} → ${specifier}`);
+        if (top !== "app")
+          offenders.push(`${path.relative(root, file)} → ${specifier}`);
       }
     }
     expect(offenders).toEqual([]);
   });
 
   it("the dev tools are not in app/", () => {
-    expect(sourceFiles(path.join(root, "app")).filter((f) => /sandbox|standin|demo/i.test(path.relative(root, f)))).toEqual([]);
+    expect(
+      sourceFiles(path.join(root, "app")).filter((f) =>
+        /sandbox|standin|demo/i.test(path.relative(root, f)),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe("one writer of attribution sessions", () => {
   it("only app/db/sql.server.ts creates or updates AttributionSession rows", () => {
-    const writes = /\.attributionSession\.(create|createMany|update|updateMany|upsert)\b|INSERT INTO "AttributionSession"|UPDATE "AttributionSession"/;
+    const writes =
+      /\.attributionSession\.(create|createMany|update|updateMany|upsert)\b|INSERT INTO "AttributionSession"|UPDATE "AttributionSession"/;
     expect(writes.test(`prisma.attributionSession.upsert({`)).toBe(true);
     expect(writes.test(`prisma.attributionSession.deleteMany({`)).toBe(false);
     const offenders = sourceFiles(path.join(root, "app"))
-      .filter((file) => !/\.test\.[jt]sx?$/.test(file) && path.relative(root, file) !== path.join("app", "db", "sql.server.ts"))
+      .filter(
+        (file) =>
+          !/\.test\.[jt]sx?$/.test(file) &&
+          path.relative(root, file) !== path.join("app", "db", "sql.server.ts"),
+      )
       .filter((file) => writes.test(readFileSync(file, "utf8")))
       .map((file) => path.relative(root, file));
     expect(offenders).toEqual([]);
@@ -71,10 +91,16 @@ describe("one writer of attribution sessions", () => {
 describe("comments cite public sources", () => {
   it("no source file points at notes outside this repository", () => {
     const outside = /\.\.\/shared\/|shared\/reference|\/work\//;
-    expect(outside.test("// Source: ../shared/reference/tiktok-events-api.md §4")).toBe(true);
+    expect(
+      outside.test("// Source: ../shared/reference/tiktok-events-api.md §4"),
+    ).toBe(true);
     const offenders = ["app", "dev", "test", "extensions"]
       .flatMap((dir) => sourceFiles(path.join(root, dir)))
-      .filter((file) => !file.includes(`${path.sep}assets${path.sep}`) && !file.endsWith("boundaries.test.ts"))
+      .filter(
+        (file) =>
+          !file.includes(`${path.sep}assets${path.sep}`) &&
+          !file.endsWith("boundaries.test.ts"),
+      )
       .filter((file) => outside.test(readFileSync(file, "utf8")))
       .map((file) => path.relative(root, file));
     expect(offenders).toEqual([]);

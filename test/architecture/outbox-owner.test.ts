@@ -10,7 +10,8 @@ const OWNER = path.join("app", "delivery", "outbox") + path.sep;
 
 const MODELS = "delivery|outboxEntry|deliveryAttempt";
 const TABLES = ["Delivery", "OutboxEntry", "DeliveryAttempt"];
-const PRISMA_WRITES = "create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany";
+const PRISMA_WRITES =
+  "create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany";
 
 /** `x.delivery.updateMany(`, `tx.outboxEntry.create<…>(`, `prisma["deliveryAttempt"].deleteMany(`. */
 const PRISMA_WRITE = new RegExp(
@@ -30,10 +31,12 @@ export interface Write {
 export function outboxWrites(source: string): Write[] {
   const found: Write[] = [];
   const lineOf = (index: number) => source.slice(0, index).split("\n").length;
-  for (const m of source.matchAll(PRISMA_WRITE)) found.push({ line: lineOf(m.index), text: m[0] });
+  for (const m of source.matchAll(PRISMA_WRITE))
+    found.push({ line: lineOf(m.index), text: m[0] });
   for (const m of source.matchAll(SQL_WRITE)) {
     // The table name is matched exactly (prose like "update delivery times" is not SQL).
-    if (TABLES.includes(m[3])) found.push({ line: lineOf(m.index), text: m[0] });
+    if (TABLES.includes(m[3]))
+      found.push({ line: lineOf(m.index), text: m[0] });
   }
   return found.sort((a, b) => a.line - b.line);
 }
@@ -42,7 +45,10 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(full);
-    return /\.[cm]?[jt]sx?$/.test(entry.name) && !/\.test\.[cm]?[jt]sx?$/.test(entry.name) ? [full] : [];
+    return /\.[cm]?[jt]sx?$/.test(entry.name) &&
+      !/\.test\.[cm]?[jt]sx?$/.test(entry.name)
+      ? [full]
+      : [];
   });
 }
 
@@ -55,8 +61,8 @@ describe("the outbox owns the delivery tables", () => {
     "tx.delivery\n  .update({ where })",
     "prisma.delivery.createMany<T>(",
     'prisma["outboxEntry"]["delete"]({',
-    "tx.$executeRaw`INSERT INTO \"Delivery\" (\"id\") VALUES (1)`",
-    "sql`UPDATE \"OutboxEntry\" SET \"leaseOwner\" = NULL`",
+    'tx.$executeRaw`INSERT INTO "Delivery" ("id") VALUES (1)`',
+    'sql`UPDATE "OutboxEntry" SET "leaseOwner" = NULL`',
     'DELETE FROM "DeliveryAttempt" WHERE "id" = 1',
     'delete from "Delivery" where true',
     "INSERT OR IGNORE INTO Delivery (id) VALUES (1)",
@@ -83,7 +89,11 @@ describe("the outbox owns the delivery tables", () => {
   });
 
   it("finds the line of each write", () => {
-    expect(outboxWrites('const a = 1;\nawait tx.outboxEntry.deleteMany({});\nsql`DELETE FROM "Delivery"`;')).toEqual([
+    expect(
+      outboxWrites(
+        'const a = 1;\nawait tx.outboxEntry.deleteMany({});\nsql`DELETE FROM "Delivery"`;',
+      ),
+    ).toEqual([
       { line: 2, text: ".outboxEntry.deleteMany(" },
       { line: 3, text: 'DELETE FROM "Delivery"' },
     ]);
@@ -98,7 +108,8 @@ describe("the outbox owns the delivery tables", () => {
       const relative = path.relative(root, file);
       const writes = outboxWrites(readFileSync(file, "utf8"));
       if (relative.startsWith(OWNER)) ownWrites += writes.length;
-      else offenders.push(...writes.map((w) => `${relative}:${w.line} ${w.text}`));
+      else
+        offenders.push(...writes.map((w) => `${relative}:${w.line} ${w.text}`));
     }
     expect(offenders).toEqual([]);
     // The detector sees the module's own writes, so an empty list above is not a blind spot.

@@ -18,16 +18,24 @@ export async function run() {
   process.env.ENCRYPTION_KEY = TEST_ENCRYPTION_KEY;
   await applyMigrations(process.env.DATABASE_URL);
 
-  const { startTikTokStandin } = await import("../../dev/tiktok-standin.server");
+  const { startTikTokStandin } =
+    await import("../../dev/tiktok-standin.server");
   const { default: prisma } = await import("../../app/db.server");
-  const { IngestWriter } = await import("../../app/delivery/ingest-writer.server");
+  const { IngestWriter } =
+    await import("../../app/delivery/ingest-writer.server");
   const { DeliveryWorker } = await import("../../app/delivery/worker.server");
   const { createTikTokClient } = await import("../../app/tiktok/client.server");
   const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
 
-  const tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] } });
-  await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, consentPolicy: "send" });
+  const tiktok = await startTikTokStandin({
+    accessTokens: { [TOKEN]: [PIXEL] },
+  });
+  await configureShop(SHOP, {
+    pixelCode: PIXEL,
+    accessToken: TOKEN,
+    consentPolicy: "send",
+  });
   const writer = new IngestWriter(prisma);
   let seq = 0;
   async function enqueue(count: number) {
@@ -41,18 +49,55 @@ export async function run() {
             eventName: "Purchase",
             eventId: `${7_000_000_000_000 + n}_Purchase`,
             eventTime: now,
-            user: { ...hashUserIdentifiers({ emails: [`buyer${n}@example.com`], externalIds: [String(n)] }), ip: "203.0.113.7", userAgent: "Mozilla/5.0 (bench)", ttclid: `E.C.P.${n}` },
-            properties: { currency: "USD", value: 42.5, contentType: "product", contents: [{ contentId: String(40_000_000_000_000 + n), price: 42.5, quantity: 1 }], orderId: String(n) },
+            user: {
+              ...hashUserIdentifiers({
+                emails: [`buyer${n}@example.com`],
+                externalIds: [String(n)],
+              }),
+              ip: "203.0.113.7",
+              userAgent: "Mozilla/5.0 (bench)",
+              ttclid: `E.C.P.${n}`,
+            },
+            properties: {
+              currency: "USD",
+              value: 42.5,
+              contentType: "product",
+              contents: [
+                {
+                  contentId: String(40_000_000_000_000 + n),
+                  price: 42.5,
+                  quantity: 1,
+                },
+              ],
+              orderId: String(n),
+            },
           });
-          return writer.submit({ deliveries: [{ shop: SHOP, source: "order", pixelCode: PIXEL, event, orderName: `#${n}` }] });
+          return writer.submit({
+            deliveries: [
+              {
+                shop: SHOP,
+                source: "order",
+                pixelCode: PIXEL,
+                event,
+                orderName: `#${n}`,
+              },
+            ],
+          });
         }),
       );
       seq += Math.min(500, count - start);
     }
   }
-  async function drain(batchSize: number): Promise<{ events: number; seconds: number; requests: number }> {
+  async function drain(
+    batchSize: number,
+  ): Promise<{ events: number; seconds: number; requests: number }> {
     const client = createTikTokClient({ baseUrl: tiktok.url });
-    const worker = new DeliveryWorker({ prisma, client, batchSize, log: () => {} });
+    const worker = new DeliveryWorker({
+      prisma,
+      client,
+      batchSize,
+      log: () => {},
+    });
     const requestsBefore = tiktok.requests.length;
     const acceptedBefore = tiktok.accepted.length;
     const started = performance.now();
@@ -61,7 +106,11 @@ export async function run() {
     }
     const seconds = (performance.now() - started) / 1000;
     client.close();
-    return { events: tiktok.accepted.length - acceptedBefore, seconds, requests: tiktok.requests.length - requestsBefore };
+    return {
+      events: tiktok.accepted.length - acceptedBefore,
+      seconds,
+      requests: tiktok.requests.length - requestsBefore,
+    };
   }
 
   const lines: string[] = [];
@@ -72,9 +121,15 @@ export async function run() {
     const single = await drain(1);
     const batchedRate = batched.events / batched.seconds;
     const singleRate = single.events / single.seconds;
-    lines.push(`batched (worker claims 1000, <= 1000 events/request): ${fmt(batchedRate)} events/s (${batched.events} events, ${batched.requests} requests, ${fmt(batched.seconds, 2)} s)  [goal >= 10,000 events/s]`);
-    lines.push(`one request per event (worker claims 1): ${fmt(singleRate)} events/s (${single.events} events, ${single.requests} requests, ${fmt(single.seconds, 2)} s)`);
-    lines.push(`batched / unbatched: ${(batchedRate / singleRate).toFixed(1)}x  [goal >= 20x]`);
+    lines.push(
+      `batched (worker claims 1000, <= 1000 events/request): ${fmt(batchedRate)} events/s (${batched.events} events, ${batched.requests} requests, ${fmt(batched.seconds, 2)} s)  [goal >= 10,000 events/s]`,
+    );
+    lines.push(
+      `one request per event (worker claims 1): ${fmt(singleRate)} events/s (${single.events} events, ${single.requests} requests, ${fmt(single.seconds, 2)} s)`,
+    );
+    lines.push(
+      `batched / unbatched: ${(batchedRate / singleRate).toFixed(1)}x  [goal >= 20x]`,
+    );
   } finally {
     await tiktok.close();
     await prisma.$disconnect();

@@ -17,10 +17,15 @@ const benches: Record<string, () => Promise<Bench>> = {
 async function main() {
   const wanted = process.argv.slice(2);
   const names = wanted.length > 0 ? wanted : Object.keys(benches);
-  console.log(`node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+  console.log(
+    `node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+  );
   for (const name of names) {
     const load = benches[name];
-    if (!load) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`);
+    if (!load)
+      throw new Error(
+        `unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`,
+      );
     const report = await (await load()).run();
     console.log(`\n## ${report.name}`);
     for (const line of report.lines) console.log(`  ${line}`);

@@ -11,9 +11,17 @@ import { signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 import { encryptSecret } from "../../app/credentials/encryption.server";
 import { TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL } from "../support/constants";
 import { applyMigrations } from "../support/database";
-import { ensureProductionBuild, startServerProcess } from "../support/server-process";
+import {
+  ensureProductionBuild,
+  startServerProcess,
+} from "../support/server-process";
 import { orderBody, simpleOrder } from "../fixtures/orders";
-import { describeLoad, runLoad, type PreparedRequest, type LoadResult } from "./load";
+import {
+  describeLoad,
+  runLoad,
+  type PreparedRequest,
+  type LoadResult,
+} from "./load";
 
 const SHOP = "bench.myshopify.com";
 const PIXEL = "CBENCHPIXEL00000001";
@@ -22,27 +30,48 @@ const CONCURRENCY = 32;
 function proxyRequest(i: number): PreparedRequest {
   const now = Math.floor(Date.now() / 1000);
   {
-    const url = signAppProxyUrl(new URL("/proxy/collect", APP_URL), { shop: SHOP, apiSecret: TEST_CREDS.apiSecret });
+    const url = signAppProxyUrl(new URL("/proxy/collect", APP_URL), {
+      shop: SHOP,
+      apiSecret: TEST_CREDS.apiSecret,
+    });
     const body = JSON.stringify({
       v: 1,
       session_id: `bench_session_${String(i % 2000).padStart(6, "0")}`,
       consent: "granted",
       ttclid: `E.C.P.bench${i % 500}`,
       ttp: "bench-ttp-cookie-value-000",
-      page: { url: `https://${SHOP}/products/shirt`, referrer: "https://www.tiktok.com/" },
+      page: {
+        url: `https://${SHOP}/products/shirt`,
+        referrer: "https://www.tiktok.com/",
+      },
       events: [
-        { event: "PageView", event_id: `pv-bench-${now}-${i}`, event_time: now },
+        {
+          event: "PageView",
+          event_id: `pv-bench-${now}-${i}`,
+          event_time: now,
+        },
         {
           event: "ViewContent",
           event_id: `vc-bench-${now}-${i}`,
           event_time: now,
-          properties: { currency: "EUR", value: 19.99, content_type: "product", contents: [{ content_id: "4440000000001", price: 19.99, quantity: 1 }] },
+          properties: {
+            currency: "EUR",
+            value: 19.99,
+            content_type: "product",
+            contents: [
+              { content_id: "4440000000001", price: 19.99, quantity: 1 },
+            ],
+          },
         },
       ],
     });
     return {
       path: url.pathname + url.search,
-      headers: { "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9", "User-Agent": "Mozilla/5.0 (bench)" },
+      headers: {
+        "Content-Type": "application/json",
+        "X-Forwarded-For": "203.0.113.9",
+        "User-Agent": "Mozilla/5.0 (bench)",
+      },
       body,
     };
   }
@@ -50,7 +79,16 @@ function proxyRequest(i: number): PreparedRequest {
 
 function webhookRequest(shop = SHOP): PreparedRequest {
   const body = orderBody(simpleOrder());
-  return { path: "/webhooks/orders", headers: webhookHeaders({ topic: "orders/create", shop, body, apiSecret: TEST_CREDS.apiSecret }), body };
+  return {
+    path: "/webhooks/orders",
+    headers: webhookHeaders({
+      topic: "orders/create",
+      shop,
+      body,
+      apiSecret: TEST_CREDS.apiSecret,
+    }),
+    body,
+  };
 }
 
 async function prepareDatabase(file: string): Promise<void> {
@@ -60,7 +98,13 @@ async function prepareDatabase(file: string): Promise<void> {
   const key = Buffer.from(TEST_ENCRYPTION_KEY, "base64");
   await client.execute({
     sql: `INSERT INTO ShopSettings (shop, pixelCode, accessTokenCiphertext, accessTokenLast4, consentPolicy, updatedAt) VALUES (?, ?, ?, ?, 'send', ?)`,
-    args: [SHOP, PIXEL, encryptSecret("bench-token", key, SHOP), "oken", Date.now()],
+    args: [
+      SHOP,
+      PIXEL,
+      encryptSecret("bench-token", key, SHOP),
+      "oken",
+      Date.now(),
+    ],
   });
   client.close();
 }
@@ -68,28 +112,47 @@ async function prepareDatabase(file: string): Promise<void> {
 /** Bare Node: HMAC check plus one INSERT per request, nothing else. */
 async function baseline(file: string, count: number): Promise<LoadResult> {
   const client = createClient({ url: `file:${file}` });
-  await client.execute("CREATE TABLE IF NOT EXISTS baseline (id TEXT PRIMARY KEY, shop TEXT, body TEXT)");
+  await client.execute(
+    "CREATE TABLE IF NOT EXISTS baseline (id TEXT PRIMARY KEY, shop TEXT, body TEXT)",
+  );
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
-      const expected = createHmac("sha256", TEST_CREDS.apiSecret).update(body).digest();
-      const given = Buffer.from(String(req.headers["x-shopify-hmac-sha256"] ?? ""), "base64");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const expected = createHmac("sha256", TEST_CREDS.apiSecret)
+        .update(body)
+        .digest();
+      const given = Buffer.from(
+        String(req.headers["x-shopify-hmac-sha256"] ?? ""),
+        "base64",
+      );
+      if (
+        given.length !== expected.length ||
+        !timingSafeEqual(given, expected)
+      ) {
         res.writeHead(401).end();
         return;
       }
       await client.execute({
         sql: "INSERT INTO baseline (id, shop, body) VALUES (?, ?, ?)",
-        args: [String(req.headers["x-shopify-webhook-id"]), String(req.headers["x-shopify-shop-domain"]), body.toString("utf8")],
+        args: [
+          String(req.headers["x-shopify-webhook-id"]),
+          String(req.headers["x-shopify-shop-domain"]),
+          body.toString("utf8"),
+        ],
       });
       res.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  const result = await runLoad(`http://127.0.0.1:${port}`, count, () => webhookRequest(), CONCURRENCY);
+  const result = await runLoad(
+    `http://127.0.0.1:${port}`,
+    count,
+    () => webhookRequest(),
+    CONCURRENCY,
+  );
   await new Promise((resolve) => server.close(resolve));
   client.close();
   return result;
@@ -113,23 +176,48 @@ export async function run() {
   try {
     await runLoad(server.url, 500, proxyRequest, CONCURRENCY); // warm-up
     const proxy = await runLoad(server.url, 6000, proxyRequest, CONCURRENCY);
-    lines.push(describeLoad("app proxy /collect (c=32)", proxy) + `  [goal >= 1,500 req/s, p99 <= 20 ms]`);
+    lines.push(
+      describeLoad("app proxy /collect (c=32)", proxy) +
+        `  [goal >= 1,500 req/s, p99 <= 20 ms]`,
+    );
     await runLoad(server.url, 300, () => webhookRequest(), CONCURRENCY); // warm-up
-    const hooks = await runLoad(server.url, 5000, () => webhookRequest(), CONCURRENCY);
+    const hooks = await runLoad(
+      server.url,
+      5000,
+      () => webhookRequest(),
+      CONCURRENCY,
+    );
     // Same route and checks, for a shop without settings: acknowledged, nothing written.
     // The distance to the line above is what storing the Purchase costs.
-    const floor = await runLoad(server.url, 3000, () => webhookRequest("not-configured.myshopify.com"), CONCURRENCY);
+    const floor = await runLoad(
+      server.url,
+      3000,
+      () => webhookRequest("not-configured.myshopify.com"),
+      CONCURRENCY,
+    );
     // Closed loop: at c=32 the median is ~32/throughput whatever the service time; c=8 shows
     // the latency a request sees when the server is not queueing 32 deep.
     const proxyC8 = await runLoad(server.url, 2000, proxyRequest, 8);
     const hooksC8 = await runLoad(server.url, 2000, () => webhookRequest(), 8);
     const base = await baseline(file, 5000);
-    lines.push(describeLoad("orders/create webhook ingest (c=32)", hooks) + `  [goal >= 800 req/s, p99 <= 25 ms]`);
-    lines.push(describeLoad("same webhook route, shop not configured (no write) (c=32)", floor));
+    lines.push(
+      describeLoad("orders/create webhook ingest (c=32)", hooks) +
+        `  [goal >= 800 req/s, p99 <= 25 ms]`,
+    );
+    lines.push(
+      describeLoad(
+        "same webhook route, shop not configured (no write) (c=32)",
+        floor,
+      ),
+    );
     lines.push(describeLoad("app proxy /collect (c=8)", proxyC8));
     lines.push(describeLoad("orders/create webhook ingest (c=8)", hooksC8));
-    lines.push(describeLoad("bare-Node baseline: HMAC + 1 insert (c=32)", base));
-    lines.push(`webhook ingest / baseline throughput: ${(hooks.rps / base.rps).toFixed(2)}x`);
+    lines.push(
+      describeLoad("bare-Node baseline: HMAC + 1 insert (c=32)", base),
+    );
+    lines.push(
+      `webhook ingest / baseline throughput: ${(hooks.rps / base.rps).toFixed(2)}x`,
+    );
   } finally {
     await server.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,10 @@ export interface LoadResult {
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  const index = Math.min(
+    sorted.length - 1,
+    Math.ceil((p / 100) * sorted.length) - 1,
+  );
   return sorted[Math.max(0, index)];
 }
 
@@ -39,12 +42,23 @@ export async function runLoad(
     new Promise<void>((resolve, reject) => {
       const started = performance.now();
       const r = http.request(
-        { host: url.hostname, port: url.port, path: req.path, method: "POST", agent, headers: { ...req.headers, "Content-Length": Buffer.byteLength(req.body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: req.path,
+          method: "POST",
+          agent,
+          headers: {
+            ...req.headers,
+            "Content-Length": Buffer.byteLength(req.body),
+          },
+        },
         (res) => {
           res.resume();
           res.on("end", () => {
             latencies.push(performance.now() - started);
-            statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+            statuses[res.statusCode ?? 0] =
+              (statuses[res.statusCode ?? 0] ?? 0) + 1;
             resolve();
           });
         },
@@ -71,7 +85,11 @@ export async function runLoad(
   };
 }
 
-export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 
 export function describeLoad(label: string, r: LoadResult): string {
   return `${label}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms (${r.requests} requests in ${fmt(r.seconds, 2)} s, statuses ${JSON.stringify(r.statuses)})`;

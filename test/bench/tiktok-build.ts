@@ -89,7 +89,9 @@ function buildOne(o: OrderLike, libraryOnly: boolean): TikTokEvent {
     user: {
       ...hashUserIdentifiers({
         emails: [o.email],
-        phones: [libraryOnly ? normalizePhoneWithLibrary(o.phone, o.country) : o.phone],
+        phones: [
+          libraryOnly ? normalizePhoneWithLibrary(o.phone, o.country) : o.phone,
+        ],
         externalIds: [o.customerId],
         defaultCountry: o.country,
       }),
@@ -122,7 +124,12 @@ function buildOne(o: OrderLike, libraryOnly: boolean): TikTokEvent {
  * Build + validate + serialise EVENTS events in request bodies of BATCH. Input rows are made
  * batch by batch, as a worker reads them page by page, and their making is not timed.
  */
-function once(libraryOnly = false): { ms: number; cpuMs: number; bytes: number; invalid: number } {
+function once(libraryOnly = false): {
+  ms: number;
+  cpuMs: number;
+  bytes: number;
+  invalid: number;
+} {
   let ms = 0;
   let cpuMs = 0;
   let bytes = 0;
@@ -198,7 +205,9 @@ const PHONE_CASES: [string, string][] = [
 
 function phoneCaseTimings(): string {
   return PHONE_CASES.map(([phone, country]) => {
-    const t = phoneTimings(Array.from({ length: 20_000 }, () => ({ phone, country })));
+    const t = phoneTimings(
+      Array.from({ length: 20_000 }, () => ({ phone, country })),
+    );
     return `${phone} (${country}) ${t.fastUs.toFixed(1)} vs ${t.libraryUs.toFixed(1)}`;
   }).join("; ");
 }
@@ -220,10 +229,15 @@ export async function run(): Promise<BenchReport> {
     );
   const phones = phoneTimings();
   const e164 = phoneTimings(
-    makeOrders(0, EVENTS).map((o) => ({ phone: normalizePhoneWithLibrary(o.phone, o.country) ?? "", country: o.country })),
+    makeOrders(0, EVENTS).map((o) => ({
+      phone: normalizePhoneWithLibrary(o.phone, o.country) ?? "",
+      country: o.country,
+    })),
   );
   const cases = phoneCaseTimings();
-  const libraryCpuMed = median(libraryRuns.map((r) => (EVENTS / r.cpuMs) * 1000));
+  const libraryCpuMed = median(
+    libraryRuns.map((r) => (EVENTS / r.cpuMs) * 1000),
+  );
   const usPerEvent = (rate: number) => (1000 * 1000) / rate;
   const rates = runs.map((r) => (EVENTS / r.ms) * 1000);
   const med = median(rates);

@@ -1,8 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
+import {
+  startTikTokStandin,
+  type TikTokStandin,
+} from "../../dev/tiktok-standin.server";
 import { webhookHeaders } from "../../dev/shopify-signing";
-import { createTestApp, TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL, type TestApp } from "../support/test-app";
-import { ensureProductionBuild, freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import {
+  createTestApp,
+  TEST_CREDS,
+  TEST_ENCRYPTION_KEY,
+  APP_URL,
+  type TestApp,
+} from "../support/test-app";
+import {
+  ensureProductionBuild,
+  freePort,
+  startServerProcess,
+  type ServerProcess,
+} from "../support/server-process";
 import { orderBody, simpleOrder, type FixtureOrder } from "../fixtures/orders";
 import { configureShop } from "../support/shops";
 
@@ -16,9 +30,16 @@ let server: ServerProcess | null = null;
 
 beforeAll(async () => {
   await ensureProductionBuild();
-  tiktok = await startTikTokStandin({ accessTokens: { [TOKEN]: [PIXEL] }, latencyMs: 300 });
+  tiktok = await startTikTokStandin({
+    accessTokens: { [TOKEN]: [PIXEL] },
+    latencyMs: 300,
+  });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
-  await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN, consentPolicy: "send" });
+  await configureShop(SHOP, {
+    pixelCode: PIXEL,
+    accessToken: TOKEN,
+    consentPolicy: "send",
+  });
   await app.prisma.$disconnect();
 });
 afterAll(async () => {
@@ -45,8 +66,17 @@ function serverEnv(): Record<string, string> {
 
 async function postOrder(base: string, order: FixtureOrder): Promise<number> {
   const body = orderBody(order);
-  const headers = webhookHeaders({ topic: "orders/create", shop: SHOP, body, apiSecret: TEST_CREDS.apiSecret });
-  const res = await fetch(`${base}/webhooks/orders`, { method: "POST", headers, body });
+  const headers = webhookHeaders({
+    topic: "orders/create",
+    shop: SHOP,
+    body,
+    apiSecret: TEST_CREDS.apiSecret,
+  });
+  const res = await fetch(`${base}/webhooks/orders`, {
+    method: "POST",
+    headers,
+    body,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -65,7 +95,8 @@ describe("crash safety", () => {
       if (status === 200) acknowledged.push(order);
       if (i === 25) {
         const started = Date.now();
-        while (tiktok.inFlight === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 5));
+        while (tiktok.inFlight === 0 && Date.now() - started < 10_000)
+          await new Promise((r) => setTimeout(r, 5));
         expect(tiktok.inFlight).toBeGreaterThan(0);
         await server.kill("SIGKILL");
         break;
@@ -96,7 +127,9 @@ describe("crash safety", () => {
     const missing = [...expected].filter((id) => !received.has(id));
     expect(missing, server.output()).toEqual([]);
     // Whatever was sent twice across the crash carried the same event id, so TikTok kept one.
-    expect(tiktok.accepted.filter((e) => expected.has(e.event_id!)).length).toBe(expected.size);
+    expect(
+      tiktok.accepted.filter((e) => expected.has(e.event_id!)).length,
+    ).toBe(expected.size);
     expect(received.size).toBe(expected.size);
 
     await server.kill("SIGTERM");

@@ -1,19 +1,36 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTikTokStandin, type TikTokStandin } from "../../dev/tiktok-standin.server";
+import {
+  startTikTokStandin,
+  type TikTokStandin,
+} from "../../dev/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { configureShop } from "../support/shops";
 
-const GOOD = { shop: "good.myshopify.com", pixel: "CGOODPIXEL000000001", token: "good-token" };
-const BAD = { shop: "bad.myshopify.com", pixel: "CBADPIXEL0000000001", token: "revoked-token" };
+const GOOD = {
+  shop: "good.myshopify.com",
+  pixel: "CGOODPIXEL000000001",
+  token: "good-token",
+};
+const BAD = {
+  shop: "bad.myshopify.com",
+  pixel: "CBADPIXEL0000000001",
+  token: "revoked-token",
+};
 
 let app: TestApp;
 let tiktok: TikTokStandin;
 
 beforeAll(async () => {
-  tiktok = await startTikTokStandin({ accessTokens: { [GOOD.token]: [GOOD.pixel] } });
+  tiktok = await startTikTokStandin({
+    accessTokens: { [GOOD.token]: [GOOD.pixel] },
+  });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
   for (const s of [GOOD, BAD]) {
-    await configureShop(s.shop, { pixelCode: s.pixel, accessToken: s.token, consentPolicy: "send" });
+    await configureShop(s.shop, {
+      pixelCode: s.pixel,
+      accessToken: s.token,
+      consentPolicy: "send",
+    });
   }
 });
 afterAll(async () => {
@@ -38,7 +55,13 @@ async function queue(shop: typeof GOOD, count: number) {
           source: "order",
           pixelCode: shop.pixel,
           orderName: `#${n}`,
-          event: buildEvent({ eventName: "Purchase", eventId: `${9_000 + n}_Purchase`, eventTime: new Date(), user: { ip: "203.0.113.1", userAgent: "UA" }, properties: { currency: "USD", value: 1 } }),
+          event: buildEvent({
+            eventName: "Purchase",
+            eventId: `${9_000 + n}_Purchase`,
+            eventTime: new Date(),
+            user: { ip: "203.0.113.1", userAgent: "UA" },
+            properties: { currency: "USD", value: 1 },
+          }),
         },
       ],
     });
@@ -48,7 +71,13 @@ async function queue(shop: typeof GOOD, count: number) {
 async function worker(id: string, leaseMs = 60_000) {
   const { DeliveryWorker } = await import("~/delivery/worker.server");
   const { createTikTokClient } = await import("~/tiktok/client.server");
-  return new DeliveryWorker({ prisma: app.prisma, client: createTikTokClient({ baseUrl: tiktok.url }), workerId: id, leaseMs, log: () => {} });
+  return new DeliveryWorker({
+    prisma: app.prisma,
+    client: createTikTokClient({ baseUrl: tiktok.url }),
+    workerId: id,
+    leaseMs,
+    log: () => {},
+  });
 }
 
 describe("delivery worker", () => {
@@ -56,7 +85,10 @@ describe("delivery worker", () => {
     await queue(BAD, 3);
     await queue(GOOD, 3);
     await (await worker("w1")).runOnce();
-    const byShop = await app.prisma.delivery.groupBy({ by: ["shop", "status"], _count: true });
+    const byShop = await app.prisma.delivery.groupBy({
+      by: ["shop", "status"],
+      _count: true,
+    });
     expect(byShop.map((g) => [g.shop, g.status, g._count]).sort()).toEqual([
       [BAD.shop, "failed", 3],
       [GOOD.shop, "delivered", 3],
@@ -71,17 +103,27 @@ describe("delivery worker", () => {
     await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
     expect(tiktok.accepted).toHaveLength(40);
     expect(tiktok.duplicatesIgnored).toBe(0);
-    const attempts = await app.prisma.deliveryAttempt.groupBy({ by: ["deliveryId"], _count: true });
+    const attempts = await app.prisma.deliveryAttempt.groupBy({
+      by: ["deliveryId"],
+      _count: true,
+    });
     expect(attempts.every((g) => g._count === 1)).toBe(true);
   });
 
   it("a crashed worker's rows are picked up once its lease expires", async () => {
     await queue(GOOD, 5);
     // Simulate a worker that claimed the rows and died.
-    await app.prisma.outboxEntry.updateMany({ data: { leaseOwner: "dead-worker", leaseExpiresAt: new Date(Date.now() + 60_000) } });
+    await app.prisma.outboxEntry.updateMany({
+      data: {
+        leaseOwner: "dead-worker",
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+      },
+    });
     const live = await worker("live");
     expect(await live.runOnce()).toBe(0);
-    await app.prisma.outboxEntry.updateMany({ data: { leaseExpiresAt: new Date(Date.now() - 1) } });
+    await app.prisma.outboxEntry.updateMany({
+      data: { leaseExpiresAt: new Date(Date.now() - 1) },
+    });
     expect(await live.runOnce()).toBe(5);
     expect(tiktok.accepted).toHaveLength(5);
   });
@@ -89,11 +131,18 @@ describe("delivery worker", () => {
   it("stop() releases rows still leased to the worker", async () => {
     await queue(GOOD, 2);
     const w = await worker("stopping");
-    await app.prisma.outboxEntry.updateMany({ data: { leaseOwner: "stopping", leaseExpiresAt: new Date(Date.now() + 60_000) } });
+    await app.prisma.outboxEntry.updateMany({
+      data: {
+        leaseOwner: "stopping",
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+      },
+    });
     await w.stop();
     const rows = await app.prisma.outboxEntry.findMany();
     expect(rows).toHaveLength(2);
-    expect(rows.every((r) => r.leaseOwner === null && r.leaseExpiresAt === null)).toBe(true);
+    expect(
+      rows.every((r) => r.leaseOwner === null && r.leaseExpiresAt === null),
+    ).toBe(true);
   });
 
   it("a started worker loop delivers work queued while it runs", async () => {
@@ -102,7 +151,8 @@ describe("delivery worker", () => {
     await queue(GOOD, 1);
     w.notify();
     const started = Date.now();
-    while (tiktok.accepted.length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 10));
+    while (tiktok.accepted.length === 0 && Date.now() - started < 10_000)
+      await new Promise((r) => setTimeout(r, 10));
     await w.stop();
     expect(tiktok.accepted).toHaveLength(1);
   });

@@ -65,9 +65,12 @@ describe("demo journey", () => {
     const denied = proxies.find((p) => p.body.consent === "denied")!;
     const deniedOrder = fromWebhookOrder(parseOrder(webhooks[2]!.body));
     expect(cartAttribute(deniedOrder, "_tt_sid")).toBe(denied.body.session_id);
-    expect(orderFilterReason(fromWebhookOrder(parseOrder(webhooks[3]!.body)), FILTERS)).toBe(
-      "Skipped: point of sale order.",
-    );
+    expect(
+      orderFilterReason(
+        fromWebhookOrder(parseOrder(webhooks[3]!.body)),
+        FILTERS,
+      ),
+    ).toBe("Skipped: point of sale order.");
     const redelivery = webhooks[4]!;
     expect(redelivery.redelivery).toBe(true);
     expect([redelivery.webhookId, redelivery.eventId, redelivery.body]).toEqual(

@@ -352,7 +352,16 @@ if (!BASE_URL) {
 
       // A withdrawn consent forgets the click data through the same statement.
       await writer.submit({
-        session: { ...session, seenAt: new Date(refreshedAt.getTime() + 1000), consent: "denied", landingUrl: null, ttclid: null, ttp: null, ip: null, userAgent: null },
+        session: {
+          ...session,
+          seenAt: new Date(refreshedAt.getTime() + 1000),
+          consent: "denied",
+          landingUrl: null,
+          ttclid: null,
+          ttp: null,
+          ip: null,
+          userAgent: null,
+        },
         deliveries: [],
       });
       const forgotten = await prisma.attributionSession.findMany();

@@ -39,9 +39,17 @@ if (!BASE_URL) {
   describe("PostgreSQL delivery transitions", () => {
     beforeAll(async () => {
       await admin(`CREATE DATABASE "${dbName}"`, baseUrl);
-      await promisify(execFile)(process.execPath, [path.resolve("node_modules/prisma/build/index.js"), "migrate", "deploy"], {
-        env: { ...process.env, DATABASE_URL: url },
-      });
+      await promisify(execFile)(
+        process.execPath,
+        [
+          path.resolve("node_modules/prisma/build/index.js"),
+          "migrate",
+          "deploy",
+        ],
+        {
+          env: { ...process.env, DATABASE_URL: url },
+        },
+      );
       process.env.DATABASE_URL = url;
       globalThis.prismaGlobal = undefined;
       prisma = (await import("~/db.server")).default;
@@ -49,7 +57,10 @@ if (!BASE_URL) {
 
     afterAll(async () => {
       await prisma?.$disconnect();
-      await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`, baseUrl).catch(() => {});
+      await admin(
+        `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`,
+        baseUrl,
+      ).catch(() => {});
     });
 
     defineTransitionTable(() => prisma);

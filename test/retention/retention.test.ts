@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
-import { applyRetention, retentionPolicyFromEnv } from "~/retention/retention.server";
+import {
+  applyRetention,
+  retentionPolicyFromEnv,
+} from "~/retention/retention.server";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -12,8 +15,17 @@ const DAY = 86_400_000;
 
 describe("retention", () => {
   it("reads the policy from the environment with safe defaults", () => {
-    expect(retentionPolicyFromEnv({})).toEqual({ attributionDays: 60, deliveryLogDays: 90, webhookReceiptDays: 7 });
-    expect(retentionPolicyFromEnv({ ATTRIBUTION_RETENTION_DAYS: "30", DELIVERY_LOG_RETENTION_DAYS: "nope" })).toMatchObject({
+    expect(retentionPolicyFromEnv({})).toEqual({
+      attributionDays: 60,
+      deliveryLogDays: 90,
+      webhookReceiptDays: 7,
+    });
+    expect(
+      retentionPolicyFromEnv({
+        ATTRIBUTION_RETENTION_DAYS: "30",
+        DELIVERY_LOG_RETENTION_DAYS: "nope",
+      }),
+    ).toMatchObject({
       attributionDays: 30,
       deliveryLogDays: 90,
     });
@@ -29,24 +41,70 @@ describe("retention", () => {
         { shop: "a.myshopify.com", sessionKey: "recent", lastSeenAt: recent },
       ],
     });
-    const base = { shop: "a.myshopify.com", source: "order", eventName: "Purchase", pixelCode: "P", payload: "{}", eventTime: now };
+    const base = {
+      shop: "a.myshopify.com",
+      source: "order",
+      eventName: "Purchase",
+      pixelCode: "P",
+      payload: "{}",
+      eventTime: now,
+    };
     await app.prisma.delivery.createMany({
       data: [
-        { ...base, eventId: "old-delivered", status: "delivered", createdAt: new Date(now.getTime() - 91 * DAY) },
-        { ...base, eventId: "old-pending", status: "pending", createdAt: new Date(now.getTime() - 91 * DAY) },
-        { ...base, eventId: "recent", status: "failed", createdAt: new Date(now.getTime() - 89 * DAY) },
+        {
+          ...base,
+          eventId: "old-delivered",
+          status: "delivered",
+          createdAt: new Date(now.getTime() - 91 * DAY),
+        },
+        {
+          ...base,
+          eventId: "old-pending",
+          status: "pending",
+          createdAt: new Date(now.getTime() - 91 * DAY),
+        },
+        {
+          ...base,
+          eventId: "recent",
+          status: "failed",
+          createdAt: new Date(now.getTime() - 89 * DAY),
+        },
       ],
     });
     await app.prisma.webhookReceipt.createMany({
       data: [
-        { id: "old", shop: "a.myshopify.com", topic: "ORDERS_CREATE", receivedAt: new Date(now.getTime() - 8 * DAY) },
-        { id: "new", shop: "a.myshopify.com", topic: "ORDERS_CREATE", receivedAt: new Date(now.getTime() - 1 * DAY) },
+        {
+          id: "old",
+          shop: "a.myshopify.com",
+          topic: "ORDERS_CREATE",
+          receivedAt: new Date(now.getTime() - 8 * DAY),
+        },
+        {
+          id: "new",
+          shop: "a.myshopify.com",
+          topic: "ORDERS_CREATE",
+          receivedAt: new Date(now.getTime() - 1 * DAY),
+        },
       ],
     });
-    const removed = await applyRetention(app.prisma, retentionPolicyFromEnv({}), now);
-    expect(removed).toEqual({ attributionSessions: 1, deliveries: 1, webhookReceipts: 1 });
-    expect((await app.prisma.attributionSession.findMany()).map((s) => s.sessionKey)).toEqual(["recent"]);
-    expect((await app.prisma.delivery.findMany()).map((d) => d.eventId).sort()).toEqual(["old-pending", "recent"]);
-    expect((await app.prisma.webhookReceipt.findMany()).map((r) => r.id)).toEqual(["new"]);
+    const removed = await applyRetention(
+      app.prisma,
+      retentionPolicyFromEnv({}),
+      now,
+    );
+    expect(removed).toEqual({
+      attributionSessions: 1,
+      deliveries: 1,
+      webhookReceipts: 1,
+    });
+    expect(
+      (await app.prisma.attributionSession.findMany()).map((s) => s.sessionKey),
+    ).toEqual(["recent"]);
+    expect(
+      (await app.prisma.delivery.findMany()).map((d) => d.eventId).sort(),
+    ).toEqual(["old-pending", "recent"]);
+    expect(
+      (await app.prisma.webhookReceipt.findMany()).map((r) => r.id),
+    ).toEqual(["new"]);
   });
 });

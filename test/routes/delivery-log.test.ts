@@ -736,7 +736,9 @@ describe("home page: last 7 days", () => {
 
   it("ticks the app embed step once the storefront script has reported, and links to the theme editor", async () => {
     const embedStep = async () => {
-      const res = await app.handle(app.adminRequest(SHOP_EMPTY, `/app?_data=${HOME}`));
+      const res = await app.handle(
+        app.adminRequest(SHOP_EMPTY, `/app?_data=${HOME}`),
+      );
       return (await res.json()).checklist[2] as { done: boolean; href: string };
     };
     const before = await embedStep();
@@ -745,10 +747,15 @@ describe("home page: last 7 days", () => {
       `https://${SHOP_EMPTY}/admin/themes/current/editor?context=apps&activateAppId=${TEST_CREDS.apiKey}/tiktok-pixel`,
     );
     await app.prisma.attributionSession.create({
-      data: { shop: "someone-else.myshopify.com", sessionKey: "other-shop-session" },
+      data: {
+        shop: "someone-else.myshopify.com",
+        sessionKey: "other-shop-session",
+      },
     });
     expect((await embedStep()).done).toBe(false);
-    await app.prisma.attributionSession.create({ data: { shop: SHOP_EMPTY, sessionKey: "embed-check-session" } });
+    await app.prisma.attributionSession.create({
+      data: { shop: SHOP_EMPTY, sessionKey: "embed-check-session" },
+    });
     expect((await embedStep()).done).toBe(true);
   });
 });

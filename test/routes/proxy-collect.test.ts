@@ -16,7 +16,9 @@ beforeEach(async () => {
   await app.prisma.attributionSession.deleteMany({});
   await app.prisma.shopSettings.deleteMany({});
   for (const shop of [SHOP, OTHER]) {
-    await app.prisma.shopSettings.create({ data: { shop, pixelCode: PIXEL, sendSearch: false } });
+    await app.prisma.shopSettings.create({
+      data: { shop, pixelCode: PIXEL, sendSearch: false },
+    });
   }
 });
 
@@ -29,7 +31,10 @@ function body(overrides: Record<string, unknown> = {}) {
     consent: "granted",
     ttclid: "E.C.P.proxyclick",
     ttp: "ttp_cookie_value_27chars__",
-    page: { url: `https://${SHOP}/products/shirt?ttclid=E.C.P.proxyclick`, referrer: "https://www.tiktok.com/" },
+    page: {
+      url: `https://${SHOP}/products/shirt?ttclid=E.C.P.proxyclick`,
+      referrer: "https://www.tiktok.com/",
+    },
     events: [
       { event: "PageView", event_id: "pv-0000000001", event_time: now() },
       {
@@ -40,24 +45,52 @@ function body(overrides: Record<string, unknown> = {}) {
           currency: "EUR",
           value: 19.99,
           content_type: "product",
-          contents: [{ content_id: "4440000000001", content_name: "Shirt", price: 19.99, quantity: 1 }],
+          contents: [
+            {
+              content_id: "4440000000001",
+              content_name: "Shirt",
+              price: 19.99,
+              quantity: 1,
+            },
+          ],
         },
       },
-      { event: "AddToCart", event_id: "ac-0000000001", event_time: now(), properties: { currency: "EUR", value: 19.99 } },
-      { event: "Search", event_id: "se-0000000001", event_time: now(), properties: { query: "shirt" } },
+      {
+        event: "AddToCart",
+        event_id: "ac-0000000001",
+        event_time: now(),
+        properties: { currency: "EUR", value: 19.99 },
+      },
+      {
+        event: "Search",
+        event_id: "se-0000000001",
+        event_time: now(),
+        properties: { query: "shirt" },
+      },
     ],
     ...overrides,
   };
 }
 
-const post = (payload: unknown, options: { shop?: string; timestamp?: number; secret?: string; raw?: string } = {}) =>
+const post = (
+  payload: unknown,
+  options: {
+    shop?: string;
+    timestamp?: number;
+    secret?: string;
+    raw?: string;
+  } = {},
+) =>
   app.handle(
     app.appProxyRequest("/proxy/collect", {
       shop: options.shop ?? SHOP,
       body: options.raw ?? JSON.stringify(payload),
       timestamp: options.timestamp,
       secret: options.secret,
-      headers: { "X-Forwarded-For": "203.0.113.9, 10.0.0.1", "User-Agent": "Mozilla/5.0 (shopper)" },
+      headers: {
+        "X-Forwarded-For": "203.0.113.9, 10.0.0.1",
+        "User-Agent": "Mozilla/5.0 (shopper)",
+      },
     }),
   );
 
@@ -66,7 +99,9 @@ describe("app proxy /collect", () => {
     const res = await post(body());
     expect(res.status).toBe(204);
     const session = await app.prisma.attributionSession.findUniqueOrThrow({
-      where: { shop_sessionKey: { shop: SHOP, sessionKey: "sid_0123456789abcdefXYZ" } },
+      where: {
+        shop_sessionKey: { shop: SHOP, sessionKey: "sid_0123456789abcdefXYZ" },
+      },
     });
     expect(session).toMatchObject({
       ttclid: "E.C.P.proxyclick",
@@ -78,9 +113,19 @@ describe("app proxy /collect", () => {
     });
     expect(session.ttclidFirstSeenAt).not.toBeNull();
 
-    const deliveries = await app.prisma.delivery.findMany({ include: { outbox: true }, orderBy: { eventName: "asc" } });
+    const deliveries = await app.prisma.delivery.findMany({
+      include: { outbox: true },
+      orderBy: { eventName: "asc" },
+    });
     // PageView is not mirrored; Search is turned off for this shop.
-    expect(deliveries.map((d) => [d.eventName, d.eventId, d.source, Boolean(d.outbox)])).toEqual([
+    expect(
+      deliveries.map((d) => [
+        d.eventName,
+        d.eventId,
+        d.source,
+        Boolean(d.outbox),
+      ]),
+    ).toEqual([
       ["AddToCart", "ac-0000000001", "storefront", true],
       ["ViewContent", "vc-0000000001", "storefront", true],
     ]);
@@ -88,18 +133,38 @@ describe("app proxy /collect", () => {
     expect(vc).toMatchObject({
       event: "ViewContent",
       event_id: "vc-0000000001",
-      user: { ttclid: "E.C.P.proxyclick", ttp: "ttp_cookie_value_27chars__", ip: "203.0.113.9", user_agent: "Mozilla/5.0 (shopper)" },
-      properties: { currency: "EUR", value: 19.99, contents: [{ content_id: "4440000000001", price: 19.99, quantity: 1 }] },
-      page: { url: `https://${SHOP}/products/shirt?ttclid=E.C.P.proxyclick`, referrer: "https://www.tiktok.com/" },
+      user: {
+        ttclid: "E.C.P.proxyclick",
+        ttp: "ttp_cookie_value_27chars__",
+        ip: "203.0.113.9",
+        user_agent: "Mozilla/5.0 (shopper)",
+      },
+      properties: {
+        currency: "EUR",
+        value: 19.99,
+        contents: [{ content_id: "4440000000001", price: 19.99, quantity: 1 }],
+      },
+      page: {
+        url: `https://${SHOP}/products/shirt?ttclid=E.C.P.proxyclick`,
+        referrer: "https://www.tiktok.com/",
+      },
     });
     expect(Number.isInteger(vc.event_time)).toBe(true);
   });
 
   it("updates the session on later requests and never queues the same event id twice", async () => {
     await post(body());
-    await post(body({ ttclid: "E.C.P.newerclick", cart_token: "c1-abc?key=zzz", events: [] }));
+    await post(
+      body({
+        ttclid: "E.C.P.newerclick",
+        cart_token: "c1-abc?key=zzz",
+        events: [],
+      }),
+    );
     await post(body());
-    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
+    const session = await app.prisma.attributionSession.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
     expect(session.ttclid).toBe("E.C.P.proxyclick");
     expect(session.cartToken).toBe("c1-abc");
     expect(await app.prisma.attributionSession.count()).toBe(1);
@@ -111,17 +176,34 @@ describe("app proxy /collect", () => {
     await post(body());
     const res = await post(body({ consent: "denied", events: [] }));
     expect(res.status).toBe(204);
-    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
-    expect(session).toMatchObject({ consent: "denied", ttclid: null, ttp: null, ip: null, userAgent: null });
-    expect(session).toMatchObject({ landingUrl: null, ttclidFirstSeenAt: null, ttclidLastSeenAt: null });
+    const session = await app.prisma.attributionSession.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
+    expect(session).toMatchObject({
+      consent: "denied",
+      ttclid: null,
+      ttp: null,
+      ip: null,
+      userAgent: null,
+    });
+    expect(session).toMatchObject({
+      landingUrl: null,
+      ttclidFirstSeenAt: null,
+      ttclidLastSeenAt: null,
+    });
   });
 
   it("consent given again after a withdrawal starts the click data afresh", async () => {
     await post(body());
     await post(body({ consent: "denied", events: [] }));
     await post(body({ ttclid: "E.C.P.afterwithdrawal", events: [] }));
-    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
-    expect(session).toMatchObject({ consent: "granted", ttclid: "E.C.P.afterwithdrawal" });
+    const session = await app.prisma.attributionSession.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
+    expect(session).toMatchObject({
+      consent: "granted",
+      ttclid: "E.C.P.afterwithdrawal",
+    });
     expect(session.landingUrl).not.toBeNull();
     expect(session.ttclidFirstSeenAt).not.toBeNull();
     expect(await app.prisma.attributionSession.count()).toBe(1);
@@ -138,12 +220,40 @@ describe("app proxy /collect", () => {
   it("answers 400 with a short reason for malformed or invalid bodies, storing nothing", async () => {
     const cases: [string, RegExp][] = [
       ["{not json", /not valid JSON/],
-      [JSON.stringify(body({ events: [{ event: "Hack", event_id: "x0000000001", event_time: now() }] })), /events/],
+      [
+        JSON.stringify(
+          body({
+            events: [
+              { event: "Hack", event_id: "x0000000001", event_time: now() },
+            ],
+          }),
+        ),
+        /events/,
+      ],
       [JSON.stringify(body({ email: "jane@example.com" })), /Invalid/],
-      [JSON.stringify(body({ page: { url: "javascript:alert(1)" } })), /page\.url/],
+      [
+        JSON.stringify(body({ page: { url: "javascript:alert(1)" } })),
+        /page\.url/,
+      ],
       [JSON.stringify(body({ session_id: "short" })), /session_id/],
-      [JSON.stringify(body({ events: [{ event: "AddToCart", event_id: 12345678, event_time: now() }] })), /event_id/],
-      [JSON.stringify({ ...body(), __proto__: { polluted: true }, constructor: { prototype: { x: 1 } } }), /Invalid/],
+      [
+        JSON.stringify(
+          body({
+            events: [
+              { event: "AddToCart", event_id: 12345678, event_time: now() },
+            ],
+          }),
+        ),
+        /event_id/,
+      ],
+      [
+        JSON.stringify({
+          ...body(),
+          __proto__: { polluted: true },
+          constructor: { prototype: { x: 1 } },
+        }),
+        /Invalid/,
+      ],
     ];
     for (const [raw, reason] of cases) {
       const res = await post(null, { raw });
@@ -158,10 +268,15 @@ describe("app proxy /collect", () => {
   });
 
   it("stores lone UTF-16 surrogates as U+FFFD, so the row can be read back (found by fuzzing: it aborted libSQL)", async () => {
-    const raw = JSON.stringify(body({ events: [] })).replace("E.C.P.proxyclick", "E.C.P.\\ud800x");
+    const raw = JSON.stringify(body({ events: [] })).replace(
+      "E.C.P.proxyclick",
+      "E.C.P.\\ud800x",
+    );
     expect(raw).toContain("\\ud800");
     expect((await post(null, { raw })).status).toBe(204);
-    const session = await app.prisma.attributionSession.findFirstOrThrow({ where: { shop: SHOP } });
+    const session = await app.prisma.attributionSession.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
     expect(session.ttclid).toBe("E.C.P.\ufffdx");
   });
 
@@ -181,8 +296,12 @@ describe("app proxy /collect", () => {
   it("two shops never see each other's sessions", async () => {
     await post(body(), { shop: SHOP });
     await post(body({ ttclid: "E.C.P.othershop" }), { shop: OTHER });
-    const mine = await app.prisma.attributionSession.findMany({ where: { shop: SHOP } });
-    const theirs = await app.prisma.attributionSession.findMany({ where: { shop: OTHER } });
+    const mine = await app.prisma.attributionSession.findMany({
+      where: { shop: SHOP },
+    });
+    const theirs = await app.prisma.attributionSession.findMany({
+      where: { shop: OTHER },
+    });
     expect(mine).toHaveLength(1);
     expect(theirs).toHaveLength(1);
     expect(mine[0].ttclid).toBe("E.C.P.proxyclick");

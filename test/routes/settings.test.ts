@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
-import { createTestApp, TEST_CREDS, APP_URL, type TestApp } from "../support/test-app";
+import {
+  createTestApp,
+  TEST_CREDS,
+  APP_URL,
+  type TestApp,
+} from "../support/test-app";
 import { sessionToken } from "../../dev/shopify-signing";
 
 const SHOP_A = "shop-a.myshopify.com";
@@ -10,7 +15,10 @@ const PIXEL_A = "CABCDEF1234567890XYZ";
 const DATA = "?_data=routes%2Fapp.settings";
 
 let app: TestApp;
-const adminCalls: { url: string; body: { query: string; variables?: Record<string, unknown> } }[] = [];
+const adminCalls: {
+  url: string;
+  body: { query: string; variables?: Record<string, unknown> };
+}[] = [];
 
 beforeAll(async () => {
   app = await createTestApp();
@@ -21,8 +29,16 @@ beforeAll(async () => {
     adminCalls.push({ url: String(input), body });
     const data = body.query.includes("ShopId")
       ? { shop: { id: "gid://shopify/Shop/1" } }
-      : { metafieldsSet: { metafields: [{ id: "gid://shopify/Metafield/9" }], userErrors: [] } };
-    return new Response(JSON.stringify({ data }), { status: 200, headers: { "Content-Type": "application/json" } });
+      : {
+          metafieldsSet: {
+            metafields: [{ id: "gid://shopify/Metafield/9" }],
+            userErrors: [],
+          },
+        };
+    return new Response(JSON.stringify({ data }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
   });
 });
 afterAll(() => app.close());
@@ -54,14 +70,24 @@ function validForm(overrides: Record<string, string> = {}) {
 }
 
 const post = (shop: string, form: URLSearchParams) =>
-  app.handle(app.adminRequest(shop, `/app/settings${DATA}`, { method: "POST", body: form }));
-const load = (shop: string) => app.handle(app.adminRequest(shop, `/app/settings${DATA}`));
+  app.handle(
+    app.adminRequest(shop, `/app/settings${DATA}`, {
+      method: "POST",
+      body: form,
+    }),
+  );
+const load = (shop: string) =>
+  app.handle(app.adminRequest(shop, `/app/settings${DATA}`));
 
 describe("settings page", () => {
   it("rejects requests without a valid session token", async () => {
-    const res = await app.handle(new Request(`${APP_URL}/app/settings${DATA}`, {
-      headers: { Authorization: `Bearer ${sessionToken(SHOP_A, { ...TEST_CREDS, apiSecret: "wrong" })}` },
-    }));
+    const res = await app.handle(
+      new Request(`${APP_URL}/app/settings${DATA}`, {
+        headers: {
+          Authorization: `Bearer ${sessionToken(SHOP_A, { ...TEST_CREDS, apiSecret: "wrong" })}`,
+        },
+      }),
+    );
     expect(res.status).toBe(401);
   });
 
@@ -82,7 +108,10 @@ describe("settings page", () => {
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).not.toContain(TOKEN_A);
-    expect(JSON.parse(text)).toMatchObject({ ok: true, settings: { pixelCode: PIXEL_A, accessTokenLast4: "9876" } });
+    expect(JSON.parse(text)).toMatchObject({
+      ok: true,
+      settings: { pixelCode: PIXEL_A, accessTokenLast4: "9876" },
+    });
 
     const reloaded = await load(SHOP_A);
     const reloadedText = await reloaded.text();
@@ -101,19 +130,30 @@ describe("settings page", () => {
       skipPosOrders: false,
     });
 
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A } });
+    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+      where: { shop: SHOP_A },
+    });
     expect(row.accessTokenCiphertext).toBeTruthy();
     expect(row.accessTokenCiphertext).not.toContain(TOKEN_A);
-    expect(Buffer.from(row.accessTokenCiphertext!.split(".")[3], "base64url").toString("utf8")).not.toContain("SECRET");
+    expect(
+      Buffer.from(
+        row.accessTokenCiphertext!.split(".")[3],
+        "base64url",
+      ).toString("utf8"),
+    ).not.toContain("SECRET");
     const { readAccessToken } = await import("~/settings/settings.server");
     expect(readAccessToken(row)).toBe(TOKEN_A);
   });
 
   it("writes only the pixel code to the app-owned shop metafield", async () => {
     await post(SHOP_A, validForm({ pixelCode: "CNEWPIXEL0000000001" }));
-    const mutation = adminCalls.find((c) => c.body.query.includes("metafieldsSet"));
+    const mutation = adminCalls.find((c) =>
+      c.body.query.includes("metafieldsSet"),
+    );
     expect(mutation).toBeDefined();
-    expect(mutation!.url).toContain(`https://${SHOP_A}/admin/api/2026-10/graphql.json`);
+    expect(mutation!.url).toContain(
+      `https://${SHOP_A}/admin/api/2026-10/graphql.json`,
+    );
     expect(mutation!.body.variables).toEqual({
       metafields: [
         {
@@ -134,12 +174,22 @@ describe("settings page", () => {
     const res = await post(SHOP_A, validForm({ accessToken: "" }));
     expect(res.status).toBe(200);
     const { readAccessToken } = await import("~/settings/settings.server");
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A } });
+    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+      where: { shop: SHOP_A },
+    });
     expect(readAccessToken(row)).toBe(TOKEN_A);
   });
 
   it("gives field errors for bad input and saves nothing", async () => {
-    const res = await post(SHOP_B, validForm({ pixelCode: "bad!", accessToken: "", testEventCode: "has space", purchaseTrigger: "orders/fulfilled" }));
+    const res = await post(
+      SHOP_B,
+      validForm({
+        pixelCode: "bad!",
+        accessToken: "",
+        testEventCode: "has space",
+        purchaseTrigger: "orders/fulfilled",
+      }),
+    );
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body.ok).toBe(false);
@@ -147,14 +197,21 @@ describe("settings page", () => {
     expect(body.errors.accessToken).toMatch(/access token/i);
     expect(body.errors.testEventCode).toMatch(/letters, digits/);
     expect(body.errors.purchaseTrigger).toBeDefined();
-    expect(await app.prisma.shopSettings.count({ where: { shop: SHOP_B } })).toBe(0);
+    expect(
+      await app.prisma.shopSettings.count({ where: { shop: SHOP_B } }),
+    ).toBe(0);
     expect(adminCalls).toHaveLength(0);
 
     const tooShort = await post(SHOP_B, validForm({ pixelCode: "ABC123" }));
     expect(tooShort.status).toBe(422);
-    const tooLong = await post(SHOP_B, validForm({ pixelCode: "A".repeat(41) }));
+    const tooLong = await post(
+      SHOP_B,
+      validForm({ pixelCode: "A".repeat(41) }),
+    );
     expect(tooLong.status).toBe(422);
-    expect(await app.prisma.shopSettings.count({ where: { shop: SHOP_B } })).toBe(0);
+    expect(
+      await app.prisma.shopSettings.count({ where: { shop: SHOP_B } }),
+    ).toBe(0);
   });
 
   it("never lets one shop read or overwrite another shop's settings", async () => {
@@ -164,9 +221,20 @@ describe("settings page", () => {
     expect(JSON.parse(text).settings.accessTokenSet).toBe(false);
 
     // A shop field smuggled into the form is ignored: the shop comes from the session token.
-    await post(SHOP_B, validForm({ pixelCode: "CSHOPBPIXEL00000001", accessToken: "tokenB-0000", shop: SHOP_A }));
-    const a = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A } });
-    const b = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_B } });
+    await post(
+      SHOP_B,
+      validForm({
+        pixelCode: "CSHOPBPIXEL00000001",
+        accessToken: "tokenB-0000",
+        shop: SHOP_A,
+      }),
+    );
+    const a = await app.prisma.shopSettings.findUniqueOrThrow({
+      where: { shop: SHOP_A },
+    });
+    const b = await app.prisma.shopSettings.findUniqueOrThrow({
+      where: { shop: SHOP_B },
+    });
     expect(a.pixelCode).toBe(PIXEL_A);
     expect(b.pixelCode).toBe("CSHOPBPIXEL00000001");
   });
@@ -178,7 +246,9 @@ describe("settings page", () => {
       host: Buffer.from(`admin.shopify.com/store/shop-a`).toString("base64"),
       id_token: sessionToken(SHOP_A, TEST_CREDS),
     });
-    const res = await app.handle(new Request(`${APP_URL}/app/settings?${params}`));
+    const res = await app.handle(
+      new Request(`${APP_URL}/app/settings?${params}`),
+    );
     const html = await res.text();
     expect(res.status).toBe(200);
     expect(html).toContain("Pixel code");
@@ -186,7 +256,9 @@ describe("settings page", () => {
     expect(html).toContain("Test event code");
     expect(html).toContain("Set, ending in …9876");
     expect(html).not.toContain(TOKEN_A);
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP_A } });
+    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+      where: { shop: SHOP_A },
+    });
     expect(html).not.toContain(row.accessTokenCiphertext!);
   });
 });

@@ -17,7 +17,12 @@ async function seed(shop: string) {
   await app.installShop(shop);
   await app.prisma.shopSettings.upsert({
     where: { shop },
-    create: { shop, pixelCode: "CPIXEL000000000001", accessTokenCiphertext: "v1.x.y.z", accessTokenLast4: "1234" },
+    create: {
+      shop,
+      pixelCode: "CPIXEL000000000001",
+      accessTokenCiphertext: "v1.x.y.z",
+      accessTokenLast4: "1234",
+    },
     update: {},
   });
   const delivery = await app.prisma.delivery.create({
@@ -37,9 +42,16 @@ async function seed(shop: string) {
     },
   });
   await app.prisma.deliveryAttempt.create({
-    data: { deliveryId: delivery.id, startedAt: new Date(), durationMs: 5, outcome: "retryable" },
+    data: {
+      deliveryId: delivery.id,
+      startedAt: new Date(),
+      durationMs: 5,
+      outcome: "retryable",
+    },
   });
-  await app.prisma.attributionSession.create({ data: { shop, sessionKey: "sess-1", ttclid: "E.C.P.abc" } });
+  await app.prisma.attributionSession.create({
+    data: { shop, sessionKey: "sess-1", ttclid: "E.C.P.abc" },
+  });
 }
 
 async function counts(shop: string) {
@@ -48,12 +60,21 @@ async function counts(shop: string) {
     settings: await app.prisma.shopSettings.count({ where: { shop } }),
     deliveries: await app.prisma.delivery.count({ where: { shop } }),
     outbox: await app.prisma.outboxEntry.count({ where: { shop } }),
-    attempts: await app.prisma.deliveryAttempt.count({ where: { delivery: { shop } } }),
+    attempts: await app.prisma.deliveryAttempt.count({
+      where: { delivery: { shop } },
+    }),
     attribution: await app.prisma.attributionSession.count({ where: { shop } }),
   };
 }
 
-const full = { sessions: 1, settings: 1, deliveries: 1, outbox: 1, attempts: 1, attribution: 1 };
+const full = {
+  sessions: 1,
+  settings: 1,
+  deliveries: 1,
+  outbox: 1,
+  attempts: 1,
+  attribution: 1,
+};
 
 beforeEach(async () => {
   await seed(SHOP);
@@ -63,50 +84,128 @@ beforeEach(async () => {
 describe("app lifecycle and compliance webhooks", () => {
   it("app/uninstalled removes the shop's sessions and stops sending, keeping the log", async () => {
     const body = JSON.stringify({ id: 1, domain: SHOP });
-    const res = await app.handle(app.webhookRequest("/webhooks/app/uninstalled", { topic: "app/uninstalled", shop: SHOP, body }));
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/app/uninstalled", {
+        topic: "app/uninstalled",
+        shop: SHOP,
+        body,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(await counts(SHOP)).toEqual({ ...full, sessions: 0, outbox: 0 });
-    const delivery = await app.prisma.delivery.findFirstOrThrow({ where: { shop: SHOP } });
+    const delivery = await app.prisma.delivery.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
     expect(delivery.status).toBe("skipped");
-    expect((await app.prisma.shopSettings.findUniqueOrThrow({ where: { shop: SHOP } })).uninstalledAt).not.toBeNull();
+    expect(
+      (
+        await app.prisma.shopSettings.findUniqueOrThrow({
+          where: { shop: SHOP },
+        })
+      ).uninstalledAt,
+    ).not.toBeNull();
     expect(await counts(OTHER)).toEqual(full);
   });
 
   it("shop/redact deletes all of the shop's data and nothing of other shops", async () => {
     const body = JSON.stringify({ shop_id: 1, shop_domain: SHOP });
-    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "shop/redact", shop: SHOP, body }));
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/compliance", {
+        topic: "shop/redact",
+        shop: SHOP,
+        body,
+      }),
+    );
     expect(res.status).toBe(200);
-    expect(await counts(SHOP)).toEqual({ sessions: 0, settings: 0, deliveries: 0, outbox: 0, attempts: 0, attribution: 0 });
+    expect(await counts(SHOP)).toEqual({
+      sessions: 0,
+      settings: 0,
+      deliveries: 0,
+      outbox: 0,
+      attempts: 0,
+      attribution: 0,
+    });
     expect(await counts(OTHER)).toEqual(full);
   });
 
   it("customers/redact deletes that customer's log entries and storefront sessions only", async () => {
-    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77, email: "x@example.com" }, orders_to_redact: [1001] });
-    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body }));
+    const body = JSON.stringify({
+      shop_domain: SHOP,
+      customer: { id: 77, email: "x@example.com" },
+      orders_to_redact: [1001],
+    });
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/compliance", {
+        topic: "customers/redact",
+        shop: SHOP,
+        body,
+      }),
+    );
     expect(res.status).toBe(200);
-    expect(await counts(SHOP)).toEqual({ ...full, deliveries: 0, outbox: 0, attempts: 0, attribution: 0 });
+    expect(await counts(SHOP)).toEqual({
+      ...full,
+      deliveries: 0,
+      outbox: 0,
+      attempts: 0,
+      attribution: 0,
+    });
     expect(await counts(OTHER)).toEqual(full);
   });
 
   it("customers/redact with thousands of orders is handled in chunks; a malformed one is a 400", async () => {
-    const orders = Array.from({ length: 2500 }, (_, i) => 100_000 + i).concat([1001]);
-    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 999 }, orders_to_redact: orders });
-    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body }));
+    const orders = Array.from({ length: 2500 }, (_, i) => 100_000 + i).concat([
+      1001,
+    ]);
+    const body = JSON.stringify({
+      shop_domain: SHOP,
+      customer: { id: 999 },
+      orders_to_redact: orders,
+    });
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/compliance", {
+        topic: "customers/redact",
+        shop: SHOP,
+        body,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(await counts(SHOP)).toMatchObject({ deliveries: 0, attribution: 0 });
-    const bad = JSON.stringify({ shop_domain: SHOP, customer: { id: { x: 1 } }, orders_to_redact: "all" });
-    const rejected = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/redact", shop: SHOP, body: bad }));
+    const bad = JSON.stringify({
+      shop_domain: SHOP,
+      customer: { id: { x: 1 } },
+      orders_to_redact: "all",
+    });
+    const rejected = await app.handle(
+      app.webhookRequest("/webhooks/compliance", {
+        topic: "customers/redact",
+        shop: SHOP,
+        body: bad,
+      }),
+    );
     expect(rejected.status).toBe(400);
     expect(await counts(OTHER)).toEqual(full);
   });
 
   it("customers/data_request is acknowledged with what we hold", async () => {
-    const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77 }, orders_requested: [1001] });
-    const res = await app.handle(app.webhookRequest("/webhooks/compliance", { topic: "customers/data_request", shop: SHOP, body }));
+    const body = JSON.stringify({
+      shop_domain: SHOP,
+      customer: { id: 77 },
+      orders_requested: [1001],
+    });
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/compliance", {
+        topic: "customers/data_request",
+        shop: SHOP,
+        body,
+      }),
+    );
     expect(res.status).toBe(200);
     const report = await res.json();
     expect(report.deliveries).toHaveLength(1);
-    expect(report.deliveries[0]).toMatchObject({ eventName: "Purchase", orderName: "#1001" });
+    expect(report.deliveries[0]).toMatchObject({
+      eventName: "Purchase",
+      orderName: "#1001",
+    });
     expect(report.attributionSessions).toBe(1);
   });
 
@@ -117,15 +216,30 @@ describe("app lifecycle and compliance webhooks", () => {
       ["/webhooks/compliance", "customers/redact"],
     ]) {
       const body = JSON.stringify({ shop_domain: SHOP, customer: { id: 77 } });
-      const res = await app.handle(app.webhookRequest(path, { topic, shop: SHOP, body, secret: "not-the-secret" }));
+      const res = await app.handle(
+        app.webhookRequest(path, {
+          topic,
+          shop: SHOP,
+          body,
+          secret: "not-the-secret",
+        }),
+      );
       expect(res.status).toBe(401);
     }
     expect(await counts(SHOP)).toEqual(full);
   });
 
   it("a tampered body with the original HMAC gets 401", async () => {
-    const req = app.webhookRequest("/webhooks/compliance", { topic: "shop/redact", shop: SHOP, body: JSON.stringify({ shop_domain: SHOP }) });
-    const tampered = new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify({ shop_domain: OTHER }) });
+    const req = app.webhookRequest("/webhooks/compliance", {
+      topic: "shop/redact",
+      shop: SHOP,
+      body: JSON.stringify({ shop_domain: SHOP }),
+    });
+    const tampered = new Request(req.url, {
+      method: "POST",
+      headers: req.headers,
+      body: JSON.stringify({ shop_domain: OTHER }),
+    });
     expect((await app.handle(tampered)).status).toBe(401);
     expect(await counts(SHOP)).toEqual(full);
   });

@@ -6,8 +6,12 @@ import { createClient } from "@libsql/client";
 export async function applyMigrations(databaseUrl: string): Promise<void> {
   const client = createClient({ url: databaseUrl });
   const dir = path.resolve("prisma", "migrations");
-  for (const name of readdirSync(dir).filter((n) => !n.includes(".")).sort()) {
-    await client.executeMultiple(readFileSync(path.join(dir, name, "migration.sql"), "utf8"));
+  for (const name of readdirSync(dir)
+    .filter((n) => !n.includes("."))
+    .sort()) {
+    await client.executeMultiple(
+      readFileSync(path.join(dir, name, "migration.sql"), "utf8"),
+    );
   }
   client.close();
 }

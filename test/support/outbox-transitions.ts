@@ -49,9 +49,17 @@ async function modules() {
 }
 
 /** A plan for the fixture's row, built from its ids (not from a claim), so refusals are the SQL guard's. */
-async function settleOne(f: Fixture, decision: SettleDecision): Promise<number> {
+async function settleOne(
+  f: Fixture,
+  decision: SettleDecision,
+): Promise<number> {
   const m = await modules();
-  await m.claim.claim(f.prisma, { owner: WORKER, now: f.now, leaseMs: 60_000, limit: 10 });
+  await m.claim.claim(f.prisma, {
+    owner: WORKER,
+    now: f.now,
+    leaseMs: 60_000,
+    limit: 10,
+  });
   const attempt = {
     startedAt: new Date(f.now.getTime() - 500),
     durationMs: 80,
@@ -59,34 +67,67 @@ async function settleOne(f: Fixture, decision: SettleDecision): Promise<number> 
     code: decision.kind === "delivered" ? 0 : 40100,
     message: "table",
     requestId: "req-table",
-    outcome: decision.kind === "delivered" ? ("accepted" as const) : ("retryable" as const),
+    outcome:
+      decision.kind === "delivered"
+        ? ("accepted" as const)
+        : ("retryable" as const),
     batchSize: 1,
   };
-  const plan: SettlePlan = { decisions: [decision], attempts: [{ attempt, deliveryIds: [f.deliveryId] }] };
+  const plan: SettlePlan = {
+    decisions: [decision],
+    attempts: [{ attempt, deliveryIds: [f.deliveryId] }],
+  };
   const counts = await m.settle.settle(f.prisma, WORKER, plan, f.now);
   return counts.delivered + counts.failed + counts.rescheduled;
 }
 
-const settled = (f: Fixture) => ({ outboxId: f.outboxId, deliveryId: f.deliveryId, tries: 1, lastAttemptAt: new Date(f.now.getTime() - 500) });
+const settled = (f: Fixture) => ({
+  outboxId: f.outboxId,
+  deliveryId: f.deliveryId,
+  tries: 1,
+  lastAttemptAt: new Date(f.now.getTime() - 500),
+});
 
 const APPLIERS: Record<Transition, Applier> = {
   enqueue: async (f, to) => {
     const { enqueue } = await modules().then((m) => m.enqueue);
-    const input = to === STATUS.skipped ? { ...f.input, skippedReason: "Not sent: consent declined." } : f.input;
-    const [result] = await f.prisma.$transaction((tx) => enqueue(tx, [input], f.now));
+    const input =
+      to === STATUS.skipped
+        ? { ...f.input, skippedReason: "Not sent: consent declined." }
+        : f.input;
+    const [result] = await f.prisma.$transaction((tx) =>
+      enqueue(tx, [input], f.now),
+    );
     return result.created ? 1 : 0;
   },
   claim: async (f) => {
     const { claim } = (await modules()).claim;
-    return (await claim(f.prisma, { owner: WORKER, now: f.now, leaseMs: 60_000, limit: 10 })).length;
+    return (
+      await claim(f.prisma, {
+        owner: WORKER,
+        now: f.now,
+        leaseMs: 60_000,
+        limit: 10,
+      })
+    ).length;
   },
   release: async (f) => {
     const m = await modules();
-    await m.claim.claim(f.prisma, { owner: WORKER, now: f.now, leaseMs: 60_000, limit: 10 });
+    await m.claim.claim(f.prisma, {
+      owner: WORKER,
+      now: f.now,
+      leaseMs: 60_000,
+      limit: 10,
+    });
     return m.release.release(f.prisma, WORKER);
   },
   deliver: (f) => settleOne(f, { kind: "delivered", ...settled(f) }),
-  fail: (f) => settleOne(f, { kind: "failed", ...settled(f), reason: "TikTok refused the event." }),
+  fail: (f) =>
+    settleOne(f, {
+      kind: "failed",
+      ...settled(f),
+      reason: "TikTok refused the event.",
+    }),
   reschedule: (f) =>
     settleOne(f, {
       kind: "reschedule",
@@ -98,15 +139,23 @@ const APPLIERS: Record<Transition, Applier> = {
     }),
   skip: async (f) => {
     const { skipPending } = (await modules()).skip;
-    return f.prisma.$transaction((tx) => skipPending(tx, SHOP, "Not sent: the app was uninstalled."));
+    return f.prisma.$transaction((tx) =>
+      skipPending(tx, SHOP, "Not sent: the app was uninstalled."),
+    );
   },
   requeue: async (f) => {
     const { requeue } = (await modules()).requeue;
-    return (await f.prisma.$transaction((tx) => requeue(tx, SHOP, f.deliveryId, f.now))) ? 1 : 0;
+    return (await f.prisma.$transaction((tx) =>
+      requeue(tx, SHOP, f.deliveryId, f.now),
+    ))
+      ? 1
+      : 0;
   },
   purge: async (f) => {
     const { purgeDeliveries } = (await modules()).purge;
-    return f.prisma.$transaction((tx) => purgeDeliveries(tx, SHOP, [f.deliveryId]));
+    return f.prisma.$transaction((tx) =>
+      purgeDeliveries(tx, SHOP, [f.deliveryId]),
+    );
   },
 };
 
@@ -120,9 +169,16 @@ export interface TransitionCase {
 /** Every (from-state, transition, target) combination, with what the table says about it. */
 export function transitionCases(): TransitionCase[] {
   return TRANSITION_NAMES.flatMap((transition) => {
-    const targets = [...new Set(TRANSITIONS[transition].map(([, to]) => to as ToState))];
+    const targets = [
+      ...new Set(TRANSITIONS[transition].map(([, to]) => to as ToState)),
+    ];
     return targets.flatMap((to) =>
-      FROM_STATES.map((from) => ({ transition, from, to, allowed: canTransition(transition, from, to) })),
+      FROM_STATES.map((from) => ({
+        transition,
+        from,
+        to,
+        allowed: canTransition(transition, from, to),
+      })),
     );
   });
 }
@@ -146,9 +202,20 @@ async function input(): Promise<NewDelivery> {
 }
 
 /** Puts one delivery in `from` directly (not through the module under test), consistent with the table. */
-async function arrange(prisma: PrismaClient, from: FromState, now: Date): Promise<Fixture> {
+async function arrange(
+  prisma: PrismaClient,
+  from: FromState,
+  now: Date,
+): Promise<Fixture> {
   const newDelivery = await input();
-  if (from === NONE) return { prisma, now, deliveryId: "no-such-delivery", outboxId: "no-such-outbox", input: newDelivery };
+  if (from === NONE)
+    return {
+      prisma,
+      now,
+      deliveryId: "no-such-delivery",
+      outboxId: "no-such-outbox",
+      input: newDelivery,
+    };
   const { deliveryRow } = await import("~/delivery/outbox/enqueue.server");
   const row = deliveryRow(newDelivery, `d-${from}`);
   const finished = from === STATUS.delivered || from === STATUS.failed;
@@ -157,7 +224,12 @@ async function arrange(prisma: PrismaClient, from: FromState, now: Date): Promis
       ...row,
       status: from,
       attemptCount: finished ? 1 : 0,
-      lastError: from === STATUS.failed ? "TikTok refused the event." : from === STATUS.skipped ? "Not sent: consent declined." : null,
+      lastError:
+        from === STATUS.failed
+          ? "TikTok refused the event."
+          : from === STATUS.skipped
+            ? "Not sent: consent declined."
+            : null,
       createdAt: new Date(now.getTime() - 60_000),
       updatedAt: new Date(now.getTime() - 60_000),
     },
@@ -166,11 +238,23 @@ async function arrange(prisma: PrismaClient, from: FromState, now: Date): Promis
   if (from === STATUS.pending) {
     // An outbox row exists exactly while a delivery is pending.
     outboxId = `o-${from}`;
-    await prisma.outboxEntry.create({ data: { id: outboxId, deliveryId: row.id, shop: SHOP, nextAttemptAt: new Date(now.getTime() - 1_000) } });
+    await prisma.outboxEntry.create({
+      data: {
+        id: outboxId,
+        deliveryId: row.id,
+        shop: SHOP,
+        nextAttemptAt: new Date(now.getTime() - 1_000),
+      },
+    });
   }
   if (finished) {
     await prisma.deliveryAttempt.create({
-      data: { deliveryId: row.id, startedAt: new Date(now.getTime() - 30_000), durationMs: 90, outcome: from === STATUS.delivered ? "accepted" : "permanent" },
+      data: {
+        deliveryId: row.id,
+        startedAt: new Date(now.getTime() - 30_000),
+        durationMs: 90,
+        outcome: from === STATUS.delivered ? "accepted" : "permanent",
+      },
     });
   }
   return { prisma, now, deliveryId: row.id, outboxId, input: newDelivery };
@@ -197,94 +281,200 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
     });
 
     it("covers every transition from every state", () => {
-      expect(new Set(cases.map((c) => c.transition))).toEqual(new Set(TRANSITION_NAMES));
-      expect(cases.length).toBeGreaterThanOrEqual(TRANSITION_NAMES.length * FROM_STATES.length);
+      expect(new Set(cases.map((c) => c.transition))).toEqual(
+        new Set(TRANSITION_NAMES),
+      );
+      expect(cases.length).toBeGreaterThanOrEqual(
+        TRANSITION_NAMES.length * FROM_STATES.length,
+      );
       // Both outcomes occur, so neither half of the check below is vacuous.
       expect(cases.some((c) => c.allowed)).toBe(true);
       expect(cases.some((c) => !c.allowed)).toBe(true);
     });
 
-    it.each(cases)("$transition from $from (to $to): allowed=$allowed", async ({ transition, from, to, allowed }) => {
-      const prisma = getPrisma();
-      const fixture = await arrange(prisma, from, new Date());
-      const before = await snapshot(prisma);
-      const moved = await APPLIERS[transition](fixture, to);
-      const after = await snapshot(prisma);
+    it.each(cases)(
+      "$transition from $from (to $to): allowed=$allowed",
+      async ({ transition, from, to, allowed }) => {
+        const prisma = getPrisma();
+        const fixture = await arrange(prisma, from, new Date());
+        const before = await snapshot(prisma);
+        const moved = await APPLIERS[transition](fixture, to);
+        const after = await snapshot(prisma);
 
-      if (!allowed) {
-        expect(moved).toBe(0);
-        expect({ deliveries: after.deliveries, outbox: after.outbox }).toEqual({ deliveries: before.deliveries, outbox: before.outbox });
-        // A refused settle still logs the request it made (it reached TikTok); nothing else is written.
-        const settles = transition === "deliver" || transition === "fail" || transition === "reschedule";
-        const logged = settles && from !== NONE ? 1 : 0;
-        expect(after.attempts).toEqual(expect.arrayContaining(before.attempts));
-        expect(after.attempts).toHaveLength(before.attempts.length + logged);
-        return;
-      }
-      expect(moved).toBe(1);
-      if (to === DELETED) {
-        expect(after).toEqual({ deliveries: [], outbox: [], attempts: [] });
-        return;
-      }
-      expect(after.deliveries).toHaveLength(1);
-      const delivery = after.deliveries[0];
-      expect(delivery.status).toBe(to);
-      // The invariant every transition keeps: an outbox row exists exactly while pending.
-      expect(after.outbox.map((o) => o.deliveryId)).toEqual(to === STATUS.pending ? [delivery.id] : []);
-      if (transition === "claim") expect(after.outbox[0].leaseOwner).toBe(WORKER);
-      if (transition === "release" || transition === "reschedule" || transition === "requeue") {
-        expect(after.outbox[0]).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
-      }
-      if (transition === "deliver" || transition === "fail" || transition === "reschedule") {
-        // The request made is recorded, and counted on the delivery.
-        expect(after.attempts.filter((a) => a.deliveryId === delivery.id)).toHaveLength(before.attempts.length + 1);
-        expect(delivery.attemptCount).toBe(1);
-      }
-      if (transition === "reschedule") expect(after.outbox[0].nextAttemptAt.getTime()).toBe(fixture.now.getTime() + 30_000);
-      if (transition === "deliver") expect(delivery.deliveredAt).not.toBeNull();
-    });
+        if (!allowed) {
+          expect(moved).toBe(0);
+          expect({
+            deliveries: after.deliveries,
+            outbox: after.outbox,
+          }).toEqual({ deliveries: before.deliveries, outbox: before.outbox });
+          // A refused settle still logs the request it made (it reached TikTok); nothing else is written.
+          const settles =
+            transition === "deliver" ||
+            transition === "fail" ||
+            transition === "reschedule";
+          const logged = settles && from !== NONE ? 1 : 0;
+          expect(after.attempts).toEqual(
+            expect.arrayContaining(before.attempts),
+          );
+          expect(after.attempts).toHaveLength(before.attempts.length + logged);
+          return;
+        }
+        expect(moved).toBe(1);
+        if (to === DELETED) {
+          expect(after).toEqual({ deliveries: [], outbox: [], attempts: [] });
+          return;
+        }
+        expect(after.deliveries).toHaveLength(1);
+        const delivery = after.deliveries[0];
+        expect(delivery.status).toBe(to);
+        // The invariant every transition keeps: an outbox row exists exactly while pending.
+        expect(after.outbox.map((o) => o.deliveryId)).toEqual(
+          to === STATUS.pending ? [delivery.id] : [],
+        );
+        if (transition === "claim")
+          expect(after.outbox[0].leaseOwner).toBe(WORKER);
+        if (
+          transition === "release" ||
+          transition === "reschedule" ||
+          transition === "requeue"
+        ) {
+          expect(after.outbox[0]).toMatchObject({
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          });
+        }
+        if (
+          transition === "deliver" ||
+          transition === "fail" ||
+          transition === "reschedule"
+        ) {
+          // The request made is recorded, and counted on the delivery.
+          expect(
+            after.attempts.filter((a) => a.deliveryId === delivery.id),
+          ).toHaveLength(before.attempts.length + 1);
+          expect(delivery.attemptCount).toBe(1);
+        }
+        if (transition === "reschedule")
+          expect(after.outbox[0].nextAttemptAt.getTime()).toBe(
+            fixture.now.getTime() + 30_000,
+          );
+        if (transition === "deliver")
+          expect(delivery.deliveredAt).not.toBeNull();
+      },
+    );
 
     describe("the lease guards settle", () => {
       const plans = (f: Fixture): [string, SettleDecision][] => [
         ["deliver", { kind: "delivered", ...settled(f) }],
-        ["fail", { kind: "failed", ...settled(f), reason: "TikTok refused the event." }],
+        [
+          "fail",
+          {
+            kind: "failed",
+            ...settled(f),
+            reason: "TikTok refused the event.",
+          },
+        ],
         [
           "reschedule",
-          { kind: "reschedule", ...settled(f), retryAt: new Date(f.now.getTime() + 30_000), attempts: 1, firstAttemptAt: f.now, lastError: "x" },
+          {
+            kind: "reschedule",
+            ...settled(f),
+            retryAt: new Date(f.now.getTime() + 30_000),
+            attempts: 1,
+            firstAttemptAt: f.now,
+            lastError: "x",
+          },
         ],
       ];
 
-      it.each(["deliver", "fail", "reschedule"])("%s by a worker whose lease expired and was taken changes nothing but logs its request", async (name) => {
-        const prisma = getPrisma();
-        const { claim } = (await modules()).claim;
-        const { settle } = (await modules()).settle;
-        const f = await arrange(prisma, STATUS.pending, new Date());
-        expect(await claim(prisma, { owner: "slow", now: f.now, leaseMs: 1_000, limit: 10 })).toHaveLength(1);
-        const later = new Date(f.now.getTime() + 2_000);
-        expect(await claim(prisma, { owner: "fast", now: later, leaseMs: 60_000, limit: 10 })).toHaveLength(1);
-        const before = await snapshot(prisma);
-        const decision = plans(f).find(([n]) => n === name)![1];
-        const attempt = { startedAt: f.now, durationMs: 1, httpStatus: 200, code: 0, message: "", requestId: null, outcome: "accepted" as const, batchSize: 1 };
-        const counts = await settle(prisma, "slow", { decisions: [decision], attempts: [{ attempt, deliveryIds: [f.deliveryId] }] }, later);
-        expect(counts).toEqual({ delivered: 0, failed: 0, rescheduled: 0 });
-        const after = await snapshot(prisma);
-        expect({ deliveries: after.deliveries, outbox: after.outbox }).toEqual({ deliveries: before.deliveries, outbox: before.outbox });
-        // The request did reach TikTok: the log keeps it.
-        expect(after.attempts).toHaveLength(before.attempts.length + 1);
-        expect(after.attempts.at(-1)).toMatchObject({ deliveryId: f.deliveryId, outcome: "accepted" });
-        // The worker holding the lease settles it.
-        const mine = await settle(prisma, "fast", { decisions: [decision], attempts: [] }, later);
-        expect(mine.delivered + mine.failed + mine.rescheduled).toBe(1);
-      });
+      it.each(["deliver", "fail", "reschedule"])(
+        "%s by a worker whose lease expired and was taken changes nothing but logs its request",
+        async (name) => {
+          const prisma = getPrisma();
+          const { claim } = (await modules()).claim;
+          const { settle } = (await modules()).settle;
+          const f = await arrange(prisma, STATUS.pending, new Date());
+          expect(
+            await claim(prisma, {
+              owner: "slow",
+              now: f.now,
+              leaseMs: 1_000,
+              limit: 10,
+            }),
+          ).toHaveLength(1);
+          const later = new Date(f.now.getTime() + 2_000);
+          expect(
+            await claim(prisma, {
+              owner: "fast",
+              now: later,
+              leaseMs: 60_000,
+              limit: 10,
+            }),
+          ).toHaveLength(1);
+          const before = await snapshot(prisma);
+          const decision = plans(f).find(([n]) => n === name)![1];
+          const attempt = {
+            startedAt: f.now,
+            durationMs: 1,
+            httpStatus: 200,
+            code: 0,
+            message: "",
+            requestId: null,
+            outcome: "accepted" as const,
+            batchSize: 1,
+          };
+          const counts = await settle(
+            prisma,
+            "slow",
+            {
+              decisions: [decision],
+              attempts: [{ attempt, deliveryIds: [f.deliveryId] }],
+            },
+            later,
+          );
+          expect(counts).toEqual({ delivered: 0, failed: 0, rescheduled: 0 });
+          const after = await snapshot(prisma);
+          expect({
+            deliveries: after.deliveries,
+            outbox: after.outbox,
+          }).toEqual({ deliveries: before.deliveries, outbox: before.outbox });
+          // The request did reach TikTok: the log keeps it.
+          expect(after.attempts).toHaveLength(before.attempts.length + 1);
+          expect(after.attempts.at(-1)).toMatchObject({
+            deliveryId: f.deliveryId,
+            outcome: "accepted",
+          });
+          // The worker holding the lease settles it.
+          const mine = await settle(
+            prisma,
+            "fast",
+            { decisions: [decision], attempts: [] },
+            later,
+          );
+          expect(mine.delivered + mine.failed + mine.rescheduled).toBe(1);
+        },
+      );
 
       it("settle after an uninstall (pending → skipped) writes nothing", async () => {
         const prisma = getPrisma();
         const m = await modules();
         const f = await arrange(prisma, STATUS.pending, new Date());
-        await m.claim.claim(prisma, { owner: WORKER, now: f.now, leaseMs: 60_000, limit: 10 });
-        await prisma.$transaction((tx) => m.skip.skipPending(tx, SHOP, "Not sent: the app was uninstalled."));
+        await m.claim.claim(prisma, {
+          owner: WORKER,
+          now: f.now,
+          leaseMs: 60_000,
+          limit: 10,
+        });
+        await prisma.$transaction((tx) =>
+          m.skip.skipPending(tx, SHOP, "Not sent: the app was uninstalled."),
+        );
         const before = await snapshot(prisma);
-        const counts = await m.settle.settle(prisma, WORKER, { decisions: [{ kind: "delivered", ...settled(f) }], attempts: [] }, f.now);
+        const counts = await m.settle.settle(
+          prisma,
+          WORKER,
+          { decisions: [{ kind: "delivered", ...settled(f) }], attempts: [] },
+          f.now,
+        );
         expect(counts.delivered).toBe(0);
         expect(await snapshot(prisma)).toEqual(before);
         expect(before.deliveries[0].status).toBe(STATUS.skipped);
@@ -294,9 +484,16 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
         const prisma = getPrisma();
         const m = await modules();
         const f = await arrange(prisma, STATUS.pending, new Date());
-        await m.claim.claim(prisma, { owner: "other", now: f.now, leaseMs: 60_000, limit: 10 });
+        await m.claim.claim(prisma, {
+          owner: "other",
+          now: f.now,
+          leaseMs: 60_000,
+          limit: 10,
+        });
         expect(await m.release.release(prisma, WORKER)).toBe(0);
-        expect((await prisma.outboxEntry.findFirstOrThrow()).leaseOwner).toBe("other");
+        expect((await prisma.outboxEntry.findFirstOrThrow()).leaseOwner).toBe(
+          "other",
+        );
       });
     });
   });

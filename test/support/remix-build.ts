@@ -14,10 +14,24 @@ export async function loadServerBuild(): Promise<ServerBuild> {
   const appDir = path.resolve("app");
   const manifest = flatRoutes(appDir, ["**/.*", "**/*.test.*"]);
   const routes: ServerBuild["routes"] = {
-    root: { id: "root", path: "", module: (await import("~/root")) as RouteModule },
+    root: {
+      id: "root",
+      path: "",
+      module: (await import("~/root")) as RouteModule,
+    },
   };
   const assetRoutes: Record<string, unknown> = {
-    root: { id: "root", path: "", module: "/root.js", hasLoader: false, hasAction: false, hasClientLoader: false, hasClientAction: false, hasErrorBoundary: false, imports: [] },
+    root: {
+      id: "root",
+      path: "",
+      module: "/root.js",
+      hasLoader: false,
+      hasAction: false,
+      hasClientLoader: false,
+      hasClientAction: false,
+      hasErrorBoundary: false,
+      imports: [],
+    },
   };
   for (const route of Object.values(manifest)) {
     const load = modules[`/app/${route.file.split(path.sep).join("/")}`];
@@ -45,7 +59,8 @@ export async function loadServerBuild(): Promise<ServerBuild> {
       imports: [],
     };
   }
-  const entry = (await import("~/entry.server")) as ServerBuild["entry"]["module"];
+  const entry =
+    (await import("~/entry.server")) as ServerBuild["entry"]["module"];
   return {
     mode: "production",
     entry: { module: entry },
@@ -58,7 +73,10 @@ export async function loadServerBuild(): Promise<ServerBuild> {
     } as unknown as ServerBuild["assets"],
     publicPath: "/",
     assetsBuildDirectory: "build/client",
-    future: { ...REMIX_FUTURE, unstable_optimizeDeps: false } as unknown as ServerBuild["future"],
+    future: {
+      ...REMIX_FUTURE,
+      unstable_optimizeDeps: false,
+    } as unknown as ServerBuild["future"],
     isSpaMode: false,
   };
 }

@@ -29,31 +29,48 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServerProcess(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  port?: number,
+): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
   let output = "";
   const child = spawn(
     process.execPath,
-    [path.resolve("node_modules/@remix-run/serve/dist/cli.js"), "./build/server/index.js"],
+    [
+      path.resolve("node_modules/@remix-run/serve/dist/cli.js"),
+      "./build/server/index.js",
+    ],
     {
-      env: { ...process.env, VITEST: "", NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(chosen), ...env },
+      env: {
+        ...process.env,
+        VITEST: "",
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: String(chosen),
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
   const url = `http://127.0.0.1:${chosen}`;
   const started = Date.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`server exited early:\n${output}`);
     try {
       const res = await fetch(`${url}/auth/login`);
       if (res.status < 500) break;
     } catch {
       /* not listening yet */
     }
-    if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${output}`);
+    if (Date.now() - started > 30_000)
+      throw new Error(`server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

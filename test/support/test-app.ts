@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/node";
 import type { PrismaClient } from "@prisma/client";
-import { sessionToken, signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
+import {
+  sessionToken,
+  signAppProxyUrl,
+  webhookHeaders,
+} from "../../dev/shopify-signing";
 import { loadServerBuild } from "./remix-build";
 import { APP_URL, TEST_CREDS, TEST_ENCRYPTION_KEY } from "./constants";
 import { applyMigrations } from "./database";
@@ -24,16 +28,31 @@ export interface TestApp {
   adminRequest(shop: string, pathAndQuery: string, init?: RequestInit): Request;
   webhookRequest(
     pathname: string,
-    options: { topic: string; shop: string; body: string; webhookId?: string; eventId?: string; secret?: string },
+    options: {
+      topic: string;
+      shop: string;
+      body: string;
+      webhookId?: string;
+      eventId?: string;
+      secret?: string;
+    },
   ): Request;
   appProxyRequest(
     pathname: string,
-    options: { shop: string; body?: string; timestamp?: number; secret?: string; headers?: Record<string, string> },
+    options: {
+      shop: string;
+      body?: string;
+      timestamp?: number;
+      secret?: string;
+      headers?: Record<string, string>;
+    },
   ): Request;
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(path.join(tmpdir(), "tiktok-app-test-"));
   const dbFile = path.join(dir, "test.sqlite");
   const databaseUrl = `file:${dbFile}`;
@@ -78,7 +97,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
     adminRequest(shop, pathAndQuery, init = {}) {
       const headers = new Headers(init.headers);
-      for (const [k, v] of Object.entries(app.adminHeaders(shop))) headers.set(k, v);
+      for (const [k, v] of Object.entries(app.adminHeaders(shop)))
+        headers.set(k, v);
       return new Request(new URL(pathAndQuery, APP_URL), { ...init, headers });
     },
     webhookRequest(pathname, options) {
@@ -90,7 +110,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         webhookId: options.webhookId,
         eventId: options.eventId,
       });
-      return new Request(new URL(pathname, APP_URL), { method: "POST", headers, body: options.body });
+      return new Request(new URL(pathname, APP_URL), {
+        method: "POST",
+        headers,
+        body: options.body,
+      });
     },
     appProxyRequest(pathname, options) {
       const url = signAppProxyUrl(new URL(pathname, APP_URL), {

@@ -11,7 +11,10 @@ export interface ClaimOptions {
   limit: number;
 }
 
-export async function claim(prisma: PrismaClient, { owner, now, leaseMs, limit }: ClaimOptions): Promise<ClaimedEntry[]> {
+export async function claim(
+  prisma: PrismaClient,
+  { owner, now, leaseMs, limit }: ClaimOptions,
+): Promise<ClaimedEntry[]> {
   const leaseExpiresAt = new Date(now.getTime() + leaseMs);
   // One conditional UPDATE is the claim: rows another worker leased in between no longer
   // match the outer condition. Raw SQL (portable quoting, Prisma placeholders) because
@@ -26,7 +29,16 @@ export async function claim(prisma: PrismaClient, { owner, now, leaseMs, limit }
     RETURNING "id"`;
   if (claimed.length === 0) return [];
   const rows = await prisma.$queryRaw<
-    { id: string; shop: string; attempts: number; firstAttemptAt: Date | string | null; deliveryId: string; pixelCode: string; payload: string; eventTime: Date | string }[]
+    {
+      id: string;
+      shop: string;
+      attempts: number;
+      firstAttemptAt: Date | string | null;
+      deliveryId: string;
+      pixelCode: string;
+      payload: string;
+      eventTime: Date | string;
+    }[]
   >`
     SELECT o."id", o."shop", o."attempts", o."firstAttemptAt", d."id" AS "deliveryId", d."pixelCode", d."payload", d."eventTime"
     FROM "OutboxEntry" o JOIN "Delivery" d ON d."id" = o."deliveryId"
@@ -35,12 +47,21 @@ export async function claim(prisma: PrismaClient, { owner, now, leaseMs, limit }
     id: r.id,
     shop: r.shop,
     attempts: Number(r.attempts),
-    firstAttemptAt: r.firstAttemptAt === null ? null : new Date(r.firstAttemptAt),
-    delivery: { id: r.deliveryId, pixelCode: r.pixelCode, payload: r.payload, eventTime: new Date(r.eventTime) },
+    firstAttemptAt:
+      r.firstAttemptAt === null ? null : new Date(r.firstAttemptAt),
+    delivery: {
+      id: r.deliveryId,
+      pixelCode: r.pixelCode,
+      payload: r.payload,
+      eventTime: new Date(r.eventTime),
+    },
   }));
 }
 
 /** The deliveries of those outbox rows that are still leased to `owner`: the guard of every settle write. */
-export function leasedDeliveryIds(owner: string, outboxIds: readonly string[]): Prisma.Sql {
+export function leasedDeliveryIds(
+  owner: string,
+  outboxIds: readonly string[],
+): Prisma.Sql {
   return Prisma.sql`(SELECT "deliveryId" FROM "OutboxEntry" WHERE "id" IN ${idList(outboxIds)} AND "leaseOwner" = ${owner})`;
 }

@@ -52,10 +52,22 @@ export interface Enqueued {
 }
 
 const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
-  ["id", "text"], ["shop", "text"], ["source", "text"], ["eventName", "text"], ["eventId", "text"],
-  ["pixelCode", "text"], ["orderId", "text"], ["orderName", "text"], ["customerId", "text"], ["sessionKey", "text"],
-  ["status", "text"], ["lastError", "text"], ["payload", "text"], ["matchKeys", "text"],
-  ["eventTime", "timestamp(3)"], ["at", "timestamp(3)"],
+  ["id", "text"],
+  ["shop", "text"],
+  ["source", "text"],
+  ["eventName", "text"],
+  ["eventId", "text"],
+  ["pixelCode", "text"],
+  ["orderId", "text"],
+  ["orderName", "text"],
+  ["customerId", "text"],
+  ["sessionKey", "text"],
+  ["status", "text"],
+  ["lastError", "text"],
+  ["payload", "text"],
+  ["matchKeys", "text"],
+  ["eventTime", "timestamp(3)"],
+  ["at", "timestamp(3)"],
 ];
 
 /**
@@ -63,19 +75,35 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
  * transaction. The unique (shop, event, event_id) is the guard: an event that already has a
  * row (whatever its state) is refused and left as it is, and its existing id is returned.
  */
-export async function enqueue(tx: Prisma.TransactionClient, deliveries: readonly NewDelivery[], now: Date): Promise<Enqueued[]> {
+export async function enqueue(
+  tx: Prisma.TransactionClient,
+  deliveries: readonly NewDelivery[],
+  now: Date,
+): Promise<Enqueued[]> {
   const at = now.toISOString();
-  const key = (shop: string, eventName: string, eventId: string) => `${shop}\u0000${eventName}\u0000${eventId}`;
-  const planned = new Map<string, { row: ReturnType<typeof deliveryRow>; queue: boolean }>();
+  const key = (shop: string, eventName: string, eventId: string) =>
+    `${shop}\u0000${eventName}\u0000${eventId}`;
+  const planned = new Map<
+    string,
+    { row: ReturnType<typeof deliveryRow>; queue: boolean }
+  >();
   for (const d of deliveries) {
     const k = key(d.shop, d.event.event, d.event.event_id);
-    if (!planned.has(k)) planned.set(k, { row: deliveryRow(d, randomUUID()), queue: d.skippedReason === undefined });
+    if (!planned.has(k))
+      planned.set(k, {
+        row: deliveryRow(d, randomUUID()),
+        queue: d.skippedReason === undefined,
+      });
   }
 
   const created = new Set<string>();
   for (const part of chunks([...planned.values()], 500)) {
     const source = jsonRowsSql(
-      part.map(({ row }) => ({ ...row, eventTime: row.eventTime.toISOString(), at })),
+      part.map(({ row }) => ({
+        ...row,
+        eventTime: row.eventTime.toISOString(),
+        at,
+      })),
       DELIVERY_COLUMNS,
     );
     const inserted = await tx.$queryRaw<{ id: string }[]>`
@@ -89,11 +117,17 @@ export async function enqueue(tx: Prisma.TransactionClient, deliveries: readonly
       ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
     for (const row of inserted) created.add(row.id);
   }
-  const queued = [...planned.values()].filter((p) => p.queue && created.has(p.row.id));
+  const queued = [...planned.values()].filter(
+    (p) => p.queue && created.has(p.row.id),
+  );
   for (const part of chunks(queued, 500)) {
     const source = jsonRowsSql(
       part.map(({ row }) => ({ deliveryId: row.id, shop: row.shop, at })),
-      [["deliveryId", "text"], ["shop", "text"], ["at", "timestamp(3)"]],
+      [
+        ["deliveryId", "text"],
+        ["shop", "text"],
+        ["at", "timestamp(3)"],
+      ],
     );
     await tx.$executeRaw`
       INSERT INTO "OutboxEntry" ("id", "deliveryId", "shop", "attempts", "nextAttemptAt", "createdAt")
@@ -105,10 +139,17 @@ export async function enqueue(tx: Prisma.TransactionClient, deliveries: readonly
   const missing = [...planned.values()].filter((p) => !created.has(p.row.id));
   for (const part of chunks(missing, 300)) {
     const rows = await tx.delivery.findMany({
-      where: { OR: part.map((p) => ({ shop: p.row.shop, eventName: p.row.eventName, eventId: p.row.eventId })) },
+      where: {
+        OR: part.map((p) => ({
+          shop: p.row.shop,
+          eventName: p.row.eventName,
+          eventId: p.row.eventId,
+        })),
+      },
       select: { id: true, shop: true, eventName: true, eventId: true },
     });
-    for (const row of rows) existing.set(key(row.shop, row.eventName, row.eventId), row.id);
+    for (const row of rows)
+      existing.set(key(row.shop, row.eventName, row.eventId), row.id);
   }
 
   const seen = new Set<string>();

@@ -3,7 +3,10 @@
 import type { PrismaClient } from "@prisma/client";
 
 /** Returns how many rows were released; only rows leased to `owner` are touched. */
-export async function release(prisma: PrismaClient, owner: string): Promise<number> {
+export async function release(
+  prisma: PrismaClient,
+  owner: string,
+): Promise<number> {
   return prisma.$executeRaw`
     UPDATE "OutboxEntry" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE "leaseOwner" = ${owner}`;
 }

@@ -8,7 +8,12 @@ import { sourceStatuses, STATUS } from "./states";
  * Run inside the caller's transaction. False, and nothing changed, when the delivery is not
  * the shop's or is in a state that cannot be resent (pending, skipped).
  */
-export async function requeue(tx: Prisma.TransactionClient, shop: string, deliveryId: string, now: Date): Promise<boolean> {
+export async function requeue(
+  tx: Prisma.TransactionClient,
+  shop: string,
+  deliveryId: string,
+  now: Date,
+): Promise<boolean> {
   const moved = await tx.delivery.updateMany({
     where: { id: deliveryId, shop, status: { in: sourceStatuses("requeue") } },
     data: { status: STATUS.pending, lastError: null },

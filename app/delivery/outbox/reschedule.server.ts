@@ -19,12 +19,28 @@ export function rescheduleStatements(
   owner: string,
   decisions: readonly Reschedule[],
   now: Date,
-): { counted: Prisma.PrismaPromise<number>[]; other: Prisma.PrismaPromise<number>[] } {
+): {
+  counted: Prisma.PrismaPromise<number>[];
+  other: Prisma.PrismaPromise<number>[];
+} {
   if (decisions.length === 0) return { counted: [], other: [] };
-  const groups = new Map<string, { tries: number; lastAttemptAt: Date; lastError: string; outboxIds: string[] }>();
+  const groups = new Map<
+    string,
+    {
+      tries: number;
+      lastAttemptAt: Date;
+      lastError: string;
+      outboxIds: string[];
+    }
+  >();
   for (const d of decisions) {
     const key = `${d.tries}|${d.lastAttemptAt.getTime()}|${d.lastError}`;
-    const group = groups.get(key) ?? { tries: d.tries, lastAttemptAt: d.lastAttemptAt, lastError: d.lastError, outboxIds: [] };
+    const group = groups.get(key) ?? {
+      tries: d.tries,
+      lastAttemptAt: d.lastAttemptAt,
+      lastError: d.lastError,
+      outboxIds: [],
+    };
     group.outboxIds.push(d.outboxId);
     groups.set(key, group);
   }
@@ -41,7 +57,12 @@ export function rescheduleStatements(
       firstAttemptAt: d.firstAttemptAt.toISOString(),
       nextAttemptAt: d.retryAt.toISOString(),
     })),
-    [["id", "text"], ["attempts", "integer"], ["firstAttemptAt", "timestamp(3)"], ["nextAttemptAt", "timestamp(3)"]],
+    [
+      ["id", "text"],
+      ["attempts", "integer"],
+      ["firstAttemptAt", "timestamp(3)"],
+      ["nextAttemptAt", "timestamp(3)"],
+    ],
   );
   const outbox = prisma.$executeRaw`
     UPDATE "OutboxEntry" SET "attempts" = r."attempts", "firstAttemptAt" = r."firstAttemptAt",

@@ -25,7 +25,9 @@ export type SettleDecision =
       lastError: string;
     } & Settled)
   /** `tries` 0 and `lastAttemptAt` null: failed without a request (the shop cannot send). */
-  | ({ kind: "failed"; reason: string } & Omit<Settled, "lastAttemptAt"> & { lastAttemptAt: Date | null })
+  | ({ kind: "failed"; reason: string } & Omit<Settled, "lastAttemptAt"> & {
+        lastAttemptAt: Date | null;
+      })
   /** No answer for the row: nothing is written and its lease expires, so it is sent again. */
   | { kind: "untouched"; outboxId: string; deliveryId: string };
 
@@ -51,7 +53,13 @@ export interface PlanInput {
   random?: () => number;
 }
 
-export function planSettlement({ entries, results, policy, now, random }: PlanInput): SettlePlan {
+export function planSettlement({
+  entries,
+  results,
+  policy,
+  now,
+  random,
+}: PlanInput): SettlePlan {
   const decisions: SettleDecision[] = [];
   const attemptGroups = new Map<string, AttemptWrite>();
   for (const entry of entries) {
@@ -63,11 +71,21 @@ export function planSettlement({ entries, results, policy, now, random }: PlanIn
     }
     const { outcome, attempts } = result;
     const tries = Math.max(attempts.length, 1);
-    const firstAttemptAt = entry.firstAttemptAt ?? attempts[0]?.startedAt ?? now;
+    const firstAttemptAt =
+      entry.firstAttemptAt ?? attempts[0]?.startedAt ?? now;
     const attemptCount = entry.attempts + tries;
     const lastAttemptAt = attempts.at(-1)?.startedAt ?? now;
     for (const a of attempts) {
-      const key = [a.startedAt.getTime(), a.durationMs, a.httpStatus, a.code, a.requestId, a.outcome, a.batchSize, a.message].join("|");
+      const key = [
+        a.startedAt.getTime(),
+        a.durationMs,
+        a.httpStatus,
+        a.code,
+        a.requestId,
+        a.outcome,
+        a.batchSize,
+        a.message,
+      ].join("|");
       const group = attemptGroups.get(key) ?? { attempt: a, deliveryIds: [] };
       group.deliveryIds.push(entry.delivery.id);
       attemptGroups.set(key, group);
@@ -99,7 +117,9 @@ export function planSettlement({ entries, results, policy, now, random }: PlanIn
         lastError: describeOutcome(outcome),
       });
     } else {
-      const reason = next ? `${describeOutcome(outcome)} ${next.giveUp}` : describeOutcome(outcome);
+      const reason = next
+        ? `${describeOutcome(outcome)} ${next.giveUp}`
+        : describeOutcome(outcome);
       decisions.push({ kind: "failed", ...settled, reason });
     }
   }
@@ -107,7 +127,10 @@ export function planSettlement({ entries, results, policy, now, random }: PlanIn
 }
 
 /** Every claimed row fails with `reason` and no request was made (no token, app uninstalled). */
-export function planFailAll(entries: readonly ClaimedEntry[], reason: string): SettlePlan {
+export function planFailAll(
+  entries: readonly ClaimedEntry[],
+  reason: string,
+): SettlePlan {
   return {
     decisions: entries.map((e) => ({
       kind: "failed",

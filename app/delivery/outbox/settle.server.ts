@@ -10,7 +10,10 @@ import { rescheduleStatements } from "./reschedule.server";
 import type { AttemptWrite, SettleDecision, SettlePlan } from "./settle-plan";
 import { STATUS } from "./states";
 
-type Decision<K extends SettleDecision["kind"]> = Extract<SettleDecision, { kind: K }>;
+type Decision<K extends SettleDecision["kind"]> = Extract<
+  SettleDecision,
+  { kind: K }
+>;
 
 export interface SettleCounts {
   delivered: number;
@@ -19,7 +22,12 @@ export interface SettleCounts {
 }
 
 /** Writes a plan for rows leased to `owner`, in one transaction; returns the deliveries moved. */
-export async function settle(prisma: PrismaClient, owner: string, plan: SettlePlan, now: Date): Promise<SettleCounts> {
+export async function settle(
+  prisma: PrismaClient,
+  owner: string,
+  plan: SettlePlan,
+  now: Date,
+): Promise<SettleCounts> {
   const of = <K extends SettleDecision["kind"]>(kind: K) =>
     plan.decisions.filter((d): d is Decision<K> => d.kind === kind);
   // Order matters: Delivery updates find their rows through the outbox lease, so the outbox
@@ -27,9 +35,20 @@ export async function settle(prisma: PrismaClient, owner: string, plan: SettlePl
   const attempts = plan.attempts.map((a) => attemptStatement(prisma, a));
   const delivered = deliverStatements(prisma, owner, of("delivered"), now);
   const failed = failStatements(prisma, owner, of("failed"), now);
-  const rescheduled = rescheduleStatements(prisma, owner, of("reschedule"), now);
+  const rescheduled = rescheduleStatements(
+    prisma,
+    owner,
+    of("reschedule"),
+    now,
+  );
   const counted = [delivered.counted, failed.counted, rescheduled.counted];
-  const writes = [...attempts, ...counted.flat(), ...delivered.other, ...failed.other, ...rescheduled.other];
+  const writes = [
+    ...attempts,
+    ...counted.flat(),
+    ...delivered.other,
+    ...failed.other,
+    ...rescheduled.other,
+  ];
   if (writes.length === 0) return { delivered: 0, failed: 0, rescheduled: 0 };
   const results = await prisma.$transaction(writes);
   // The counted UPDATEs come right after the attempts, in the order of `counted`.
@@ -47,7 +66,10 @@ export async function settle(prisma: PrismaClient, owner: string, plan: SettlePl
  * lease-guarded (the request happened whoever holds the row now); deliveries removed meanwhile
  * (redaction, retention) get no record.
  */
-function attemptStatement(prisma: PrismaClient, { attempt: a, deliveryIds }: AttemptWrite) {
+function attemptStatement(
+  prisma: PrismaClient,
+  { attempt: a, deliveryIds }: AttemptWrite,
+) {
   return prisma.$executeRaw`
     INSERT INTO "DeliveryAttempt"
       ("id", "deliveryId", "startedAt", "durationMs", "httpStatus", "tiktokCode", "message", "requestId", "outcome", "batchSize")
@@ -57,7 +79,10 @@ function attemptStatement(prisma: PrismaClient, { attempt: a, deliveryIds }: Att
 }
 
 /** Groups rows that share the same values so each group is one UPDATE. */
-function grouped<T extends { outboxId: string }>(items: readonly T[], key: (item: T) => string) {
+function grouped<T extends { outboxId: string }>(
+  items: readonly T[],
+  key: (item: T) => string,
+) {
   const groups = new Map<string, { first: T; outboxIds: string[] }>();
   for (const item of items) {
     const k = key(item);
@@ -69,12 +94,24 @@ function grouped<T extends { outboxId: string }>(items: readonly T[], key: (item
 }
 
 /** A settled delivery owes nothing more: its outbox row goes. */
-function removeOutboxRows(prisma: PrismaClient, owner: string, outboxIds: readonly string[]) {
+function removeOutboxRows(
+  prisma: PrismaClient,
+  owner: string,
+  outboxIds: readonly string[],
+) {
   return prisma.$executeRaw`DELETE FROM "OutboxEntry" WHERE "id" IN ${idList(outboxIds)} AND "leaseOwner" = ${owner}`;
 }
 
-function deliverStatements(prisma: PrismaClient, owner: string, decisions: readonly Decision<"delivered">[], now: Date) {
-  const groups = grouped(decisions, (d) => `${d.tries}|${d.lastAttemptAt.getTime()}`);
+function deliverStatements(
+  prisma: PrismaClient,
+  owner: string,
+  decisions: readonly Decision<"delivered">[],
+  now: Date,
+) {
+  const groups = grouped(
+    decisions,
+    (d) => `${d.tries}|${d.lastAttemptAt.getTime()}`,
+  );
   return {
     counted: groups.map(
       ({ first, outboxIds }) => prisma.$executeRaw`
@@ -82,12 +119,22 @@ function deliverStatements(prisma: PrismaClient, owner: string, decisions: reado
           "lastError" = NULL, "lastAttemptAt" = ${first.lastAttemptAt}, "attemptCount" = "attemptCount" + ${first.tries}
         WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, outboxIds)}`,
     ),
-    other: groups.map(({ outboxIds }) => removeOutboxRows(prisma, owner, outboxIds)),
+    other: groups.map(({ outboxIds }) =>
+      removeOutboxRows(prisma, owner, outboxIds),
+    ),
   };
 }
 
-function failStatements(prisma: PrismaClient, owner: string, decisions: readonly Decision<"failed">[], now: Date) {
-  const groups = grouped(decisions, (d) => `${d.tries}|${d.lastAttemptAt?.getTime()}|${d.reason}`);
+function failStatements(
+  prisma: PrismaClient,
+  owner: string,
+  decisions: readonly Decision<"failed">[],
+  now: Date,
+) {
+  const groups = grouped(
+    decisions,
+    (d) => `${d.tries}|${d.lastAttemptAt?.getTime()}|${d.reason}`,
+  );
   return {
     counted: groups.map(({ first, outboxIds }) =>
       first.lastAttemptAt === null
@@ -99,6 +146,8 @@ function failStatements(prisma: PrismaClient, owner: string, decisions: readonly
               "lastAttemptAt" = ${first.lastAttemptAt}, "attemptCount" = "attemptCount" + ${first.tries}
             WHERE "status" = ${STATUS.pending} AND "id" IN ${leasedDeliveryIds(owner, outboxIds)}`,
     ),
-    other: groups.map(({ outboxIds }) => removeOutboxRows(prisma, owner, outboxIds)),
+    other: groups.map(({ outboxIds }) =>
+      removeOutboxRows(prisma, owner, outboxIds),
+    ),
   };
 }

@@ -4,7 +4,11 @@ import type { Prisma } from "@prisma/client";
 import { STATUS } from "./states";
 
 /** Run inside the caller's transaction. Returns how many deliveries were skipped. */
-export async function skipPending(tx: Prisma.TransactionClient, shop: string, reason: string): Promise<number> {
+export async function skipPending(
+  tx: Prisma.TransactionClient,
+  shop: string,
+  reason: string,
+): Promise<number> {
   await tx.outboxEntry.deleteMany({ where: { shop } });
   const skipped = await tx.delivery.updateMany({
     where: { shop, status: STATUS.pending },

@@ -5,7 +5,12 @@
 // status names from here too.
 
 /** What a Delivery row's `status` may hold. */
-export const DELIVERY_STATUSES = ["pending", "delivered", "failed", "skipped"] as const;
+export const DELIVERY_STATUSES = [
+  "pending",
+  "delivered",
+  "failed",
+  "skipped",
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** The names as constants, so code writes `STATUS.failed` rather than a bare string. */
@@ -62,7 +67,11 @@ export type Transition = keyof typeof TRANSITIONS;
 export const TRANSITION_NAMES = Object.keys(TRANSITIONS) as Transition[];
 
 /** Whether `transition` may move a row from `from` (to `to`, when given). */
-export function canTransition(transition: Transition, from: FromState, to?: ToState): boolean {
+export function canTransition(
+  transition: Transition,
+  from: FromState,
+  to?: ToState,
+): boolean {
   const edges: readonly Edge[] = TRANSITIONS[transition];
   return edges.some(([f, t]) => f === from && (to === undefined || t === to));
 }
@@ -70,10 +79,11 @@ export function canTransition(transition: Transition, from: FromState, to?: ToSt
 /** The states `transition` may start from, for SQL guards (`WHERE "status" IN (…)`). */
 export function sourceStatuses(transition: Transition): DeliveryStatus[] {
   const edges: readonly Edge[] = TRANSITIONS[transition];
-  return [...new Set(edges.map(([f]) => f))].filter((f): f is DeliveryStatus => f !== NONE);
+  return [...new Set(edges.map(([f]) => f))].filter(
+    (f): f is DeliveryStatus => f !== NONE,
+  );
 }
 
 export function isDeliveryStatus(value: string): value is DeliveryStatus {
   return (DELIVERY_STATUSES as readonly string[]).includes(value);
 }
-

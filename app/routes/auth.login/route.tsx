@@ -20,13 +20,18 @@ type LoginErrors = { shop?: string };
 
 function loginErrorMessage(result: unknown): LoginErrors {
   const shopError = (result as { shop?: string } | null)?.shop;
-  if (shopError === "MISSING_SHOP") return { shop: "Please enter your shop domain to log in" };
-  if (shopError === "INVALID_SHOP") return { shop: "Please enter a valid shop domain to log in" };
+  if (shopError === "MISSING_SHOP")
+    return { shop: "Please enter your shop domain to log in" };
+  if (shopError === "INVALID_SHOP")
+    return { shop: "Please enter a valid shop domain to log in" };
   return {};
 }
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  return { errors: loginErrorMessage(await login(request)), polarisTranslations };
+  return {
+    errors: loginErrorMessage(await login(request)),
+    polarisTranslations,
+  };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {

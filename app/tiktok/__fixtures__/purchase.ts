@@ -4,11 +4,15 @@ import { hashUserIdentifiers } from "../hashing";
 import type { TikTokEvent } from "../wire-types";
 
 // printf %s '<value>' | sha256sum
-export const JANE = "8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d"; // jane@example.com
-export const US_PHONE = "cb6880e416769253645cb9c6b8989154bf66a56a77fc14c81fb1019663cbb928"; // +14155552671
-export const SHOPIFY_ID = "e98425850f640efda957f97681f58377101a0825117e6358db196232d128ce94"; // 7391043534931
+export const JANE =
+  "8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d"; // jane@example.com
+export const US_PHONE =
+  "cb6880e416769253645cb9c6b8989154bf66a56a77fc14c81fb1019663cbb928"; // +14155552671
+export const SHOPIFY_ID =
+  "e98425850f640efda957f97681f58377101a0825117e6358db196232d128ce94"; // 7391043534931
 
-export const UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+export const UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
 
 /** Raw input as an order would give it: padded text, numeric ids, decimal strings, an item without id. */
 export function fullPurchaseInput(): EventInput {
@@ -42,8 +46,19 @@ export function fullPurchaseInput(): EventInput {
           quantity: 2,
           brand: "Acme",
         },
-        { contentId: "44012345678902", contentName: "Socks", price: 30, quantity: 1, brand: "" },
-        { contentId: null, contentName: "Custom engraving", price: 0, quantity: 1 },
+        {
+          contentId: "44012345678902",
+          contentName: "Socks",
+          price: 30,
+          quantity: 1,
+          brand: "",
+        },
+        {
+          contentId: null,
+          contentName: "Custom engraving",
+          price: 0,
+          quantity: 1,
+        },
       ],
       orderId: 5512345678901,
       numItems: 3,

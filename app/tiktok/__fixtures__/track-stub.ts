@@ -16,9 +16,18 @@ export interface Recorded {
   body: TrackRequestBody;
 }
 
-export type Handler = (req: Recorded, res: http.ServerResponse, socketRequestNo: number) => void;
+export type Handler = (
+  req: Recorded,
+  res: http.ServerResponse,
+  socketRequestNo: number,
+) => void;
 
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
@@ -60,7 +69,9 @@ export class Stub {
     });
   }
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) =>
+      this.server.listen(0, "127.0.0.1", resolve),
+    );
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
   reset(handler: Handler = okHandler) {
@@ -99,7 +110,14 @@ export function purchase(i: number, marker = ""): TikTokEvent {
       currency: "USD",
       value: 10 + i,
       contentType: "product",
-      contents: [{ contentId: 4400 + i, contentName: `Item ${i}${marker}`, price: 10 + i, quantity: 1 }],
+      contents: [
+        {
+          contentId: 4400 + i,
+          contentName: `Item ${i}${marker}`,
+          price: 10 + i,
+          quantity: 1,
+        },
+      ],
       orderId: 5500000000000 + i,
     },
   });
