@@ -1,4 +1,10 @@
 import { describe, expect, it } from "vitest";
+import {
+  canadianOrderWithClick,
+  germanGuestOrder,
+  orderBody,
+  type FixtureOrder,
+} from "../../test/fixtures/orders";
 import { parseOrder } from "./order";
 import {
   cartAttribute,
@@ -12,109 +18,12 @@ import {
 const fromJson = (json: Record<string, unknown>) =>
   fromWebhookOrder(parseOrder(JSON.stringify({ id: "1001", ...json })));
 /** As Shopify sends it: id fields as bare JSON numbers, even above 2^53. */
-const fromShopifyJson = (json: Record<string, unknown>) =>
-  fromWebhookOrder(
-    parseOrder(
-      JSON.stringify(json).replace(
-        /"(id|variant_id|product_id)":"(\d+)"/g,
-        '"$1":$2',
-      ),
-    ),
-  );
-
-// Written from Shopify's documented REST order shape (the same orders as test/fixtures/orders.ts).
-const canadianOrderWithClick = {
-  id: "820982911946154508",
-  admin_graphql_api_id: "gid://shopify/Order/820982911946154508",
-  name: "#1001",
-  order_number: 1001,
-  email: " Jane.Doe@Example.com ",
-  contact_email: "jane.doe@example.com",
-  phone: "(613) 555-0123",
-  created_at: "2026-11-20T10:15:30-05:00",
-  currency: "USD",
-  presentment_currency: "USD",
-  total_price: "49.98",
-  subtotal_price: "44.98",
-  total_tax: "5.00",
-  test: false,
-  source_name: "web",
-  tags: "",
-  cart_token: "c1-7f3c2a",
-  checkout_token: "ck-123",
-  landing_site: "/products/shirt?ttclid=E.C.P.fromlanding",
-  browser_ip: "203.0.113.7",
-  client_details: {
-    user_agent: "Mozilla/5.0 (order)",
-    accept_language: "en-US,en;q=0.9",
-  },
-  note_attributes: [
-    { name: "_tt_sid", value: "sess_abcdefghijklmnop" },
-    { name: "_tt_ttclid", value: "E.C.P.clickid123" },
-    { name: "_ttp", value: "2abcDEFghiJKLmnoPQRstuVWXyz" },
-  ],
-  customer: {
-    id: "7390123456789",
-    admin_graphql_api_id: "gid://shopify/Customer/7390123456789",
-    email: "jane.doe@example.com",
-    phone: "+1 613-555-0123",
-  },
-  billing_address: {
-    first_name: "Jane",
-    last_name: "Doe",
-    country_code: "CA",
-    phone: "613 555 0123",
-    zip: "K1A 0B1",
-  },
-  shipping_address: {
-    first_name: "Jane",
-    last_name: "Doe",
-    country_code: "CA",
-    phone: null,
-  },
-  line_items: [
-    {
-      id: "1808950810123456",
-      variant_id: "808950810123456",
-      product_id: "632910392",
-      title: "Organic Cotton Shirt",
-      price: "19.99",
-      quantity: 2,
-      sku: "SKU-3456",
-      vendor: "Acme",
-    },
-    {
-      id: "1808950810999999",
-      variant_id: "808950810999999",
-      product_id: "632910393",
-      title: "Sticker",
-      price: "5.00",
-      quantity: 1,
-      sku: "SKU-9999",
-      vendor: "Acme",
-    },
-  ],
-};
-
-const germanGuestOrder = {
-  id: "5550001112223334",
-  name: "#1002",
-  email: "HANS@example.de",
-  phone: "0049 151 23456789",
-  currency: "EUR",
-  total_price: "120.00",
-  subtotal_price: "100.00",
-  cart_token: null,
-  landing_site: "/collections/all?utm_source=tiktok&ttclid=E.C.P.landing999",
-  note_attributes: [],
-  customer: null,
-  billing_address: { country_code: "DE", phone: "+49 151 23456789" },
-  shipping_address: { country_code: "DE", phone: null },
-};
+const fromShopifyOrder = (order: FixtureOrder) =>
+  fromWebhookOrder(parseOrder(orderBody(order)));
 
 describe("fromWebhookOrder: whole orders", () => {
   it("maps the Canadian order with a click to every ShopOrder field", () => {
-    expect(fromShopifyJson(canadianOrderWithClick)).toEqual<ShopOrder>({
+    expect(fromShopifyOrder(canadianOrderWithClick())).toEqual<ShopOrder>({
       id: "820982911946154508",
       name: "#1001",
       createdAt: new Date("2026-11-20T15:15:30Z"),
@@ -175,7 +84,7 @@ describe("fromWebhookOrder: whole orders", () => {
   });
 
   it("maps the German guest order: no customer id, ttclid only on the landing page", () => {
-    const order = fromShopifyJson(germanGuestOrder);
+    const order = fromShopifyOrder(germanGuestOrder());
     expect(order.customer).toEqual({
       id: null,
       emails: ["HANS@example.de"],
@@ -468,7 +377,7 @@ describe("fromWebhookOrder: field by field", () => {
   it.each(["820982911946154508", "9007199254740993", "18446744073709551615"])(
     "order id %s sent as a bare number stays exact",
     (id) => {
-      expect(fromShopifyJson({ id }).id).toBe(id);
+      expect(fromShopifyOrder({ id, json: { id } }).id).toBe(id);
     },
   );
 });
