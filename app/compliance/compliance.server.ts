@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseShopifyJson } from "~/shopify-json";
 import prisma from "~/db.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
 import {
@@ -42,10 +43,10 @@ export interface CustomerRequest {
   orderIds: string[];
 }
 
-const idLike = z.union([
-  z.number().int().positive(),
-  z.string().regex(/^\d{1,20}$/),
-]);
+// Ids arrive exact, as digit strings, from parseShopifyJson; small ones may still be numbers.
+const idLike = z
+  .union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)])
+  .transform(String);
 const customerRequestSchema = z.object({
   customer: z.object({ id: idLike.nullish() }).nullish(),
   orders_to_redact: z.array(idLike).max(100_000).nullish(),
@@ -54,8 +55,19 @@ const customerRequestSchema = z.object({
 
 export class CompliancePayloadError extends Error {}
 
-/** Reads a customers/redact or customers/data_request payload into Shopify GIDs. */
-export function parseCustomerRequest(payload: unknown): CustomerRequest {
+/**
+ * Reads a customers/redact or customers/data_request body into Shopify GIDs. Takes the raw
+ * text: customer and order ids can exceed 2^53, which a plain JSON.parse would round.
+ */
+export function parseCustomerRequest(rawBody: string): CustomerRequest {
+  let payload: unknown;
+  try {
+    payload = parseShopifyJson(rawBody);
+  } catch {
+    throw new CompliancePayloadError(
+      "The compliance payload is not valid JSON.",
+    );
+  }
   const result = customerRequestSchema.safeParse(payload);
   if (!result.success)
     throw new CompliancePayloadError(

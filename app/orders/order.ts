@@ -1,17 +1,10 @@
 import { z } from "zod";
+import { parseShopifyJson } from "~/shopify-json";
 // The subset of Shopify's REST order payload (webhooks orders/create, orders/paid) we use.
 // Ids arrive as JSON numbers that can exceed 2^53, so parseOrder keeps every *id* as the
 // exact source text. The rest of the app reads the ShopOrder made from it (shop-order.ts).
 
 export class OrderPayloadError extends Error {}
-
-const ID_KEY = /(^|_)id$/;
-
-type SourceReviver = (
-  key: string,
-  value: unknown,
-  context?: { source?: string },
-) => unknown;
 
 // Shopify's payload carries far more fields; only those we read are checked. Only a missing
 // or malformed order id refuses the order (400): an odd optional field is dropped or trimmed,
@@ -101,22 +94,11 @@ const orderSchema = z.object({
 /** The checked webhook order: exactly what the schema lets through, no more. */
 export type WebhookOrder = z.output<typeof orderSchema>;
 
-/**
- * Parses and checks an order webhook body. JSON.parse keeps numeric ids as their exact
- * source text (Node 22+ reviver context): 18-digit ids would otherwise be rounded.
- */
+/** Parses and checks an order webhook body; ids keep their exact digits (see parseShopifyJson). */
 export function parseOrder(rawBody: string): WebhookOrder {
-  // Ids keep their exact digits; strings are made well-formed (a lone surrogate would
-  // otherwise reach the database driver, which rejects it).
-  const reviver: SourceReviver = (key, value, context) => {
-    if (typeof value === "string") return value.toWellFormed();
-    return typeof value === "number" && ID_KEY.test(key) && context?.source
-      ? context.source
-      : value;
-  };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(rawBody, reviver as Parameters<typeof JSON.parse>[1]);
+    parsed = parseShopifyJson(rawBody);
   } catch {
     throw new OrderPayloadError("The order payload is not valid JSON.");
   }

@@ -12,9 +12,11 @@ import {
 
 // The three mandatory compliance topics share one endpoint (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, payload } = await verifyWebhook(request);
+  // The raw text keeps 18-digit ids exact; authenticate.webhook's payload is a plain JSON.parse.
+  const rawBody = await request.clone().text();
+  const { shop, topic } = await verifyWebhook(request);
   try {
-    return await handle(shop, topic, payload);
+    return await handle(shop, topic, rawBody);
   } catch (error) {
     if (error instanceof CompliancePayloadError)
       return new Response(error.message, { status: 400 });
@@ -25,7 +27,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 async function handle(
   shop: string,
   topic: string,
-  payload: unknown,
+  rawBody: string,
 ): Promise<Response> {
   switch (topic) {
     case "SHOP_REDACT":
@@ -33,7 +35,7 @@ async function handle(
       console.info(`[compliance] ${topic}: deleted all data of ${shop}`);
       break;
     case "CUSTOMERS_REDACT": {
-      const removed = await redactCustomer(shop, parseCustomerRequest(payload));
+      const removed = await redactCustomer(shop, parseCustomerRequest(rawBody));
       console.info(
         `[compliance] ${topic} for ${shop}: removed ${removed} deliveries`,
       );
@@ -42,7 +44,7 @@ async function handle(
     case "CUSTOMERS_DATA_REQUEST": {
       const report = await customerDataReport(
         shop,
-        parseCustomerRequest(payload),
+        parseCustomerRequest(rawBody),
       );
       // Shopify expects the merchant to be given the data; we hold only hashes and
       // order facts, summarised here for the operator to forward.

@@ -209,6 +209,81 @@ describe("app lifecycle and compliance webhooks", () => {
     expect(report.attributionSessions).toBe(1);
   });
 
+  describe("18-digit ids, as in Shopify's sample payloads (bare JSON numbers above 2^53)", () => {
+    const customerId = "820982911946154508";
+    const orderId = "450789469000000001";
+    // Serialised as Shopify does: the ids are bare numbers, which JSON.parse would round.
+    const bigBody = (orderKey: string) =>
+      `{"shop_domain":"${SHOP}","customer":{"id":${customerId},"email":"x@example.com"},"${orderKey}":[${orderId}]}`;
+
+    beforeEach(async () => {
+      for (const [eventId, data] of [
+        [
+          "big-customer",
+          { customerId: `gid://shopify/Customer/${customerId}` },
+        ],
+        [
+          "big-order",
+          { orderId: `gid://shopify/Order/${orderId}`, orderName: "#9001" },
+        ],
+        // One digit off: a rounded id would match neither of these, an exact one must not touch them.
+        [
+          "near-customer",
+          { customerId: "gid://shopify/Customer/820982911946154500" },
+        ],
+        ["near-order", { orderId: "gid://shopify/Order/450789469000000000" }],
+      ] as const) {
+        await app.prisma.delivery.create({
+          data: {
+            shop: SHOP,
+            source: "order",
+            eventName: "Purchase",
+            eventId,
+            pixelCode: "CPIXEL000000000001",
+            payload: "{}",
+            eventTime: new Date(),
+            ...data,
+          },
+        });
+      }
+    });
+
+    it("customers/redact removes exactly that customer's and those orders' deliveries", async () => {
+      const res = await app.handle(
+        app.webhookRequest("/webhooks/compliance", {
+          topic: "customers/redact",
+          shop: SHOP,
+          body: bigBody("orders_to_redact"),
+        }),
+      );
+      expect(res.status).toBe(200);
+      const left = await app.prisma.delivery.findMany({
+        where: { shop: SHOP },
+        select: { eventId: true },
+      });
+      expect(left.map((d) => d.eventId).sort()).toEqual([
+        `${SHOP}-1001`,
+        "near-customer",
+        "near-order",
+      ]);
+    });
+
+    it("customers/data_request reports them", async () => {
+      const res = await app.handle(
+        app.webhookRequest("/webhooks/compliance", {
+          topic: "customers/data_request",
+          shop: SHOP,
+          body: bigBody("orders_requested"),
+        }),
+      );
+      expect(res.status).toBe(200);
+      const report = await res.json();
+      expect(
+        report.deliveries.map((d: { eventId: string }) => d.eventId).sort(),
+      ).toEqual(["big-customer", "big-order"]);
+    });
+  });
+
   it("a bad HMAC gets 401 and deletes nothing", async () => {
     for (const [path, topic] of [
       ["/webhooks/app/uninstalled", "app/uninstalled"],
