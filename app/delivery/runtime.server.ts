@@ -43,11 +43,12 @@ export function createDeliveryWorker(): DeliveryWorker {
 }
 
 /**
- * Starts the in-process worker once (unless DELIVERY_WORKER=off, e.g. when a separate
- * `npm run worker` process drains the outbox) and stops it cleanly on SIGTERM/SIGINT.
+ * Runs deliveries in this process, once: the outbox worker and, beside it, the hourly
+ * retention task (so retention runs in whichever process delivers: the web process with its
+ * embedded worker, or `npm run worker`). SIGTERM/SIGINT stop claiming, let the requests in
+ * flight finish and record their outcome, release the remaining leases, then exit.
  */
-export function ensureDeliveryWorker(): DeliveryWorker | null {
-  if (process.env.DELIVERY_WORKER === "off") return null;
+export function runDeliveries(): DeliveryWorker {
   tiktokClient();
   const runtime = globalThis.deliveryRuntime!;
   if (runtime.worker) return runtime.worker;
@@ -60,12 +61,21 @@ export function ensureDeliveryWorker(): DeliveryWorker | null {
     stopRetention();
     worker
       .stop()
-      .catch((error) => console.error("[delivery] stop failed", error))
-      .finally(() => process.exit(0));
+      .then(() => process.exit(0))
+      .catch((error) => {
+        console.error("[delivery] stop failed", error);
+        process.exit(1);
+      });
   };
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
   return worker;
+}
+
+/** The web process's embedded worker, unless DELIVERY_WORKER=off (a separate `npm run worker` drains the outbox). */
+export function ensureDeliveryWorker(): DeliveryWorker | null {
+  if (process.env.DELIVERY_WORKER === "off") return null;
+  return runDeliveries();
 }
 
 /** Tells the in-process worker that new rows are due now. */

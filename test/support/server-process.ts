@@ -29,30 +29,37 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `node remix-serve`, or `npm start` exactly as an operator runs it (signals go through npm). */
+export type ServerCommand = "remix-serve" | "npm start";
+
 export async function startServerProcess(
   env: Record<string, string>,
   port?: number,
+  command: ServerCommand = "remix-serve",
 ): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
   let output = "";
-  const child = spawn(
-    process.execPath,
-    [
-      path.resolve("node_modules/@remix-run/serve/dist/cli.js"),
-      "./build/server/index.js",
-    ],
-    {
-      env: {
-        ...process.env,
-        VITEST: "",
-        NODE_ENV: "production",
-        HOST: "127.0.0.1",
-        PORT: String(chosen),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const [file, args] =
+    command === "npm start"
+      ? ["npm", ["start"]]
+      : [
+          process.execPath,
+          [
+            path.resolve("node_modules/@remix-run/serve/dist/cli.js"),
+            "./build/server/index.js",
+          ],
+        ];
+  const child = spawn(file, args, {
+    env: {
+      ...process.env,
+      VITEST: "",
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(chosen),
+      ...env,
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) =>

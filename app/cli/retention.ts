@@ -1,0 +1,22 @@
+// `npm run retention`: applies the retention policy once and exits (for a cron job, or to
+// check what the hourly task of the delivering process would delete).
+import prisma from "../db.server";
+import {
+  applyRetention,
+  retentionPolicyFromEnv,
+} from "../retention/retention.server";
+
+const policy = retentionPolicyFromEnv();
+applyRetention(prisma, policy)
+  .then((removed) => {
+    console.info(
+      `[retention] removed ${removed.attributionSessions} storefront session(s) older than ${policy.attributionDays} days, ` +
+        `${removed.deliveries} log entr(y/ies) older than ${policy.deliveryLogDays} days, ` +
+        `${removed.webhookReceipts} webhook receipt(s) older than ${policy.webhookReceiptDays} days`,
+    );
+    return prisma.$disconnect();
+  })
+  .catch((error) => {
+    console.error(`[retention] failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  });
