@@ -4,16 +4,11 @@ import {
   type TikTokStandin,
 } from "../../dev/tiktok-standin.server";
 import { webhookHeaders } from "../../dev/shopify-signing";
-import {
-  createTestApp,
-  TEST_CREDS,
-  TEST_ENCRYPTION_KEY,
-  APP_URL,
-  type TestApp,
-} from "../support/test-app";
+import { createTestApp, TEST_CREDS, type TestApp } from "../support/test-app";
 import {
   ensureProductionBuild,
   freePort,
+  productionEnv,
   startServerProcess,
   type ServerProcess,
 } from "../support/server-process";
@@ -49,19 +44,11 @@ afterAll(async () => {
 });
 
 function serverEnv(): Record<string, string> {
-  return {
-    DATABASE_URL: process.env.DATABASE_URL!,
-    SHOPIFY_API_KEY: TEST_CREDS.apiKey,
-    SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
-    SHOPIFY_APP_URL: APP_URL,
-    SCOPES: "read_orders",
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    TIKTOK_API_BASE_URL: tiktok.url,
+  return productionEnv(tiktok.url, {
     TIKTOK_TIMEOUT_MS: "5000",
     DELIVERY_WORKER: "on",
     DELIVERY_LEASE_MS: "1500",
-    DELIVERY_IDLE_MS: "50",
-  };
+  });
 }
 
 async function postOrder(base: string, order: FixtureOrder): Promise<number> {

@@ -9,15 +9,10 @@ import {
   type TikTokStandin,
 } from "../../dev/tiktok-standin.server";
 import { webhookHeaders } from "../../dev/shopify-signing";
-import {
-  createTestApp,
-  TEST_CREDS,
-  TEST_ENCRYPTION_KEY,
-  APP_URL,
-  type TestApp,
-} from "../support/test-app";
+import { createTestApp, TEST_CREDS, type TestApp } from "../support/test-app";
 import {
   ensureProductionBuild,
+  productionEnv,
   startServerProcess,
   type ServerProcess,
 } from "../support/server-process";
@@ -54,20 +49,8 @@ afterAll(async () => {
   await app.close();
 });
 
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATABASE_URL: process.env.DATABASE_URL!,
-    SHOPIFY_API_KEY: TEST_CREDS.apiKey,
-    SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
-    SHOPIFY_APP_URL: APP_URL,
-    SCOPES: "read_orders",
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    TIKTOK_API_BASE_URL: tiktok.url,
-    TIKTOK_TIMEOUT_MS: "10000",
-    DELIVERY_IDLE_MS: "50",
-    ...extra,
-  };
-}
+const env = (extra: Record<string, string> = {}) =>
+  productionEnv(tiktok.url, { TIKTOK_TIMEOUT_MS: "10000", ...extra });
 
 async function postOrder(server: ServerProcess): Promise<string> {
   const order = simpleOrder();

@@ -4,10 +4,29 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { ensureAppBuild } from "../../dev/demo/prepare.server";
+import { APP_URL, TEST_CREDS, TEST_ENCRYPTION_KEY } from "./constants";
 
 /** Builds build/ when it is missing or older than the sources (shared with `npm run demo`). */
 export async function ensureProductionBuild(): Promise<void> {
   await ensureAppBuild(path.resolve("."), () => {});
+}
+
+/** The environment of a production process on the test database, talking to a TikTok stand-in. */
+export function productionEnv(
+  tiktokUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: process.env.DATABASE_URL!,
+    SHOPIFY_API_KEY: TEST_CREDS.apiKey,
+    SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
+    SHOPIFY_APP_URL: APP_URL,
+    SCOPES: "read_orders",
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    TIKTOK_API_BASE_URL: tiktokUrl,
+    DELIVERY_IDLE_MS: "50",
+    ...extra,
+  };
 }
 
 export function freePort(): Promise<number> {
