@@ -13,6 +13,16 @@ export function idList(ids: readonly string[]): Prisma.Sql {
     : Prisma.sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
+/**
+ * Row-lock clause for a claim's inner SELECT: on PostgreSQL, `FOR UPDATE SKIP LOCKED` lets a
+ * worker that loses a race take other rows instead of waiting on the winner's locks
+ * (https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has
+ * one writer at a time, so there is nothing to skip.
+ */
+export function skipLockedSql(): Prisma.Sql {
+  return isPostgres() ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
+}
+
 /** An expression producing a fresh random id for a row inserted by SQL. */
 export function newIdSql(): Prisma.Sql {
   return isPostgres()

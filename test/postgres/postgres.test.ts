@@ -442,6 +442,54 @@ if (!BASE_URL) {
       expect(attempts.every((g) => g._count === 1)).toBe(true);
     });
 
+    it("claim: rows another worker holds locked are skipped, not waited on (FOR UPDATE SKIP LOCKED)", async () => {
+      const ids = await queue(GOOD, 10);
+      const { claim } = await import("~/delivery/outbox/claim.server");
+      // Another worker's claim in flight: its transaction holds row locks on the first 5 due rows.
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await other.query("BEGIN");
+        const locked = await other.query<{ id: string }>(
+          `SELECT "id" FROM "OutboxEntry" ORDER BY "nextAttemptAt", "id" LIMIT 5 FOR UPDATE`,
+        );
+        expect(locked.rows).toHaveLength(5);
+        const waitedOn = new Promise<"blocked">((resolve) =>
+          setTimeout(() => resolve("blocked"), 5_000).unref(),
+        );
+        const mine = await Promise.race([
+          claim(prisma, {
+            owner: "pg-skip",
+            now: new Date(),
+            leaseMs: 60_000,
+            limit: 5,
+          }),
+          waitedOn,
+        ]);
+        expect(mine).not.toBe("blocked");
+        const claimedIds = (mine as { id: string }[]).map((e) => e.id);
+        expect(claimedIds).toHaveLength(5);
+        const lockedIds = new Set(locked.rows.map((r) => r.id));
+        expect(claimedIds.filter((id) => lockedIds.has(id))).toEqual([]);
+      } finally {
+        await other.query("ROLLBACK");
+        await other.end();
+      }
+      // Once the other transaction is gone its rows are claimable again: all 10 are accounted for.
+      const rest = await claim(prisma, {
+        owner: "pg-skip-2",
+        now: new Date(),
+        leaseMs: 60_000,
+        limit: 10,
+      });
+      expect(rest).toHaveLength(5);
+      expect(
+        await prisma.outboxEntry.count({
+          where: { leaseOwner: { not: null } },
+        }),
+      ).toBe(ids.length);
+    });
+
     it("worker: a rejected token fails; a retryable failure is rescheduled with its attempt recorded, then delivered", async () => {
       const worker = await makeWorker("pg-retry");
       const [bad] = await queue(BAD, 1);

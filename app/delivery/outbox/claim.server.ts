@@ -1,7 +1,7 @@
 // claim: pending → pending, lease only. A worker leases due outbox rows (an outbox row exists
 // only while its delivery is pending) that nobody else holds.
 import { Prisma, type PrismaClient } from "@prisma/client";
-import { idList } from "~/db/sql.server";
+import { idList, skipLockedSql } from "~/db/sql.server";
 import type { ClaimedEntry } from "./types";
 
 export interface ClaimOptions {
@@ -24,7 +24,7 @@ export async function claim(
     WHERE "id" IN (
       SELECT "id" FROM "OutboxEntry"
       WHERE "nextAttemptAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
-      ORDER BY "nextAttemptAt" LIMIT ${limit}
+      ORDER BY "nextAttemptAt" LIMIT ${limit} ${skipLockedSql()}
     ) AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < ${now})
     RETURNING "id"`;
   if (claimed.length === 0) return [];
