@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BULK_TRANSACTION } from "~/db/transactions";
 import { parseShopifyJson } from "~/shopify-json";
 import prisma from "~/db.server";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
@@ -20,7 +21,7 @@ export async function handleUninstall(shop: string): Promise<void> {
       where: { shop },
       data: { uninstalledAt: new Date() },
     });
-  });
+  }, BULK_TRANSACTION);
   cachedSessionStorage.forgetShop(shop);
   forgetCachedSettings(shop);
 }
@@ -33,7 +34,7 @@ export async function purgeShop(shop: string): Promise<void> {
     await tx.attributionSession.deleteMany({ where: { shop } });
     await tx.webhookReceipt.deleteMany({ where: { shop } });
     await tx.shopSettings.deleteMany({ where: { shop } });
-  });
+  }, BULK_TRANSACTION);
   cachedSessionStorage.forgetShop(shop);
   forgetCachedSettings(shop);
 }
@@ -139,7 +140,7 @@ export async function redactCustomer(
         where: { shop, sessionKey: { in: part } },
       });
     }
-  });
+  }, BULK_TRANSACTION);
   return ids.length;
 }
 

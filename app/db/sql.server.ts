@@ -35,8 +35,10 @@ type PgType = "text" | "integer" | "timestamp(3)";
 /**
  * A derived table from a JSON array of objects, bound as one parameter: the way the ingest
  * hot path writes a whole batch with one statement. `columns` name the keys and their
- * PostgreSQL types (SQLite takes the JSON values as they are). Dates must be ISO strings,
- * the format Prisma stores in SQLite.
+ * PostgreSQL types (SQLite takes the JSON values as they are). Dates are passed as ISO
+ * strings; on SQLite they are stored in the text form Prisma's libSQL adapter writes
+ * ("…T10:00:00.000+00:00", not "…Z"), because SQLite compares dates as text: a row written
+ * here must compare equal to the same instant bound by Prisma (cursor paging, claims).
  */
 export function jsonRowsSql(
   rows: readonly Record<string, unknown>[],
@@ -44,10 +46,17 @@ export function jsonRowsSql(
 ): Prisma.Sql {
   // A lone UTF-16 surrogate would come out of SQLite's JSON functions as invalid UTF-8, which
   // the libSQL driver cannot read back (it aborts the process): every string is made well-formed.
-  const data = JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === "string" ? value.toWellFormed() : value,
+  const postgres = isPostgres();
+  const dates = new Set(
+    columns.filter(([, type]) => type === "timestamp(3)").map(([name]) => name),
   );
-  if (isPostgres()) {
+  const data = JSON.stringify(rows, (key, value: unknown) => {
+    if (typeof value !== "string") return value;
+    if (!postgres && dates.has(key) && value.endsWith("Z"))
+      return `${value.slice(0, -1)}+00:00`;
+    return value.toWellFormed();
+  });
+  if (postgres) {
     const defs = Prisma.raw(
       columns.map(([name, type]) => `"${name}" ${type}`).join(", "),
     );

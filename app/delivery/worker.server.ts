@@ -118,9 +118,15 @@ export class DeliveryWorker {
       byShop.set(entry.shop, [...(byShop.get(entry.shop) ?? []), entry]);
     }
     // One shop's bad token or outage must not hold up the others: each shop is settled on its own.
-    await Promise.all(
+    // allSettled: a cycle ends only when every shop's sends are over, so stop() never releases
+    // a lease whose request is still in flight.
+    const results = await Promise.allSettled(
       [...byShop].map(([shop, entries]) => this.deliverShop(shop, entries)),
     );
+    const failed = results.filter(
+      (r): r is PromiseRejectedResult => r.status === "rejected",
+    );
+    if (failed.length > 0) throw failed[0].reason;
     return claimed.length;
   }
 

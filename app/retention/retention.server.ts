@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { BULK_TRANSACTION } from "~/db/transactions";
 import { purgeExpired } from "~/delivery/outbox/purge.server";
 
 export interface RetentionPolicy {
@@ -49,7 +50,7 @@ export async function applyRetention(
       deliveries,
       webhookReceipts: receipts.count,
     };
-  });
+  }, BULK_TRANSACTION);
 }
 
 /** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */

@@ -297,6 +297,32 @@ describe("planSettlement, per TikTok outcome", () => {
     });
   });
 
+  it("an event refused before any request (validation) fails with no attempt counted", () => {
+    const e = entry("local");
+    const outcome: DeliveryOutcome = {
+      kind: "permanent",
+      reason: "validation",
+      httpStatus: null,
+      code: null,
+      message: "event_id is missing",
+      requestId: null,
+    };
+    const plan = planSettlement({
+      entries: [e],
+      results: new Map([[e.id, { key: e.id, outcome, attempts: [] }]]),
+      policy: POLICY,
+      now: NOW,
+    });
+    expect(plan.attempts).toEqual([]);
+    expect(plan.decisions).toEqual([
+      expect.objectContaining({
+        kind: "failed",
+        tries: 0,
+        lastAttemptAt: null,
+      }),
+    ]);
+  });
+
   it("planFailAll fails every entry without an attempt", () => {
     const plan = planFailAll(
       [entry("a"), entry("b")],

@@ -120,7 +120,12 @@ export function planSettlement({
       const reason = next
         ? `${describeOutcome(outcome)} ${next.giveUp}`
         : describeOutcome(outcome);
-      decisions.push({ kind: "failed", ...settled, reason });
+      // An event refused before any request (validation, setup) made no attempt: count none.
+      const made = {
+        tries: attempts.length,
+        lastAttemptAt: attempts.at(-1)?.startedAt ?? null,
+      };
+      decisions.push({ kind: "failed", ...settled, ...made, reason });
     }
   }
   return { decisions, attempts: [...attemptGroups.values()] };

@@ -30,8 +30,15 @@ export async function settle(
 ): Promise<SettleCounts> {
   const of = <K extends SettleDecision["kind"]>(kind: K) =>
     plan.decisions.filter((d): d is Decision<K> => d.kind === kind);
-  // Order matters: Delivery updates find their rows through the outbox lease, so the outbox
-  // rows are deleted or released last.
+  // Order matters. First the leased outbox rows are locked (a no-op UPDATE): until this
+  // transaction ends, a claim skips them (SKIP LOCKED) and an uninstall or purge waits, so every
+  // writer takes the outbox row before the delivery and the lease cannot change hands midway.
+  // Delivery updates find their rows through that lease, so the outbox rows are deleted or
+  // released last.
+  const leased = plan.decisions
+    .filter((d) => d.kind !== "untouched")
+    .map((d) => d.outboxId);
+  const lock = leased.length > 0 ? [lockLeasedRows(prisma, owner, leased)] : [];
   const attempts = plan.attempts.map((a) => attemptStatement(prisma, a));
   const delivered = deliverStatements(prisma, owner, of("delivered"), now);
   const failed = failStatements(prisma, owner, of("failed"), now);
@@ -43,6 +50,7 @@ export async function settle(
   );
   const counted = [delivered.counted, failed.counted, rescheduled.counted];
   const writes = [
+    ...lock,
     ...attempts,
     ...counted.flat(),
     ...delivered.other,
@@ -51,8 +59,8 @@ export async function settle(
   ];
   if (writes.length === 0) return { delivered: 0, failed: 0, rescheduled: 0 };
   const results = await prisma.$transaction(writes);
-  // The counted UPDATEs come right after the attempts, in the order of `counted`.
-  let at = attempts.length;
+  // The counted UPDATEs come right after the lock and the attempts, in the order of `counted`.
+  let at = lock.length + attempts.length;
   const [d, f, r] = counted.map((list) => {
     const sum = results.slice(at, at + list.length).reduce((a, b) => a + b, 0);
     at += list.length;
@@ -76,6 +84,17 @@ function attemptStatement(
     SELECT ${newIdSql()}, d."id", ${a.startedAt}, ${Math.round(a.durationMs)}, ${a.httpStatus}, ${a.code},
       ${a.message.slice(0, 1000)}, ${a.requestId}, ${a.outcome}, ${a.batchSize}
     FROM "Delivery" d WHERE d."id" IN ${idList(deliveryIds)}`;
+}
+
+/** Takes the row locks of the outbox rows still leased to `owner`, changing nothing. */
+function lockLeasedRows(
+  prisma: PrismaClient,
+  owner: string,
+  outboxIds: readonly string[],
+) {
+  return prisma.$executeRaw`
+    UPDATE "OutboxEntry" SET "leaseOwner" = "leaseOwner"
+    WHERE "id" IN ${idList(outboxIds)} AND "leaseOwner" = ${owner}`;
 }
 
 /** Groups rows that share the same values so each group is one UPDATE. */
