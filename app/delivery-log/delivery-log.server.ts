@@ -238,7 +238,11 @@ export async function getDeliveryDetail(
     })),
     attemptsOmitted: Math.max(0, row._count.attempts - row.attempts.length),
     payloadJson: prettyPayload(row.payload),
-    resend: resendAvailability(row.status),
+    resend: resendAvailability(row.status, {
+      eventTime: row.eventTime,
+      deliveredAt: row.deliveredAt,
+      now: new Date(),
+    }),
   };
 }
 
@@ -253,26 +257,26 @@ export async function resendDelivery(
   options: { prisma?: PrismaClient } = {},
 ): Promise<ResendResult> {
   const prisma = options.prisma ?? defaultPrisma;
+  const now = new Date();
   const outcome = await prisma.$transaction(async (tx) => {
-    if (await requeue(tx, shop, id, new Date()))
-      return { queued: true as const };
+    if (await requeue(tx, shop, id, now)) return { queued: true as const };
     const row = await tx.delivery.findFirst({
       where: { id, shop },
-      select: { status: true },
+      select: { status: true, eventTime: true, deliveredAt: true },
     });
-    return { queued: false as const, status: row?.status ?? null };
+    return { queued: false as const, row };
   });
   if (outcome.queued) {
     notifyDeliveryWorker();
     return { ok: true, status: 200, message: "Queued for resend" };
   }
-  if (outcome.status === null)
-    return { ok: false, status: 404, message: NOT_FOUND_MESSAGE };
+  const { row } = outcome;
+  if (!row) return { ok: false, status: 404, message: NOT_FOUND_MESSAGE };
   return {
     ok: false,
     status: 409,
     message:
-      resendAvailability(outcome.status).reason ??
+      resendAvailability(row.status, { ...row, now }).reason ??
       "This event can't be resent right now.",
   };
 }

@@ -13,6 +13,7 @@ import {
   percent,
   prettyPayload,
   resendAvailability,
+  RESEND_TOO_LATE,
   STATUS_BADGES,
 } from "./present";
 import { summarizeDeliveries, summaryWindowStart } from "./summary";
@@ -132,6 +133,36 @@ describe("resendAvailability", () => {
       allowed: false,
       reason: expect.stringMatching(/^Skipped/),
     });
+  });
+});
+
+describe("resendAvailability within TikTok's dedup window", () => {
+  const now = new Date("2026-03-10T12:00:00Z");
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+  it.each([
+    ["delivered an hour ago", hoursAgo(2), hoursAgo(1), true],
+    ["an old order delivered just now", hoursAgo(300), hoursAgo(0), true],
+    ["delivered 45 h ago", hoursAgo(46), hoursAgo(45), true],
+    ["delivered 47 h ago", hoursAgo(48), hoursAgo(47), false],
+    ["delivered 3 days ago", hoursAgo(73), hoursAgo(72), false],
+  ] as const)("%s → allowed %s", (_name, eventTime, deliveredAt, allowed) => {
+    const answer = resendAvailability("delivered", {
+      eventTime,
+      deliveredAt,
+      now,
+    });
+    expect(answer.allowed).toBe(allowed);
+    expect(answer.reason).toBe(allowed ? null : RESEND_TOO_LATE);
+  });
+
+  it("a failed event stays resendable whatever its age (TikTok never accepted it)", () => {
+    expect(
+      resendAvailability("failed", {
+        eventTime: hoursAgo(200),
+        deliveredAt: null,
+        now,
+      }).allowed,
+    ).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
 import type { MatchKey } from "~/tiktok/match-keys";
+import { deliveredResendable } from "~/delivery/outbox/retry-policy";
 import {
   canTransition,
   isDeliveryStatus,
@@ -145,9 +146,24 @@ const RESEND_REFUSED: Partial<Record<DeliveryStatus, string>> = {
     "Skipped events can't be resent: they were held back on purpose (for example the shopper declined marketing consent, or an order filter in Settings).",
 };
 
-/** The same rule the Resend write enforces: the states table's `requeue` transition. */
-export function resendAvailability(status: string): ResendAvailability {
+export const RESEND_TOO_LATE =
+  "Delivered too long ago to resend: TikTok recognises a repeated event id for 48 hours only, so sending it again now would count it twice.";
+
+/**
+ * The same rule the Resend write enforces: the states table's `requeue` transition, and for a
+ * delivered event, TikTok's 48 h deduplication window.
+ */
+export function resendAvailability(
+  status: string,
+  timing?: { eventTime: Date; deliveredAt: Date | null; now: Date },
+): ResendAvailability {
   const current = asStatus(status);
+  if (
+    current === "delivered" &&
+    timing &&
+    !deliveredResendable(timing.eventTime, timing.deliveredAt, timing.now)
+  )
+    return { allowed: false, reason: RESEND_TOO_LATE };
   if (canTransition("requeue", current)) return { allowed: true, reason: null };
   return {
     allowed: false,

@@ -224,6 +224,8 @@ async function arrange(
       ...row,
       status: from,
       attemptCount: finished ? 1 : 0,
+      deliveredAt:
+        from === STATUS.delivered ? new Date(now.getTime() - 60_000) : null,
       lastError:
         from === STATUS.failed
           ? "TikTok refused the event."
@@ -478,6 +480,29 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
         expect(counts.delivered).toBe(0);
         expect(await snapshot(prisma)).toEqual(before);
         expect(before.deliveries[0].status).toBe(STATUS.skipped);
+      });
+
+      it("requeue refuses a delivered event older than TikTok's dedup window, but not a failed one", async () => {
+        const prisma = getPrisma();
+        const m = await modules();
+        const f = await arrange(prisma, STATUS.delivered, new Date());
+        const later = new Date(f.now.getTime() + 47 * 3_600_000);
+        const before = await snapshot(prisma);
+        expect(
+          await prisma.$transaction((tx) =>
+            m.requeue.requeue(tx, SHOP, f.deliveryId, later),
+          ),
+        ).toBe(false);
+        expect(await snapshot(prisma)).toEqual(before);
+        await prisma.delivery.update({
+          where: { id: f.deliveryId },
+          data: { status: STATUS.failed },
+        });
+        expect(
+          await prisma.$transaction((tx) =>
+            m.requeue.requeue(tx, SHOP, f.deliveryId, later),
+          ),
+        ).toBe(true);
       });
 
       it("release hands back only the caller's leases", async () => {

@@ -84,3 +84,21 @@ export function nextRetry(input: NextRetryInput): NextRetry {
   }
   return { retryAt: new Date(retryAt) };
 }
+
+/**
+ * The oldest delivery time at which a delivered event may still be resent under its event id:
+ * TikTok drops a repeat only within 48 h of the copy it accepted; past this, a resend would be
+ * counted twice.
+ */
+export function resendCutoff(now: Date): Date {
+  return new Date(now.getTime() - DEFAULT_RETRY_POLICY.deadlineMs);
+}
+
+/** Whether a delivered event can be resent without TikTok counting it twice (see resendCutoff). */
+export function deliveredResendable(
+  eventTime: Date,
+  deliveredAt: Date | null,
+  now: Date,
+): boolean {
+  return (deliveredAt ?? eventTime).getTime() > resendCutoff(now).getTime();
+}
