@@ -1,3 +1,4 @@
+import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import { BULK_TRANSACTION } from "~/db/transactions";
 import { parseShopifyJson } from "~/shopify-json";
@@ -85,7 +86,11 @@ export function parseCustomerRequest(rawBody: string): CustomerRequest {
 }
 
 /** The customer's deliveries, found by customer id and by the listed orders (in chunks). */
-async function customerDeliveries(shop: string, request: CustomerRequest) {
+async function customerDeliveries(
+  shop: string,
+  request: CustomerRequest,
+  db: Prisma.TransactionClient = prisma,
+) {
   const select = {
     id: true,
     sessionKey: true,
@@ -103,14 +108,14 @@ async function customerDeliveries(shop: string, request: CustomerRequest) {
     >[number]
   >();
   if (request.customerId) {
-    for (const d of await prisma.delivery.findMany({
+    for (const d of await db.delivery.findMany({
       where: { shop, customerId: request.customerId },
       select,
     }))
       found.set(d.id, d);
   }
   for (const ids of chunks(request.orderIds, IN_LIST_CHUNK)) {
-    for (const d of await prisma.delivery.findMany({
+    for (const d of await db.delivery.findMany({
       where: { shop, orderId: { in: ids } },
       select,
     }))
@@ -125,14 +130,15 @@ export async function redactCustomer(
   request: CustomerRequest,
 ): Promise<number> {
   if (!request.customerId && request.orderIds.length === 0) return 0;
-  const deliveries = await customerDeliveries(shop, request);
-  const sessionKeys = [
-    ...new Set(
-      deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k),
-    ),
-  ];
-  const ids = deliveries.map((d) => d.id);
-  await prisma.$transaction(async (tx) => {
+  // Looked up inside the transaction, so a delivery enqueued meanwhile is not missed.
+  return prisma.$transaction(async (tx) => {
+    const deliveries = await customerDeliveries(shop, request, tx);
+    const sessionKeys = [
+      ...new Set(
+        deliveries.map((d) => d.sessionKey).filter((k): k is string => !!k),
+      ),
+    ];
+    const ids = deliveries.map((d) => d.id);
     await purgeDeliveries(tx, shop, ids);
     await purgeStorefrontSessions(tx, shop, sessionKeys);
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
@@ -140,8 +146,8 @@ export async function redactCustomer(
         where: { shop, sessionKey: { in: part } },
       });
     }
+    return ids.length;
   }, BULK_TRANSACTION);
-  return ids.length;
 }
 
 export interface CustomerDataReport {
