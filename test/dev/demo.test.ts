@@ -132,7 +132,11 @@ describe("npm run demo", () => {
           // Navigation through the stand-in's <ui-nav-menu>.
           // AppProvider handles the click only once React has hydrated the page, which the
           // server-rendered form does not wait for: on a loaded machine, click until it navigates.
-          for (let i = 0; i < 20 && new URL(page.url()).pathname !== "/app"; i++) {
+          for (
+            let i = 0;
+            i < 20 && new URL(page.url()).pathname !== "/app";
+            i++
+          ) {
             await page.locator("ui-nav-menu a", { hasText: "Home" }).click();
             await page
               .waitForURL((u) => u.pathname === "/app", { timeout: 1_500 })
