@@ -8,6 +8,7 @@ import {
 } from "~/settings/settings.server";
 import { claim } from "./outbox/claim.server";
 import { release } from "./outbox/release.server";
+import { renew } from "./outbox/renew.server";
 import type { RetryPolicyOptions } from "./outbox/retry-policy";
 import { planFailAll, planSettlement } from "./outbox/settle-plan";
 import { settle } from "./outbox/settle.server";
@@ -162,7 +163,17 @@ export class DeliveryWorker {
       list.push(entry);
       byPixel.set(entry.delivery.pixelCode, list);
     }
-    for (const [pixelCode, group] of byPixel) {
+    for (const [pixelCode, claimed] of byPixel) {
+      // Earlier pixels' sends may have taken a while: extend the lease before sending, and send
+      // only what is still ours (a row whose lease lapsed belongs to another worker now).
+      const held = await renew(
+        this.prisma,
+        this.id,
+        claimed.map((e) => e.id),
+        new Date(this.now().getTime() + this.leaseMs),
+      );
+      const group = claimed.filter((e) => held.has(e.id));
+      if (group.length === 0) continue;
       const results = await this.client.sendEvents({
         pixelCode,
         accessToken,

@@ -17,12 +17,14 @@ const BAD = {
   token: "revoked-token",
 };
 
+const SECOND_PIXEL = "CGOODPIXEL000000002";
+
 let app: TestApp;
 let tiktok: TikTokStandin;
 
 beforeAll(async () => {
   tiktok = await startTikTokStandin({
-    accessTokens: { [GOOD.token]: [GOOD.pixel] },
+    accessTokens: { [GOOD.token]: [GOOD.pixel, SECOND_PIXEL] },
   });
   app = await createTestApp({ TIKTOK_API_BASE_URL: tiktok.url });
   for (const s of [GOOD, BAD]) {
@@ -108,6 +110,40 @@ describe("delivery worker", () => {
       _count: true,
     });
     expect(attempts.every((g) => g._count === 1)).toBe(true);
+  });
+
+  it("a worker renews its lease before each pixel's send, so a long cycle is not claimed twice", async () => {
+    const { ingestWriter } = await import("~/delivery/runtime.server");
+    const { buildEvent } = await import("~/tiktok/event-builder");
+    const deliveries = [GOOD.pixel, GOOD.pixel, SECOND_PIXEL, SECOND_PIXEL].map(
+      (pixelCode, i) => ({
+        shop: GOOD.shop,
+        source: "order" as const,
+        pixelCode,
+        event: buildEvent({
+          eventName: "Purchase",
+          eventId: `${8_800 + i}_Purchase`,
+          eventTime: new Date(),
+          user: { ip: "203.0.113.1", userAgent: "UA" },
+          properties: { currency: "USD", value: 1 },
+        }),
+      }),
+    );
+    await ingestWriter().submit({ deliveries });
+    // Each pixel's request takes 1 s; the lease is 1.5 s: without renewal, the second pixel's
+    // rows would be free for another worker while the first worker is still going to send them.
+    tiktok.setBehaviour({ latencyMs: 1_000 });
+    const slow = await worker("slow-cycle", 1_500);
+    const cycle = slow.runOnce();
+    await new Promise((r) => setTimeout(r, 1_800));
+    const other = await worker("other", 60_000);
+    expect(await other.runOnce()).toBe(0);
+    expect(await cycle).toBe(4);
+    expect(tiktok.accepted).toHaveLength(4);
+    expect(tiktok.duplicatesIgnored).toBe(0);
+    expect(
+      await app.prisma.delivery.count({ where: { status: "delivered" } }),
+    ).toBe(4);
   });
 
   it("a crashed worker's rows are picked up once its lease expires", async () => {

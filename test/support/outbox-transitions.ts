@@ -41,6 +41,7 @@ async function modules() {
     enqueue: await import("~/delivery/outbox/enqueue.server"),
     claim: await import("~/delivery/outbox/claim.server"),
     release: await import("~/delivery/outbox/release.server"),
+    renew: await import("~/delivery/outbox/renew.server"),
     settle: await import("~/delivery/outbox/settle.server"),
     skip: await import("~/delivery/outbox/skip.server"),
     requeue: await import("~/delivery/outbox/requeue.server"),
@@ -110,6 +111,22 @@ const APPLIERS: Record<Transition, Applier> = {
         limit: 10,
       })
     ).length;
+  },
+  renew: async (f) => {
+    const m = await modules();
+    await m.claim.claim(f.prisma, {
+      owner: WORKER,
+      now: f.now,
+      leaseMs: 60_000,
+      limit: 10,
+    });
+    const held = await m.renew.renew(
+      f.prisma,
+      WORKER,
+      [f.outboxId],
+      new Date(f.now.getTime() + 120_000),
+    );
+    return held.size;
   },
   release: async (f) => {
     const m = await modules();
@@ -333,6 +350,11 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
         expect(after.outbox.map((o) => o.deliveryId)).toEqual(
           to === STATUS.pending ? [delivery.id] : [],
         );
+        if (transition === "renew")
+          expect(after.outbox[0]).toMatchObject({
+            leaseOwner: WORKER,
+            leaseExpiresAt: new Date(fixture.now.getTime() + 120_000),
+          });
         if (transition === "claim")
           expect(after.outbox[0].leaseOwner).toBe(WORKER);
         if (
@@ -503,6 +525,37 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
             m.requeue.requeue(tx, SHOP, f.deliveryId, later),
           ),
         ).toBe(true);
+      });
+
+      it("renew keeps only the rows still leased to the caller", async () => {
+        const prisma = getPrisma();
+        const m = await modules();
+        const f = await arrange(prisma, STATUS.pending, new Date());
+        await m.claim.claim(prisma, {
+          owner: "slow",
+          now: f.now,
+          leaseMs: 1_000,
+          limit: 10,
+        });
+        const later = new Date(f.now.getTime() + 2_000);
+        await m.claim.claim(prisma, {
+          owner: "fast",
+          now: later,
+          leaseMs: 60_000,
+          limit: 10,
+        });
+        const before = await snapshot(prisma);
+        expect(
+          (
+            await m.renew.renew(
+              prisma,
+              "slow",
+              [f.outboxId],
+              new Date(later.getTime() + 60_000),
+            )
+          ).size,
+        ).toBe(0);
+        expect(await snapshot(prisma)).toEqual(before);
       });
 
       it("release hands back only the caller's leases", async () => {

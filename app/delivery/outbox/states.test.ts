@@ -37,6 +37,7 @@ describe("delivery states", () => {
       ["none", "skipped"],
     ],
     claim: [["pending", "pending"]],
+    renew: [["pending", "pending"]],
     release: [["pending", "pending"]],
     deliver: [["pending", "delivered"]],
     fail: [["pending", "failed"]],

@@ -44,6 +44,8 @@ export const TRANSITIONS = {
   ],
   /** A worker leases due outbox rows; lease only. */
   claim: [[STATUS.pending, STATUS.pending]],
+  /** A worker extends its lease on rows it is about to send; lease only. */
+  renew: [[STATUS.pending, STATUS.pending]],
   /** A stopping worker hands back its leases; lease only. */
   release: [[STATUS.pending, STATUS.pending]],
   /** TikTok accepted the event. */
