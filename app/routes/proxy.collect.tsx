@@ -7,7 +7,7 @@ import {
 } from "~/storefront/collect-schema";
 import { clientIp, ingestStorefront } from "~/storefront/collect.server";
 import {
-  checkNewSession,
+  checkProxyBody,
   checkProxyRate,
 } from "~/storefront/proxy-limits.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
@@ -33,7 +33,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (raw === null) return text(413, "Body too large.");
   const parsed = parseCollectBody(raw);
   if (!parsed.ok) return text(400, parsed.reason);
-  const overCap = await checkNewSession(shop, ip, parsed.body.session_id);
+  const overCap = await checkProxyBody(shop, ip, parsed.body);
   if (overCap) return overCap;
 
   await ingestStorefront({

@@ -1,4 +1,5 @@
 import prisma from "~/db.server";
+import type { CollectBody } from "./collect-schema";
 import { limitsFromEnv, ProxyLimits, type Decision } from "./rate-limit";
 
 declare global {
@@ -21,23 +22,27 @@ export function checkProxyRate(
 }
 
 /**
- * Over its hourly cap of new sessions, a client is still served for sessions that exist: those
- * it opened in this window (remembered in memory), or any stored one of the shop (opened before
- * a restart or through another process). The lookup runs only over the cap, so at most at the
- * client's request rate.
+ * The body's checks, before anything is stored: its session id against the client's hourly cap
+ * of new sessions, then its events against the client's event budget (429 when either refuses).
+ * Over the cap, a client is still served for sessions that exist: those it opened in this window
+ * (remembered in memory), or any stored one of the shop (opened before a restart or through
+ * another process). The lookup runs only over the cap, so at most at the client's request rate.
  */
-export async function checkNewSession(
+export async function checkProxyBody(
   shop: string,
   ip: string | null,
-  sessionKey: string,
+  body: CollectBody,
 ): Promise<Response | null> {
-  const decision = proxyLimits().admitSession(shop, ip, sessionKey);
-  if (decision.ok) return null;
-  const known = await prisma.attributionSession.findUnique({
-    where: { shop_sessionKey: { shop, sessionKey } },
-    select: { id: true },
-  });
-  return known ? null : tooMany(decision);
+  const sessionKey = body.session_id;
+  const session = proxyLimits().admitSession(shop, ip, sessionKey);
+  if (!session.ok) {
+    const known = await prisma.attributionSession.findUnique({
+      where: { shop_sessionKey: { shop, sessionKey } },
+      select: { id: true },
+    });
+    if (!known) return tooMany(session);
+  }
+  return tooMany(proxyLimits().takeEvents(shop, ip, body.events.length));
 }
 
 function tooMany(decision: Decision): Response | null {

@@ -119,6 +119,7 @@ describe("NewSessionCap", () => {
 const SMALL: ProxyLimitSettings = {
   perClient: { perMinute: 60, burst: 3 },
   perShop: { perMinute: 12, burst: 5 },
+  eventsPerClient: { perMinute: 60, burst: 10 },
   newSessionsPerClientPerHour: 2,
   maxKeys: 100,
 };
@@ -186,8 +187,40 @@ describe("ProxyLimits", () => {
       const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
       limits.takeRequest("a.myshopify.com", ip);
       limits.admitSession("a.myshopify.com", ip, `session-${i}`);
+      limits.takeEvents("a.myshopify.com", ip, 2);
     }
-    expect(limits.keys).toEqual({ clients: 100, shops: 1, sessions: 100 });
+    expect(limits.keys).toEqual({
+      clients: 100,
+      shops: 1,
+      events: 100,
+      sessions: 100,
+    });
+  });
+});
+
+describe("ProxyLimits events", () => {
+  it("charges a body's events to the client's budget; a body above the burst costs the burst", () => {
+    const clock = fakeClock();
+    const limits = new ProxyLimits(SMALL, clock.now);
+    const shop = "a.myshopify.com";
+    expect(limits.takeEvents(shop, "203.0.113.9", 4).ok).toBe(true);
+    expect(limits.takeEvents(shop, "203.0.113.9", 0).ok).toBe(true);
+    expect(limits.takeEvents(shop, "203.0.113.9", 6).ok).toBe(true);
+    // Empty: 50 events need the whole burst of 10 back, at one a second.
+    expect(limits.takeEvents(shop, "203.0.113.9", 50)).toEqual({
+      ok: false,
+      retryAfterSeconds: 10,
+      reason: "Too many events from this client.",
+    });
+    expect(limits.takeEvents(shop, "198.51.100.7", 10).ok).toBe(true);
+    expect(limits.takeEvents(shop, null, 50).ok).toBe(true);
+    clock.advance(4_000);
+    const partial = limits.takeEvents(shop, "203.0.113.9", 5);
+    expect(partial.ok === false && partial.retryAfterSeconds).toBe(1);
+    expect(limits.takeEvents(shop, "203.0.113.9", 4).ok).toBe(true);
+    clock.advance(10_000);
+    expect(limits.takeEvents(shop, "203.0.113.9", 50).ok).toBe(true);
+    expect(limits.takeEvents(shop, "203.0.113.9", 1).ok).toBe(false);
   });
 });
 
@@ -199,6 +232,7 @@ describe("limitsFromEnv", () => {
         PROXY_RATE_PER_CLIENT_PER_MIN: "lots",
         PROXY_RATE_PER_SHOP_PER_MIN: "-5",
         PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "0",
+        PROXY_EVENTS_PER_CLIENT_PER_MIN: "",
       }),
     ).toEqual(DEFAULT_LIMITS);
   });
@@ -209,11 +243,13 @@ describe("limitsFromEnv", () => {
         PROXY_RATE_PER_CLIENT_PER_MIN: "120",
         PROXY_RATE_PER_SHOP_PER_MIN: "3",
         PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "50",
+        PROXY_EVENTS_PER_CLIENT_PER_MIN: "600",
       }),
     ).toEqual({
       ...DEFAULT_LIMITS,
       perClient: { perMinute: 120, burst: 60 },
       perShop: { perMinute: 3, burst: 2 },
+      eventsPerClient: { perMinute: 600, burst: 300 },
       newSessionsPerClientPerHour: 50,
     });
   });

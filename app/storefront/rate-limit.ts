@@ -97,15 +97,19 @@ export class TokenBuckets {
     return bucket;
   }
 
-  /** Milliseconds until a token is available (0: one is available now). Takes nothing. */
-  wait(key: string): number {
+  /**
+   * Milliseconds until `cost` tokens are available (0: now). Takes nothing. A cost above the
+   * burst is charged as the burst, so it can pass at all.
+   */
+  wait(key: string, cost = 1): number {
+    const need = Math.min(cost, this.spec.burst);
     const bucket = this.refill(key);
-    return bucket.tokens >= 1 ? 0 : (1 - bucket.tokens) / this.perMs;
+    return bucket.tokens >= need ? 0 : (need - bucket.tokens) / this.perMs;
   }
 
-  /** Takes one token; call after wait() returned 0 in the same tick. */
-  take(key: string): void {
-    this.refill(key).tokens -= 1;
+  /** Takes `cost` tokens; call after wait() returned 0 in the same tick. */
+  take(key: string, cost = 1): void {
+    this.refill(key).tokens -= Math.min(cost, this.spec.burst);
   }
 }
 
@@ -154,6 +158,8 @@ export class NewSessionCap {
 export interface ProxyLimitSettings {
   perClient: BucketSpec;
   perShop: BucketSpec;
+  /** Events (in bodies) per client: what bounds the Delivery rows one address can add. */
+  eventsPerClient: BucketSpec;
   newSessionsPerClientPerHour: number;
   /** Keys kept per store (client buckets, session windows); shop buckets likewise. */
   maxKeys: number;
@@ -167,12 +173,16 @@ export interface ProxyLimitSettings {
 // - Per shop, 10,000 a minute, burst 5,000: a Black Friday storefront with several hundred
 //   shoppers a minute, each at a few requests a minute, stays in the low thousands; the limit
 //   only caps what a flood from many addresses can make one process store for one shop.
+// - Events per client, 300 a minute, burst 150: a request carries the events of one moment
+//   (usually one or two); this bounds the Delivery rows one address can add through sessions it
+//   already has (a body may carry 50 events).
 // - New sessions per client, 20 an hour: the session id lives in a first-party cookie, so one
 //   browser is one session; 20 leaves room for shared addresses and private windows.
 // Bursts are half a minute's rate; each figure is per process.
 export const DEFAULT_LIMITS: ProxyLimitSettings = {
   perClient: { perMinute: 60, burst: 30 },
   perShop: { perMinute: 10_000, burst: 5_000 },
+  eventsPerClient: { perMinute: 300, burst: 150 },
   newSessionsPerClientPerHour: 20,
   maxKeys: 10_000,
 };
@@ -188,7 +198,7 @@ const perMinute = (value: number): BucketSpec => ({
 });
 
 /**
- * PROXY_RATE_PER_CLIENT_PER_MIN, PROXY_RATE_PER_SHOP_PER_MIN and
+ * PROXY_RATE_PER_CLIENT_PER_MIN, PROXY_RATE_PER_SHOP_PER_MIN, PROXY_EVENTS_PER_CLIENT_PER_MIN and
  * PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR override the defaults (a missing or invalid value keeps
  * the default; a bucket's burst is half its per-minute rate).
  */
@@ -209,6 +219,12 @@ export function limitsFromEnv(
         DEFAULT_LIMITS.perShop.perMinute,
       ),
     ),
+    eventsPerClient: perMinute(
+      positive(
+        env.PROXY_EVENTS_PER_CLIENT_PER_MIN,
+        DEFAULT_LIMITS.eventsPerClient.perMinute,
+      ),
+    ),
     newSessionsPerClientPerHour: Math.floor(
       positive(
         env.PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR,
@@ -225,12 +241,18 @@ export class ProxyLimits {
   readonly settings: ProxyLimitSettings;
   private readonly clients: TokenBuckets;
   private readonly shops: TokenBuckets;
+  private readonly events: TokenBuckets;
   private readonly sessions: NewSessionCap;
 
   constructor(settings: ProxyLimitSettings, now: Clock = Date.now) {
     this.settings = settings;
     this.clients = new TokenBuckets(settings.perClient, now, settings.maxKeys);
     this.shops = new TokenBuckets(settings.perShop, now, settings.maxKeys);
+    this.events = new TokenBuckets(
+      settings.eventsPerClient,
+      now,
+      settings.maxKeys,
+    );
     this.sessions = new NewSessionCap(
       settings.newSessionsPerClientPerHour,
       HOUR_MS,
@@ -240,10 +262,16 @@ export class ProxyLimits {
   }
 
   /** Keys held, for the memory bound's tests. */
-  get keys(): { clients: number; shops: number; sessions: number } {
+  get keys(): {
+    clients: number;
+    shops: number;
+    events: number;
+    sessions: number;
+  } {
     return {
       clients: this.clients.size,
       shops: this.shops.size,
+      events: this.events.size,
       sessions: this.sessions.size,
     };
   }
@@ -278,6 +306,21 @@ export class ProxyLimits {
   admitSession(shop: string, ip: string | null, sessionId: string): Decision {
     if (ip === null) return OK;
     return this.sessions.admit(clientKey(shop, ip), sessionId);
+  }
+
+  /** A body carrying `count` events, charged to the client's event budget. */
+  takeEvents(shop: string, ip: string | null, count: number): Decision {
+    if (ip === null || count === 0) return OK;
+    const key = clientKey(shop, ip);
+    const wait = this.events.wait(key, count);
+    if (wait > 0)
+      return {
+        ok: false,
+        retryAfterSeconds: toSeconds(wait),
+        reason: "Too many events from this client.",
+      };
+    this.events.take(key, count);
+    return OK;
   }
 }
 

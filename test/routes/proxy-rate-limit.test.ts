@@ -62,17 +62,39 @@ function body(sessionId: string) {
   });
 }
 
+/** A body of 50 ViewContent events (the most one body may carry), all mirrored. */
+function fullBody(sessionId: string) {
+  const now = Math.floor(Date.now() / 1000);
+  seq += 1;
+  return JSON.stringify({
+    v: 1,
+    session_id: sessionId,
+    consent: "granted",
+    page: { url: `https://${SHOP}/products/shirt` },
+    events: Array.from({ length: 50 }, (_, i) => ({
+      event: "ViewContent",
+      event_id: `vc-${seq}-${i}-full`,
+      event_time: now,
+    })),
+  });
+}
+
 const sid = (name: string, i: number) =>
   `${name}_${String(i).padStart(12, "0")}`;
 
 const post = (
   sessionId: string,
-  options: { ip?: string | null; shop?: string; secret?: string } = {},
+  options: {
+    ip?: string | null;
+    shop?: string;
+    secret?: string;
+    full?: boolean;
+  } = {},
 ) =>
   app.handle(
     app.appProxyRequest("/proxy/collect", {
       shop: options.shop ?? SHOP,
-      body: body(sessionId),
+      body: options.full ? fullBody(sessionId) : body(sessionId),
       secret: options.secret,
       headers:
         options.ip === null
@@ -164,6 +186,24 @@ describe("app proxy flood guard", () => {
     expect((await post(sid("later", cap))).status).toBe(429);
     expect((await post(sid("earlier", 0))).status).toBe(204);
     expect((await counts()).sessions).toBe(cap + 1);
+  });
+
+  it("a session it already has lets a client add events only at its event budget", async () => {
+    const { burst, perMinute } = DEFAULT_LIMITS.eventsPerClient; // 150, 300 a minute
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++)
+      statuses.push((await post(sid("known", 0), { full: true })).status);
+    // 50 events a body: three bodies spend the burst.
+    expect(statuses).toEqual([204, 204, 204, ...Array(17).fill(429)]);
+    expect(await counts()).toEqual({ sessions: 1, deliveries: burst });
+    const refused = await post(sid("known", 0), { full: true });
+    expect(await refused.text()).toBe("Too many events from this client.");
+    expect(refused.headers.get("Retry-After")).toBe(
+      String((50 / perMinute) * 60),
+    );
+    clock += 10_000;
+    expect((await post(sid("known", 0), { full: true })).status).toBe(204);
+    expect((await counts()).deliveries).toBe(burst + 50);
   });
 
   it("the shop's limit answers 429 for that shop only", async () => {
