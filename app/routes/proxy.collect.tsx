@@ -6,6 +6,10 @@ import {
   parseCollectBody,
 } from "~/storefront/collect-schema";
 import { clientIp, ingestStorefront } from "~/storefront/collect.server";
+import {
+  checkProxyBody,
+  checkProxyRate,
+} from "~/storefront/proxy-limits.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
@@ -20,16 +24,22 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const shop = new URL(request.url).searchParams.get("shop");
   if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
   await authenticate.public.appProxy(request);
+  // Limits count only requests Shopify signed, so nobody can spend a shop's budget directly.
+  const ip = clientIp(request.headers);
+  const overRate = checkProxyRate(shop, ip);
+  if (overRate) return overRate;
 
   const raw = await readBodyLimited(request, MAX_COLLECT_BODY_BYTES);
   if (raw === null) return text(413, "Body too large.");
   const parsed = parseCollectBody(raw);
   if (!parsed.ok) return text(400, parsed.reason);
+  const overCap = await checkProxyBody(shop, ip, parsed.body);
+  if (overCap) return overCap;
 
   await ingestStorefront({
     shop,
     body: parsed.body,
-    ip: clientIp(request.headers),
+    ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
   });
   return new Response(null, { status: 204 });

@@ -171,6 +171,10 @@ export async function run() {
     SCOPES: "read_orders",
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     DELIVERY_WORKER: "off",
+    // The bench measures ingest throughput from one address, not the flood guard: lift it.
+    PROXY_RATE_PER_CLIENT_PER_MIN: "1000000000",
+    PROXY_RATE_PER_SHOP_PER_MIN: "1000000000",
+    PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "1000000000",
   });
   const lines: string[] = [];
   try {
