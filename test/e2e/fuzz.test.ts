@@ -36,7 +36,15 @@ const HEAP_GROWTH_LIMIT = 30 * 1024 * 1024;
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await createTestApp();
+  // The flood guard has its own tests (test/routes/proxy-rate-limit.test.ts); lifted here so
+  // every hostile body reaches the parser instead of stopping at a 429.
+  const unlimited = "1000000000";
+  app = await createTestApp({
+    PROXY_RATE_PER_CLIENT_PER_MIN: unlimited,
+    PROXY_RATE_PER_SHOP_PER_MIN: unlimited,
+    PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: unlimited,
+    PROXY_EVENTS_PER_CLIENT_PER_MIN: unlimited,
+  });
   await app.installShop(FUZZ_MAIN_SHOP);
   await app.prisma.shopSettings.create({
     data: { shop: FUZZ_MAIN_SHOP, pixelCode: FUZZ_PIXEL },
