@@ -132,7 +132,7 @@ describe("parseEnv", () => {
     ],
     [
       "SHOPIFY_APP_URL",
-      "javascript:alert(1)",
+      "mailto:ops@example.test",
       "must be an http:// or https:// URL",
     ],
     ["DATABASE_URL", "prisma/dev.sqlite", "must be a URL such as file:"],
