@@ -134,19 +134,21 @@ export const envSchema = z.object({
       .refine(isHttpUrl, { error: "must be an http:// or https:// URL" })
       .default(DEFAULT_TIKTOK_API_BASE_URL),
   ),
-  // One Events API request, connection to answer. Under a second, an ordinary slow answer
-  // would count as a failure; over two minutes, one hung request holds up its pixel's queue.
+  // How long one Events API request may take, connecting included. Under a second, an ordinary
+  // slow answer would count as a failure; over two minutes, one hung request holds up its pixel.
   TIKTOK_TIMEOUT_MS: integer(10 * SECOND, SECOND, 2 * MINUTE, "milliseconds"),
   DELIVERY_WORKER: choice(["on", "off"], "on"),
   // How long a claimed row stays ours. A crashed worker's rows wait this long before another
-  // worker picks them up, hence the one-hour ceiling.
+  // worker picks them up, hence the one-hour ceiling. It should outlast TIKTOK_TIMEOUT_MS (the
+  // worker renews the lease before each pixel's send, so one request must fit in one lease);
+  // envWarnings below says so at start rather than refusing (see there why).
   DELIVERY_LEASE_MS: integer(2 * MINUTE, SECOND, HOUR, "milliseconds"),
   DELIVERY_IDLE_MS: integer(SECOND, 10, MINUTE, "milliseconds"),
   DELIVERY_RETRY_BASE_MS: integer(30 * SECOND, 100, 12 * HOUR, "milliseconds"),
   DELIVERY_RETRY_MIN_MS: integer(SECOND, 100, 12 * HOUR, "milliseconds"),
-  // TikTok deduplicates an event only within 48 h of the first copy, and the retry policy
-  // gives up before that (app/delivery/outbox/retry-policy.ts), so a single wait longer than
-  // 12 h would only burn most of the remaining window.
+  // TikTok deduplicates an event only within 48 h of the first copy
+  // (https://ads.tiktok.com/help/article/event-deduplication) and the retry policy gives up
+  // before that, so a single wait longer than 12 h would only burn most of the window.
   DELIVERY_RETRY_CAP_MS: integer(HOUR, 100, 12 * HOUR, "milliseconds"),
   ATTRIBUTION_RETENTION_DAYS: integer(60, 1, 3650, "days"),
   DELIVERY_LOG_RETENTION_DAYS: integer(90, 1, 3650, "days"),
