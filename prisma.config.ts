@@ -14,7 +14,7 @@ import { postgresCliAdapter } from "./app/db/postgres-cli-adapter";
 // (app/config.server.ts) see the same DATABASE_URL. Real environment variables win.
 if (existsSync(".env")) process.loadEnvFile(".env");
 
-const schemaDir = isPostgresUrl(databaseUrl())
+const schemaDir = isPostgresUrl(databaseUrl(process.env.DATABASE_URL))
   ? path.join("prisma", "postgresql")
   : "prisma";
 
@@ -24,7 +24,7 @@ export default defineConfig({
   schema: path.join(schemaDir, "schema.prisma"),
   migrations: { path: path.join(schemaDir, "migrations") },
   async adapter() {
-    const url = databaseUrl();
+    const url = databaseUrl(process.env.DATABASE_URL);
     return isPostgresUrl(url)
       ? postgresCliAdapter(url)
       : new PrismaLibSQL({ url });

@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
 import { decodeEncryptionKey } from "./credentials/encryption.server";
-import { DEFAULT_TIKTOK_API_BASE_URL } from "./tiktok/endpoint";
+import { appUrlOf, envWarnings, parseEnv, type Env } from "./config/env";
 
 // .env is loaded for `npm start` / `npm run worker`; real environment variables win.
 // Tests set their own environment and never read .env.
 if (!process.env.VITEST && existsSync(".env")) {
   process.loadEnvFile(".env");
 }
+
+export type { Env } from "./config/env";
 
 export interface AppConfig {
   apiKey: string;
@@ -16,43 +18,44 @@ export interface AppConfig {
   encryptionKey: Buffer;
   tiktokApiBaseUrl: string;
   isProduction: boolean;
+  /** Every variable, parsed (see app/config/env.ts). */
+  env: Env;
 }
 
 let cached: AppConfig | undefined;
 
-/** Reads and checks the environment once. Throws with a clear message on bad configuration. */
+/**
+ * Reads and checks the whole environment once (the first call, at start: shopify.server.ts and
+ * the worker's runtime call it when they load). Throws a ConfigError naming every bad variable.
+ */
 export function appConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cached && env === process.env) return cached;
-  const isProduction = env.NODE_ENV === "production";
-  const rawKey = env.ENCRYPTION_KEY?.trim();
-  if (!rawKey && isProduction) {
-    throw new Error(
-      "ENCRYPTION_KEY is not set. The server refuses to start in production without it " +
-        "(32 random bytes, base64; `npm run setup` writes one into .env for local use).",
-    );
-  }
+  const parsed = parseEnv(env);
   const config: AppConfig = {
-    apiKey: env.SHOPIFY_API_KEY ?? "",
-    apiSecretKey: env.SHOPIFY_API_SECRET ?? "",
-    appUrl: env.SHOPIFY_APP_URL || env.HOST || "http://localhost:3000",
-    scopes: (env.SCOPES ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    apiKey: parsed.SHOPIFY_API_KEY ?? "",
+    apiSecretKey: parsed.SHOPIFY_API_SECRET ?? "",
+    appUrl: appUrlOf(parsed),
+    scopes: parsed.SCOPES,
     // Outside production a missing key gets a per-process key: tokens saved then
     // cannot be read after a restart, which `npm run setup` avoids by writing one.
-    encryptionKey: rawKey ? decodeEncryptionKey(rawKey) : developmentKey(),
-    tiktokApiBaseUrl:
-      env.TIKTOK_API_BASE_URL?.trim() || DEFAULT_TIKTOK_API_BASE_URL,
-    isProduction,
+    encryptionKey: parsed.ENCRYPTION_KEY
+      ? decodeEncryptionKey(parsed.ENCRYPTION_KEY)
+      : developmentKey(),
+    tiktokApiBaseUrl: parsed.TIKTOK_API_BASE_URL,
+    isProduction: parsed.NODE_ENV === "production",
+    env: parsed,
   };
-  if (isProduction && (!config.apiKey || !config.apiSecretKey)) {
-    throw new Error(
-      "SHOPIFY_API_KEY and SHOPIFY_API_SECRET must be set in production.",
-    );
+  if (env === process.env) {
+    cached = config;
+    for (const warning of envWarnings(parsed))
+      console.warn(`[config] ${warning}`);
   }
-  if (env === process.env) cached = config;
   return config;
+}
+
+/** The parsed environment of this process. */
+export function serverEnv(): Env {
+  return appConfig().env;
 }
 
 let devKey: Buffer | undefined;

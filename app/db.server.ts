@@ -1,4 +1,5 @@
 import { PrismaClient } from "@prisma/client";
+import { serverEnv } from "./config.server";
 import { isPostgresUrl } from "./db/dialect";
 import { createPostgresClient } from "./db/postgres-client.server";
 import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
@@ -12,9 +13,15 @@ declare global {
 
 /** SQLite (libSQL) by default; a postgres:// or postgresql:// DATABASE_URL selects PostgreSQL. */
 function createClient(): PrismaClient {
-  const url = databaseUrl();
+  const env = serverEnv();
+  const url = databaseUrl(env.DATABASE_URL);
   if (isPostgresUrl(url)) return createPostgresClient(url);
-  const client = new PrismaClient({ adapter: new TunedPrismaLibSQL({ url }) });
+  const client = new PrismaClient({
+    adapter: new TunedPrismaLibSQL(
+      { url },
+      { synchronous: env.SQLITE_SYNCHRONOUS },
+    ),
+  });
   if (url.startsWith("file:")) {
     // Write-ahead logging: readers don't block the writer and a commit is one append.
     // The mode is stored in the database file, so this only matters on its first run.
@@ -26,6 +33,6 @@ function createClient(): PrismaClient {
 }
 
 const prisma: PrismaClient = global.prismaGlobal ?? createClient();
-if (process.env.NODE_ENV !== "production") global.prismaGlobal = prisma;
+if (serverEnv().NODE_ENV !== "production") global.prismaGlobal = prisma;
 
 export default prisma;

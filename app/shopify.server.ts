@@ -6,7 +6,7 @@ import {
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
-import { appConfig } from "./config.server";
+import { appConfig, type Env } from "./config.server";
 import prisma from "./db.server";
 import { CachedSessionStorage } from "./sessions/cached-session-storage.server";
 
@@ -28,21 +28,21 @@ const shopify = shopifyApp({
   distribution: AppDistribution.AppStore,
   // The library logs every authenticated request at Info; on the webhook and app proxy hot
   // paths that is noise. SHOPIFY_LOG_LEVEL=info brings it back for debugging.
-  logger: { level: logLevel(process.env.SHOPIFY_LOG_LEVEL) },
+  logger: { level: logLevel(config.env.SHOPIFY_LOG_LEVEL) },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },
 });
 
-function logLevel(value: string | undefined): LogSeverity {
-  switch (value?.toLowerCase()) {
+function logLevel(value: Env["SHOPIFY_LOG_LEVEL"]): LogSeverity {
+  switch (value) {
     case "debug":
       return LogSeverity.Debug;
     case "info":
       return LogSeverity.Info;
     case "error":
       return LogSeverity.Error;
-    default:
+    case "warning":
       return LogSeverity.Warning;
   }
 }

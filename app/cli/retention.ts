@@ -1,12 +1,10 @@
 // `npm run retention`: applies the retention policy once and exits (for a cron job, or to
 // check what the hourly task of the delivering process would delete).
+import { serverEnv } from "../config.server";
 import prisma from "../db.server";
-import {
-  applyRetention,
-  retentionPolicyFromEnv,
-} from "../retention/retention.server";
+import { applyRetention, retentionPolicy } from "../retention/retention.server";
 
-const policy = retentionPolicyFromEnv();
+const policy = retentionPolicy(serverEnv());
 applyRetention(prisma, policy)
   .then((removed) => {
     console.info(

@@ -2,10 +2,17 @@
 // none exists, generates the Prisma client and applies the committed migrations.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { envSchema } from "../config/env";
 import { generateEncryptionKey } from "../credentials/encryption.server";
 
 function ensureEncryptionKey(): void {
-  if (process.env.ENCRYPTION_KEY) return;
+  // Checked like the app checks it, so a malformed key fails here rather than at first start.
+  const given = envSchema.shape.ENCRYPTION_KEY.safeParse(
+    process.env.ENCRYPTION_KEY,
+  );
+  if (!given.success)
+    throw new Error(`ENCRYPTION_KEY ${given.error.issues[0].message}`);
+  if (given.data) return;
   const current = existsSync(".env") ? readFileSync(".env", "utf8") : "";
   if (/^ENCRYPTION_KEY=\S+/m.test(current)) return;
   const line = `ENCRYPTION_KEY=${generateEncryptionKey()}\n`;

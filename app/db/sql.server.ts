@@ -1,10 +1,11 @@
 import { Prisma } from "@prisma/client";
+import { serverEnv } from "~/config.server";
 import { databaseUrl } from "~/db-url";
 import { isPostgresUrl } from "./dialect";
 
 // The few raw statements on the delivery hot path. Identifiers are double-quoted, which
 // SQLite and PostgreSQL both accept; the two spots where their SQL differs are here.
-const isPostgres = () => isPostgresUrl(databaseUrl());
+const isPostgres = () => isPostgresUrl(databaseUrl(serverEnv().DATABASE_URL));
 
 /** A subquery yielding the given ids in a column `value`, bound as ONE parameter whatever the list length. */
 export function idList(ids: readonly string[]): Prisma.Sql {

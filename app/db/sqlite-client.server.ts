@@ -8,20 +8,23 @@ import { PrismaLibSQL } from "@prisma/adapter-libsql";
 // - synchronous=NORMAL (with WAL): a commit survives a crash or kill of the app at once;
 //   only an OS crash or power loss can lose the last commits, in exchange for not flushing
 //   to disk on every commit. SQLITE_SYNCHRONOUS=FULL restores a flush per commit.
-function connectionPragmas(): string[] {
-  const synchronous =
-    process.env.SQLITE_SYNCHRONOUS?.toUpperCase() === "FULL"
-      ? "FULL"
-      : "NORMAL";
-  return ["PRAGMA busy_timeout = 5000", `PRAGMA synchronous = ${synchronous}`];
+export interface SqliteTuning {
+  synchronous: "NORMAL" | "FULL";
 }
 
-function withConnectionPragmas(inner: Client): Client {
+function connectionPragmas(tuning: SqliteTuning): string[] {
+  return [
+    "PRAGMA busy_timeout = 5000",
+    `PRAGMA synchronous = ${tuning.synchronous}`,
+  ];
+}
+
+function withConnectionPragmas(inner: Client, tuning: SqliteTuning): Client {
   let fresh = true;
   const prepare = async () => {
     if (!fresh) return;
     fresh = false;
-    for (const pragma of connectionPragmas()) await inner.execute(pragma);
+    for (const pragma of connectionPragmas(tuning)) await inner.execute(pragma);
   };
   return new Proxy(inner, {
     get(target, property, receiver) {
@@ -102,10 +105,20 @@ function inPlaceTransaction(client: Client): Transaction {
 
 /** Prisma's libSQL adapter with the connection settings above (file: URLs only). */
 export class TunedPrismaLibSQL extends PrismaLibSQL {
+  private readonly tuning: SqliteTuning;
+
+  constructor(
+    config: Config,
+    tuning: SqliteTuning = { synchronous: "NORMAL" },
+  ) {
+    super(config);
+    this.tuning = tuning;
+  }
+
   createClient(config: Config): Client {
     const client = super.createClient(config);
     return config.url.startsWith("file:")
-      ? withConnectionPragmas(client)
+      ? withConnectionPragmas(client, this.tuning)
       : client;
   }
 }

@@ -1,9 +1,12 @@
 import prisma from "~/db.server";
-import { appConfig } from "~/config.server";
+import { serverEnv } from "~/config.server";
 import { createTikTokClient, type TikTokClient } from "~/tiktok/client.server";
 import { DeliveryWorker } from "./worker.server";
 import { IngestWriter } from "./ingest-writer.server";
-import { startRetentionJob } from "~/retention/retention.server";
+import {
+  retentionPolicy,
+  startRetentionJob,
+} from "~/retention/retention.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -11,17 +14,12 @@ declare global {
     { client: TikTokClient; worker: DeliveryWorker | null } | undefined;
 }
 
-function numberFromEnv(name: string): number | undefined {
-  const value = process.env[name];
-  return value ? Number(value) : undefined;
-}
-
 /** The process-wide TikTok client (keep-alive connections are shared). */
 export function tiktokClient(): TikTokClient {
   globalThis.deliveryRuntime ??= {
     client: createTikTokClient({
-      baseUrl: appConfig().tiktokApiBaseUrl,
-      timeoutMs: numberFromEnv("TIKTOK_TIMEOUT_MS"),
+      baseUrl: serverEnv().TIKTOK_API_BASE_URL,
+      timeoutMs: serverEnv().TIKTOK_TIMEOUT_MS,
     }),
     worker: null,
   };
@@ -29,15 +27,16 @@ export function tiktokClient(): TikTokClient {
 }
 
 export function createDeliveryWorker(): DeliveryWorker {
+  const env = serverEnv();
   return new DeliveryWorker({
     prisma,
     client: tiktokClient(),
-    leaseMs: numberFromEnv("DELIVERY_LEASE_MS"),
-    idleMs: numberFromEnv("DELIVERY_IDLE_MS"),
+    leaseMs: env.DELIVERY_LEASE_MS,
+    idleMs: env.DELIVERY_IDLE_MS,
     retryPolicy: {
-      baseMs: numberFromEnv("DELIVERY_RETRY_BASE_MS"),
-      minMs: numberFromEnv("DELIVERY_RETRY_MIN_MS"),
-      capMs: numberFromEnv("DELIVERY_RETRY_CAP_MS"),
+      baseMs: env.DELIVERY_RETRY_BASE_MS,
+      minMs: env.DELIVERY_RETRY_MIN_MS,
+      capMs: env.DELIVERY_RETRY_CAP_MS,
     },
   });
 }
@@ -55,7 +54,7 @@ export function runDeliveries(): DeliveryWorker {
   const worker = createDeliveryWorker();
   runtime.worker = worker;
   worker.start();
-  const stopRetention = startRetentionJob(prisma);
+  const stopRetention = startRetentionJob(prisma, retentionPolicy(serverEnv()));
   const shutdown = (signal: NodeJS.Signals) => {
     console.info(`[delivery] ${signal}: finishing in-flight deliveries`);
     stopRetention();
@@ -74,7 +73,7 @@ export function runDeliveries(): DeliveryWorker {
 
 /** The web process's embedded worker, unless DELIVERY_WORKER=off (a separate `npm run worker` drains the outbox). */
 export function ensureDeliveryWorker(): DeliveryWorker | null {
-  if (process.env.DELIVERY_WORKER === "off") return null;
+  if (serverEnv().DELIVERY_WORKER === "off") return null;
   return runDeliveries();
 }
 

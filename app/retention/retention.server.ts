@@ -1,28 +1,38 @@
 import type { PrismaClient } from "@prisma/client";
 import { BULK_TRANSACTION } from "~/db/transactions";
 import { purgeExpired } from "~/delivery/outbox/purge.server";
+import { parseEnv, type Env } from "~/config/env";
 
 export interface RetentionPolicy {
   /** Storefront attribution sessions not seen for this long are deleted. Default 60. */
   attributionDays: number;
   /** Delivery log entries (and their attempts) older than this are deleted. Default 90. */
   deliveryLogDays: number;
-  /** Webhook ids kept for duplicate detection; Shopify retries for at most 48 h. Default 7. */
+  /** Webhook ids kept for duplicate detection (Shopify retries a webhook for hours). Default 7. */
   webhookReceiptDays: number;
 }
 
-export function retentionPolicyFromEnv(
-  env: Record<string, string | undefined> = process.env,
+/** The policy from the parsed environment (defaults and bounds live in app/config/env.ts). */
+export function retentionPolicy(
+  env: Pick<
+    Env,
+    | "ATTRIBUTION_RETENTION_DAYS"
+    | "DELIVERY_LOG_RETENTION_DAYS"
+    | "WEBHOOK_RECEIPT_RETENTION_DAYS"
+  >,
 ): RetentionPolicy {
-  const days = (name: string, fallback: number) => {
-    const value = Number(env[name]);
-    return Number.isFinite(value) && value > 0 ? value : fallback;
-  };
   return {
-    attributionDays: days("ATTRIBUTION_RETENTION_DAYS", 60),
-    deliveryLogDays: days("DELIVERY_LOG_RETENTION_DAYS", 90),
-    webhookReceiptDays: days("WEBHOOK_RECEIPT_RETENTION_DAYS", 7),
+    attributionDays: env.ATTRIBUTION_RETENTION_DAYS,
+    deliveryLogDays: env.DELIVERY_LOG_RETENTION_DAYS,
+    webhookReceiptDays: env.WEBHOOK_RECEIPT_RETENTION_DAYS,
   };
+}
+
+/** retentionPolicy of a raw environment; throws a ConfigError naming any bad variable. */
+export function retentionPolicyFromEnv(
+  env: Record<string, string | undefined>,
+): RetentionPolicy {
+  return retentionPolicy(parseEnv(env));
 }
 
 const daysAgo = (now: Date, days: number) =>
@@ -56,10 +66,11 @@ export async function applyRetention(
 /** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */
 export function startRetentionJob(
   prisma: PrismaClient,
+  policy: RetentionPolicy,
   intervalMs = 3_600_000,
 ): () => void {
   const run = () =>
-    applyRetention(prisma, retentionPolicyFromEnv()).catch((error) =>
+    applyRetention(prisma, policy).catch((error) =>
       console.error(`[retention] failed: ${(error as Error).message}`),
     );
   void run();

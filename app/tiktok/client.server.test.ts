@@ -59,7 +59,8 @@ describe("track", () => {
 });
 
 describe("createTikTokClient", () => {
-  it("targets the base URL given, else TIKTOK_API_BASE_URL, else TikTok's", () => {
+  // TIKTOK_API_BASE_URL is read by app/config (its tests cover it); callers pass it in.
+  it("targets the base URL given, else TikTok's, never the environment", () => {
     const saved = process.env.TIKTOK_API_BASE_URL;
     try {
       delete process.env.TIKTOK_API_BASE_URL;
@@ -70,6 +71,11 @@ describe("createTikTokClient", () => {
       client.close();
       process.env.TIKTOK_API_BASE_URL = "http://127.0.0.1:9/prefix/";
       client = createTikTokClient();
+      expect(client.trackUrl).toBe(
+        `${DEFAULT_TIKTOK_API_BASE_URL}${TRACK_PATH}`,
+      );
+      client.close();
+      client = createTikTokClient({ baseUrl: "http://127.0.0.1:9/prefix/" });
       expect(client.trackUrl).toBe(
         "http://127.0.0.1:9/prefix/open_api/v1.3/event/track/",
       );

@@ -48,11 +48,7 @@ export interface TikTokClient {
 export function createTikTokClient(
   options: TikTokClientOptions = {},
 ): TikTokClient {
-  const url = parseTrackUrl(
-    options.baseUrl ??
-      process.env.TIKTOK_API_BASE_URL ??
-      DEFAULT_TIKTOK_API_BASE_URL,
-  );
+  const url = parseTrackUrl(options.baseUrl ?? DEFAULT_TIKTOK_API_BASE_URL);
   const transport = createTransport({
     url,
     timeoutMs: options.timeoutMs ?? 10_000,

@@ -3,6 +3,7 @@
  * test event code so it shows up in TikTok Events Manager → Test Events and is not used for
  * reporting. Returns TikTok's answer and a plain-words summary for the merchant.
  */
+import { serverEnv } from "~/config.server";
 import { outcomeOf } from "./attempts";
 import { createTikTokClient, type TikTokClient } from "./client.server";
 import { hashUserIdentifiers } from "./hashing";
@@ -150,7 +151,13 @@ export async function sendTestEvent(
     return { ok: false, outcome, summary: describeOutcome(outcome), event };
   }
 
-  const client = input.client ?? createTikTokClient();
+  const env = input.client ? null : serverEnv();
+  const client =
+    input.client ??
+    createTikTokClient({
+      baseUrl: env?.TIKTOK_API_BASE_URL,
+      timeoutMs: env?.TIKTOK_TIMEOUT_MS,
+    });
   try {
     const body = buildTrackBody({ pixelCode, testEventCode, events: [event] });
     const outcome = outcomeOf(await client.track({ accessToken, body }));

@@ -14,21 +14,25 @@ afterAll(() => app.close());
 const DAY = 86_400_000;
 
 describe("retention", () => {
-  it("reads the policy from the environment with safe defaults", () => {
+  it("reads the policy from the environment with safe defaults, refusing a bad value by name", () => {
     expect(retentionPolicyFromEnv({})).toEqual({
       attributionDays: 60,
       deliveryLogDays: 90,
       webhookReceiptDays: 7,
     });
     expect(
-      retentionPolicyFromEnv({
-        ATTRIBUTION_RETENTION_DAYS: "30",
-        DELIVERY_LOG_RETENTION_DAYS: "nope",
-      }),
+      retentionPolicyFromEnv({ ATTRIBUTION_RETENTION_DAYS: "30" }),
     ).toMatchObject({
       attributionDays: 30,
       deliveryLogDays: 90,
     });
+    // A typo used to fall back to the default silently; now it stops the process at start.
+    expect(() =>
+      retentionPolicyFromEnv({
+        ATTRIBUTION_RETENTION_DAYS: "30",
+        DELIVERY_LOG_RETENTION_DAYS: "nope",
+      }),
+    ).toThrow(/DELIVERY_LOG_RETENTION_DAYS must be a whole number of days/);
   });
 
   it("deletes old sessions, old finished log entries and old receipts, keeping recent and pending ones", async () => {
