@@ -155,6 +155,32 @@ export const envSchema = z.object({
   // At least a day: a receipt must outlive Shopify's retries of the same webhook (8 times over
   // 4 hours: https://shopify.dev/changelog/updates-to-webhook-retry-mechanism).
   WEBHOOK_RECEIPT_RETENTION_DAYS: integer(7, 1, 3650, "days"),
+  // The app proxy's flood guard (app/storefront/rate-limit.ts says why these defaults); a
+  // bucket's burst is half its per-minute rate.
+  PROXY_RATE_PER_CLIENT_PER_MIN: integer(
+    60,
+    1,
+    1_000_000_000,
+    "requests a minute",
+  ),
+  PROXY_RATE_PER_SHOP_PER_MIN: integer(
+    10_000,
+    1,
+    1_000_000_000,
+    "requests a minute",
+  ),
+  PROXY_EVENTS_PER_CLIENT_PER_MIN: integer(
+    300,
+    1,
+    1_000_000_000,
+    "events a minute",
+  ),
+  PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: integer(
+    20,
+    1,
+    1_000_000_000,
+    "sessions an hour",
+  ),
   SQLITE_SYNCHRONOUS: choice(["NORMAL", "FULL"], "NORMAL"),
   SHOPIFY_LOG_LEVEL: choice(["debug", "info", "warning", "error"], "warning"),
 });

@@ -1,6 +1,7 @@
 import prisma from "~/db.server";
 import type { CollectBody } from "./collect-schema";
-import { limitsFromEnv, ProxyLimits, type Decision } from "./rate-limit";
+import { parseEnv } from "~/config/env";
+import { ProxyLimits, proxyLimitSettings, type Decision } from "./rate-limit";
 
 declare global {
   // One set of buckets per process; tests replace it (a fake clock, other limits).
@@ -9,7 +10,11 @@ declare global {
 }
 
 export function proxyLimits(): ProxyLimits {
-  globalThis.proxyLimits ??= new ProxyLimits(limitsFromEnv(process.env));
+  // Built once per process, at its first proxy request, from the same checked schema as the rest
+  // of the configuration (read afresh here so a test can set the limits before that request).
+  globalThis.proxyLimits ??= new ProxyLimits(
+    proxyLimitSettings(parseEnv(process.env)),
+  );
   return globalThis.proxyLimits;
 }
 

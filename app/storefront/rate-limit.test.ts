@@ -1,7 +1,8 @@
+import { parseEnv } from "~/config/env";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_LIMITS,
-  limitsFromEnv,
+  proxyLimitSettings,
   NewSessionCap,
   ProxyLimits,
   TokenBuckets,
@@ -224,27 +225,30 @@ describe("ProxyLimits events", () => {
   });
 });
 
-describe("limitsFromEnv", () => {
-  it("keeps the defaults when nothing (or nonsense) is set", () => {
-    expect(limitsFromEnv({})).toEqual(DEFAULT_LIMITS);
-    expect(
-      limitsFromEnv({
-        PROXY_RATE_PER_CLIENT_PER_MIN: "lots",
-        PROXY_RATE_PER_SHOP_PER_MIN: "-5",
-        PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "0",
-        PROXY_EVENTS_PER_CLIENT_PER_MIN: "",
-      }),
-    ).toEqual(DEFAULT_LIMITS);
+describe("proxyLimitSettings", () => {
+  it("the schema's defaults are DEFAULT_LIMITS", () => {
+    expect(proxyLimitSettings(parseEnv({}))).toEqual(DEFAULT_LIMITS);
+  });
+
+  it("nonsense is refused at start with the variable named", () => {
+    expect(() => parseEnv({ PROXY_RATE_PER_CLIENT_PER_MIN: "lots" })).toThrow(
+      /PROXY_RATE_PER_CLIENT_PER_MIN/,
+    );
+    expect(() =>
+      parseEnv({ PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "0" }),
+    ).toThrow(/PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR/);
   });
 
   it("reads the rates (burst: half a minute's worth) and the session cap", () => {
     expect(
-      limitsFromEnv({
-        PROXY_RATE_PER_CLIENT_PER_MIN: "120",
-        PROXY_RATE_PER_SHOP_PER_MIN: "3",
-        PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "50",
-        PROXY_EVENTS_PER_CLIENT_PER_MIN: "600",
-      }),
+      proxyLimitSettings(
+        parseEnv({
+          PROXY_RATE_PER_CLIENT_PER_MIN: "120",
+          PROXY_RATE_PER_SHOP_PER_MIN: "3",
+          PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "50",
+          PROXY_EVENTS_PER_CLIENT_PER_MIN: "600",
+        }),
+      ),
     ).toEqual({
       ...DEFAULT_LIMITS,
       perClient: { perMinute: 120, burst: 60 },

@@ -4,6 +4,7 @@
 // addresses costs a fixed amount of memory. With several web processes each keeps its own
 // buckets, so the effective limits are N× these (see README, "What a flood of the app proxy can
 // and cannot cost a shop").
+import type { Env } from "~/config/env";
 
 export type Clock = () => number; // milliseconds
 
@@ -187,50 +188,27 @@ export const DEFAULT_LIMITS: ProxyLimitSettings = {
   maxKeys: 10_000,
 };
 
-const positive = (value: string | undefined, fallback: number): number => {
-  const n = Number(value);
-  return value && Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
 const perMinute = (value: number): BucketSpec => ({
   perMinute: value,
   burst: Math.max(1, Math.ceil(value / 2)),
 });
 
-/**
- * PROXY_RATE_PER_CLIENT_PER_MIN, PROXY_RATE_PER_SHOP_PER_MIN, PROXY_EVENTS_PER_CLIENT_PER_MIN and
- * PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR override the defaults (a missing or invalid value keeps
- * the default; a bucket's burst is half its per-minute rate).
- */
-export function limitsFromEnv(
-  env: Record<string, string | undefined>,
+/** The limits from the parsed environment (app/config/env.ts; defaults as DEFAULT_LIMITS). */
+export function proxyLimitSettings(
+  env: Pick<
+    Env,
+    | "PROXY_RATE_PER_CLIENT_PER_MIN"
+    | "PROXY_RATE_PER_SHOP_PER_MIN"
+    | "PROXY_EVENTS_PER_CLIENT_PER_MIN"
+    | "PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR"
+  >,
 ): ProxyLimitSettings {
   return {
     ...DEFAULT_LIMITS,
-    perClient: perMinute(
-      positive(
-        env.PROXY_RATE_PER_CLIENT_PER_MIN,
-        DEFAULT_LIMITS.perClient.perMinute,
-      ),
-    ),
-    perShop: perMinute(
-      positive(
-        env.PROXY_RATE_PER_SHOP_PER_MIN,
-        DEFAULT_LIMITS.perShop.perMinute,
-      ),
-    ),
-    eventsPerClient: perMinute(
-      positive(
-        env.PROXY_EVENTS_PER_CLIENT_PER_MIN,
-        DEFAULT_LIMITS.eventsPerClient.perMinute,
-      ),
-    ),
-    newSessionsPerClientPerHour: Math.floor(
-      positive(
-        env.PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR,
-        DEFAULT_LIMITS.newSessionsPerClientPerHour,
-      ),
-    ),
+    perClient: perMinute(env.PROXY_RATE_PER_CLIENT_PER_MIN),
+    perShop: perMinute(env.PROXY_RATE_PER_SHOP_PER_MIN),
+    eventsPerClient: perMinute(env.PROXY_EVENTS_PER_CLIENT_PER_MIN),
+    newSessionsPerClientPerHour: env.PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR,
   };
 }
 
