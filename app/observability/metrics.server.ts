@@ -10,7 +10,6 @@ import {
   Histogram,
   Registry,
 } from "prom-client";
-import prisma from "~/db.server";
 import type { AttemptRecord } from "~/tiktok/client.server";
 import { countDue, countLeased, oldestDueSeconds } from "./outbox-depth.server";
 
@@ -34,7 +33,7 @@ function createMetrics() {
   const registers = [registry];
   return {
     registry,
-    /** Who reads the outbox at scrape time: the app's client, replaced on each module load. */
+    /** Who reads the outbox at scrape time: the client the scraping route hands over. */
     outboxDb: null as PrismaClient | null,
     webhooks: new Counter({
       name: name("webhooks_received_total"),
@@ -88,7 +87,6 @@ function metrics(): Metrics {
     globalThis.appMetrics = created;
     registerOutboxGauges(created);
   }
-  globalThis.appMetrics.outboxDb = prisma;
   return globalThis.appMetrics;
 }
 
@@ -106,7 +104,8 @@ function registerOutboxGauges(m: Metrics): void {
       registers: [m.registry],
       async collect() {
         try {
-          this.set(await read(m.outboxDb ?? prisma));
+          if (!m.outboxDb) throw new Error("no database client");
+          this.set(await read(m.outboxDb));
         } catch (error) {
           console.warn(`[metrics] ${name}: ${(error as Error).message}`);
           this.set(NaN);
@@ -130,8 +129,14 @@ function registerOutboxGauges(m: Metrics): void {
   );
 }
 
-export function metricsRegistry(): Registry {
-  return metrics().registry;
+/**
+ * The registry, its outbox gauges reading through `db`. This module imports no database client
+ * itself: the worker and retention import it, and must not open the app's database on load.
+ */
+export function metricsRegistry(db: PrismaClient): Registry {
+  const m = metrics();
+  m.outboxDb = db;
+  return m.registry;
 }
 
 /** `topic` is the verified topic (ORDERS_CREATE…), null when the webhook failed verification. */

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import prisma from "~/db.server";
 import { metricsAccess } from "~/observability/metrics-auth.server";
 import { metricsRegistry } from "~/observability/metrics.server";
 
@@ -11,7 +12,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       status: 401,
       headers: { "WWW-Authenticate": 'Bearer realm="metrics"' },
     });
-  const registry = metricsRegistry();
+  const registry = metricsRegistry(prisma);
   return new Response(await registry.metrics(), {
     headers: {
       "Content-Type": registry.contentType,
