@@ -127,6 +127,11 @@ export const envSchema = z.object({
       })
       .optional(),
   ),
+  // Turns on GET /metrics (app/observability); long enough not to be guessed.
+  METRICS_TOKEN: z.preprocess(
+    blankAsUnset,
+    z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+  ),
   TIKTOK_API_BASE_URL: z.preprocess(
     blankAsUnset,
     z
@@ -234,6 +239,7 @@ export type Env = z.output<typeof envSchema>;
 
 /** Variables whose values never appear in an error or a log line. */
 const SECRETS = new Set([
+  "METRICS_TOKEN",
   "ENCRYPTION_KEY",
   "SHOPIFY_API_SECRET",
   "DATABASE_URL",

@@ -13,6 +13,7 @@ import type { RetryPolicyOptions } from "./outbox/retry-policy";
 import { planFailAll, planSettlement } from "./outbox/settle-plan";
 import { settle } from "./outbox/settle.server";
 import type { ClaimedEntry } from "./outbox/types";
+import { recordSettlement } from "./settlement-metrics.server";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;
@@ -192,12 +193,9 @@ export class DeliveryWorker {
     entries: ClaimedEntry[],
     reason: string,
   ): Promise<void> {
-    await settle(
-      this.prisma,
-      this.id,
-      planFailAll(entries, reason),
-      this.now(),
-    );
+    const plan = planFailAll(entries, reason);
+    await settle(this.prisma, this.id, plan, this.now());
+    recordSettlement(plan);
     this.log(
       `${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`,
     );
@@ -208,11 +206,13 @@ export class DeliveryWorker {
     results: Map<string, SendEventResult>,
   ): Promise<void> {
     const now = this.now();
-    await settle(
-      this.prisma,
-      this.id,
-      planSettlement({ entries, results, policy: this.retryPolicy, now }),
+    const plan = planSettlement({
+      entries,
+      results,
+      policy: this.retryPolicy,
       now,
-    );
+    });
+    await settle(this.prisma, this.id, plan, now);
+    recordSettlement(plan, results);
   }
 }

@@ -2,6 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import { BULK_TRANSACTION } from "~/db/transactions";
 import { purgeExpired } from "~/delivery/outbox/purge.server";
 import { parseEnv, type Env } from "~/config/env";
+import { recordRetention } from "~/observability/metrics.server";
 
 export interface RetentionPolicy {
   /** Storefront attribution sessions not seen for this long are deleted. Default 60. */
@@ -44,7 +45,7 @@ export async function applyRetention(
   policy: RetentionPolicy,
   now = new Date(),
 ) {
-  return prisma.$transaction(async (tx) => {
+  const removed = await prisma.$transaction(async (tx) => {
     const attribution = await tx.attributionSession.deleteMany({
       where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } },
     });
@@ -61,6 +62,11 @@ export async function applyRetention(
       webhookReceipts: receipts.count,
     };
   }, BULK_TRANSACTION);
+  // Counted once committed, so a rolled-back run adds nothing.
+  recordRetention("attribution_sessions", removed.attributionSessions);
+  recordRetention("deliveries", removed.deliveries);
+  recordRetention("webhook_receipts", removed.webhookReceipts);
+  return removed;
 }
 
 /** Runs applyRetention now and then every `intervalMs` (default hourly) until stopped. */

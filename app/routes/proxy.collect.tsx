@@ -11,6 +11,11 @@ import {
   checkProxyRate,
 } from "~/storefront/proxy-limits.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
+import {
+  recordProxyAccepted,
+  recordProxyRejected,
+  type ProxyRejection,
+} from "~/observability/metrics.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
 // query (checked by authenticate.public.appProxy) and strips cookies, so everything the
@@ -19,22 +24,27 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (request.method !== "POST")
     return new Response(null, { status: 405, headers: { Allow: "POST" } });
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_COLLECT_BODY_BYTES) return text(413, "Body too large.");
+  if (declared > MAX_COLLECT_BODY_BYTES)
+    return rejected("size", 413, "Body too large.");
 
   const shop = new URL(request.url).searchParams.get("shop");
-  if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
-  await authenticate.public.appProxy(request);
+  if (!isShopDomain(shop))
+    return rejected("signature", 400, "Missing or invalid shop.");
+  await authenticate.public.appProxy(request).catch((error: unknown) => {
+    if (error instanceof Response) recordProxyRejected("signature");
+    throw error;
+  });
   // Limits count only requests Shopify signed, so nobody can spend a shop's budget directly.
   const ip = clientIp(request.headers);
   const overRate = checkProxyRate(shop, ip);
-  if (overRate) return overRate;
+  if (overRate) return limited(overRate);
 
   const raw = await readBodyLimited(request, MAX_COLLECT_BODY_BYTES);
-  if (raw === null) return text(413, "Body too large.");
+  if (raw === null) return rejected("size", 413, "Body too large.");
   const parsed = parseCollectBody(raw);
-  if (!parsed.ok) return text(400, parsed.reason);
+  if (!parsed.ok) return rejected("body", 400, parsed.reason);
   const overCap = await checkProxyBody(shop, ip, parsed.body);
-  if (overCap) return overCap;
+  if (overCap) return limited(overCap);
 
   await ingestStorefront({
     shop,
@@ -42,10 +52,22 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
   });
+  recordProxyAccepted();
   return new Response(null, { status: 204 });
 };
 
 export const loader = postOnlyLoader;
+
+const rejected = (reason: ProxyRejection, status: number, message: string) => {
+  recordProxyRejected(reason);
+  return text(status, message);
+};
+
+/** A flood-guard answer (429 with Retry-After), counted as rejected. */
+const limited = (response: Response) => {
+  recordProxyRejected("rate_limited");
+  return response;
+};
 
 const text = (status: number, message: string) =>
   new Response(message, {
