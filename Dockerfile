@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# One image for every process: `web` (the default command), `worker` and `migrate`, all through
+# app/cli/start.ts (README.md, "Container image"). Built in stages so the runtime image holds
+# production dependencies only. In the spirit of Shopify's Remix app template Dockerfile
+# (https://github.com/Shopify/shopify-app-template-remix/blob/main/Dockerfile), with the
+# migrations and signals handled by the start script instead of `npm run docker-start`.
+
+FROM node:22-bookworm-slim AS base
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+# Every dependency, for the build. `npm install` rather than `npm ci`: npm 11 leaves other
+# platforms' optional native packages out of the lock file it writes, and `npm ci` then refuses
+# that lock as out of sync (.ci/run); `npm install` installs the locked versions all the same.
+# --ignore-scripts: the only install scripts are Prisma's (an engine download this app never
+# uses: driver adapters and the TypeScript engine, prisma.config.ts) and esbuild's optional
+# binary check; esbuild finds its platform package without it.
+FROM base AS deps
+COPY package.json package-lock.json ./
+RUN npm install --ignore-scripts && npm cache clean --force
+
+# The Remix build and both Prisma clients: SQLite in node_modules/.prisma, PostgreSQL in
+# node_modules/.prisma-postgres (app/db/postgres-client.server.ts picks one from DATABASE_URL).
+FROM deps AS build
+COPY . .
+RUN node node_modules/prisma/build/index.js generate --schema prisma/schema.prisma \
+ && node node_modules/prisma/build/index.js generate --schema prisma/postgresql/schema.prisma \
+ && npm run build
+
+# Production dependencies only (tsx and prisma are among them: the start script, the worker and
+# the migrations run with them).
+FROM base AS prod-deps
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM base AS runtime
+ENV NODE_ENV=production \
+    PORT=3000
+COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/node_modules/.prisma ./node_modules/.prisma
+COPY --from=build --chown=node:node /app/node_modules/.prisma-postgres ./node_modules/.prisma-postgres
+# The sources the worker, the start script and the Prisma CLI run from (.dockerignore keeps
+# tests, the demo and secrets out), then the built server.
+COPY --chown=node:node . .
+COPY --from=build --chown=node:node /app/build ./build
+# Without DATABASE_URL the app uses the SQLite file prisma/dev.sqlite; /app/data is a place for
+# a volume instead (DATABASE_URL=file:/app/data/app.sqlite), for a single-host deployment.
+RUN mkdir -p /app/data && chown node:node /app/data
+# The official image's unprivileged user.
+USER node
+EXPOSE 3000
+# Not `npm start`: the start script is the process, so SIGTERM reaches the code that drains.
+ENTRYPOINT ["node", "--import", "tsx", "app/cli/start.ts"]
+CMD ["web"]
