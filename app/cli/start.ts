@@ -7,8 +7,8 @@
 // Not through npm, and the server and the worker run IN this process rather than as children:
 // a container's SIGTERM then lands on the code that drains (runDeliveries' handler and
 // remix-serve's server.close) with no relay in between to lose it, and the exit code is theirs.
-// This also holds when this process is PID 1, which gets no default signal action: both install
-// handlers. Only the Prisma CLI runs as a child (it ends with process.exit); signals are
+// This also holds when this process is PID 1, for which Linux ignores signals that have no
+// handler (https://github.com/moby/moby/pull/12228): both install handlers. Only the Prisma CLI runs as a child (it ends with process.exit); signals are
 // forwarded to it while it runs, and a migration that fails stops the start.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
