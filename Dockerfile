@@ -15,8 +15,9 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
 # platforms' optional native packages out of the lock file it writes, and `npm ci` then refuses
 # that lock as out of sync (.ci/run); `npm install` installs the locked versions all the same.
 # --ignore-scripts: the only install scripts are Prisma's (an engine download this app never
-# uses: driver adapters and the TypeScript engine, prisma.config.ts) and esbuild's optional
-# binary check; esbuild finds its platform package without it.
+# uses: driver adapters and the TypeScript engine, prisma.config.ts; a `prisma generate` done
+# below for both schemas) and esbuild's optional binary check (it finds its platform package
+# without it).
 FROM base AS deps
 COPY package.json package-lock.json ./
 RUN npm install --ignore-scripts && npm cache clean --force
@@ -36,18 +37,23 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM base AS runtime
+# CHECKPOINT_DISABLE: no update check from the Prisma CLI on every start
+# (https://www.npmjs.com/package/checkpoint-client).
 ENV NODE_ENV=production \
-    PORT=3000
-COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/node_modules/.prisma ./node_modules/.prisma
-COPY --from=build --chown=node:node /app/node_modules/.prisma-postgres ./node_modules/.prisma-postgres
+    PORT=3000 \
+    CHECKPOINT_DISABLE=1
+# Owned by root, so read-only to the app's user.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules/.prisma ./node_modules/.prisma
+COPY --from=build /app/node_modules/.prisma-postgres ./node_modules/.prisma-postgres
 # The sources the worker, the start script and the Prisma CLI run from (.dockerignore keeps
 # tests, the demo and secrets out), then the built server.
-COPY --chown=node:node . .
-COPY --from=build --chown=node:node /app/build ./build
-# Without DATABASE_URL the app uses the SQLite file prisma/dev.sqlite; /app/data is a place for
-# a volume instead (DATABASE_URL=file:/app/data/app.sqlite), for a single-host deployment.
-RUN mkdir -p /app/data && chown node:node /app/data
+COPY . .
+COPY --from=build /app/build ./build
+# The only writable places, for SQLite: without DATABASE_URL the app uses prisma/dev.sqlite (and
+# its -wal and -shm files beside it); /app/data is for a volume instead
+# (DATABASE_URL=file:/app/data/app.sqlite) on a single host.
+RUN mkdir -p /app/data && chown node:node /app/data /app/prisma
 # The official image's unprivileged user.
 USER node
 EXPOSE 3000
