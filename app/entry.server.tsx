@@ -49,6 +49,8 @@ export default async function handleRequest(
         },
       },
     );
-    setTimeout(abort, streamTimeout + 1000);
+    // unref: a render still streaming keeps its socket (and so the process) alive anyway; a
+    // finished one must not hold a SIGTERM'd server open for another 6 s.
+    setTimeout(abort, streamTimeout + 1000).unref();
   });
 }
