@@ -80,20 +80,36 @@ interface RecordingProxy {
   url: string;
   /** Event id → how many requests carrying it TikTok answered with code 0 (accepted). */
   acceptedCounts: Map<string, number>;
+  /** Event ids of `sender`'s requests that reached TikTok and are not answered yet. */
+  inFlightIds(sender: string): string[];
   close(): Promise<void>;
+}
+
+/** The event ids of a track request body (none for anything else). */
+function eventIds(body: Buffer): string[] {
+  try {
+    const { data } = JSON.parse(body.toString("utf8")) as {
+      data?: { event_id?: string }[];
+    };
+    return (data ?? []).flatMap((e) => (e.event_id ? [e.event_id] : []));
+  } catch {
+    return [];
+  }
 }
 
 /**
  * Sits between the workers and the stand-in and counts, per event id, the requests the stand-in
  * accepted: a second one is a duplicate TikTok's dedup drops (the stand-in only counts those).
- * A request that fully arrived is forwarded even if its sender dies meanwhile, as TikTok itself
- * processes what it received; so a SIGKILL mid-request does produce real resends.
+ * Each worker's base URL carries its name as a path prefix (`<url>/<sender>`), so the proxy knows
+ * whose requests are in flight. A request that fully arrived is forwarded even if its sender dies
+ * meanwhile, as TikTok itself processes what it received: a SIGKILL mid-request does resend.
  */
 async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const acceptedCounts = new Map<string, number>();
+  const inFlight = new Map<string, Set<string[]>>();
 
-  async function forward(req: IncomingMessage, body: Buffer) {
-    const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
+  async function forward(req: IncomingMessage, path: string, body: Buffer) {
+    const answer = await fetch(`${upstream}${path}`, {
       method: req.method,
       headers: {
         "content-type": String(req.headers["content-type"] ?? ""),
@@ -112,11 +128,8 @@ async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
       /* not a TikTok-shaped answer */
     }
     if (answer.status === 200 && code === 0) {
-      const sent = JSON.parse(body.toString("utf8")) as {
-        data: { event_id?: string }[];
-      };
-      for (const { event_id: id } of sent.data)
-        if (id) acceptedCounts.set(id, (acceptedCounts.get(id) ?? 0) + 1);
+      for (const id of eventIds(body))
+        acceptedCounts.set(id, (acceptedCounts.get(id) ?? 0) + 1);
     }
     const headers: OutgoingHttpHeaders = {
       "content-type": answer.headers.get("content-type") ?? "application/json",
@@ -127,17 +140,25 @@ async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const server = createServer((req, res) => {
     res.on("error", () => {});
     req.on("error", () => {});
+    const [, sender = "", path = req.url ?? "/"] =
+      /^\/([^/]+)(\/open_api\/.*)$/.exec(req.url ?? "") ?? [];
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      forward(req, Buffer.concat(chunks)).then(
-        ({ status, headers, text }) => {
-          if (res.destroyed) return;
-          res.writeHead(status, headers);
-          res.end(text);
-        },
-        () => res.destroy(),
-      );
+      const body = Buffer.concat(chunks);
+      const ids = eventIds(body);
+      const requests = inFlight.get(sender) ?? new Set<string[]>();
+      inFlight.set(sender, requests.add(ids));
+      forward(req, path, body)
+        .finally(() => requests.delete(ids))
+        .then(
+          ({ status, headers, text }) => {
+            if (res.destroyed) return;
+            res.writeHead(status, headers);
+            res.end(text);
+          },
+          () => res.destroy(),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -145,6 +166,7 @@ async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     acceptedCounts,
+    inFlightIds: (sender) => [...(inFlight.get(sender) ?? [])].flat(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -207,19 +229,20 @@ if (!TEST_POSTGRES_URL) {
   let tiktok: TikTokStandin | undefined;
   let proxy: RecordingProxy | undefined;
   const webs: ServerProcess[] = [];
-  const workers: { process: StartedProcess; id: string }[] = [];
+  /** `sender` names the worker to the recording proxy. */
+  const workers: { process: StartedProcess; id: string; sender: string }[] = [];
 
   const sql = async <T extends pg.QueryResultRow>(
     text: string,
     params: unknown[] = [],
   ): Promise<T[]> => (await pool!.query<T>(text, params)).rows;
 
-  /** Event ids of the outbox rows leased to `owner`; with `live`, only leases not yet expired. */
-  async function leasedTo(owner: string, live = false): Promise<string[]> {
+  /** Event ids of the outbox rows leased to `owner`. */
+  async function leasedTo(owner: string): Promise<string[]> {
     const rows = await sql<{ eventId: string }>(
       `SELECT d."eventId" FROM "OutboxEntry" o JOIN "Delivery" d ON d."id" = o."deliveryId"
-       WHERE o."leaseOwner" = $1 ${live ? `AND o."leaseExpiresAt" > ($2::timestamptz AT TIME ZONE 'UTC')` : ""}`,
-      live ? [owner, new Date().toISOString()] : [owner],
+       WHERE o."leaseOwner" = $1`,
+      [owner],
     );
     return rows.map((r) => r.eventId);
   }
@@ -278,12 +301,14 @@ if (!TEST_POSTGRES_URL) {
       });
       for (let i = 0; i < 2; i++)
         webs.push(await startServerProcess(env, await freePort()));
-      for (let i = 0; i < 3; i++) {
+      for (let i = 1; i <= 3; i++) {
+        const sender = `worker-${i}`;
         const p = runImageCommand(["worker"], {
           NODE_ENV: "production",
           ...env,
+          TIKTOK_API_BASE_URL: `${proxy!.url}/${sender}`,
         });
-        workers.push({ process: p, id: "" });
+        workers.push({ process: p, id: "", sender });
       }
       for (const w of workers) {
         await w.process.waitFor(/\[delivery\] worker \S+ started/);
@@ -308,35 +333,46 @@ if (!TEST_POSTGRES_URL) {
       ).then(() => Date.now() - ingestStarted);
 
       const acceptedIds = () => proxy!.acceptedCounts.size;
-      // Mid-run, while TikTok requests are in flight and the worker holds leased rows.
-      const heldWhileSending = async (owner: string) =>
-        tiktok!.inFlight > 0 && (await leasedTo(owner, true)).length > 0;
+      // Mid-run: once a good part of the orders was delivered, while the worker waits for TikTok.
+      const sending = (sender: string, share: number) =>
+        acceptedIds() >= ORDERS * share &&
+        proxy!.inFlightIds(sender).length > 0;
 
       await until(
-        async () =>
-          acceptedIds() >= ORDERS * 0.2 && (await heldWhileSending(killed.id)),
-        "worker 1 to hold leased rows mid-run",
+        () => sending(killed.sender, 0.2),
+        "worker 1 to send mid-run",
         90_000,
       );
+      // Captured and killed in one go: the proxy (in this process) cannot answer in between.
+      const inFlightAtKill = proxy!.inFlightIds(killed.sender);
       await killed.process.stop("SIGKILL");
+      const acceptedAtKill = acceptedIds();
       // Nobody can take these rows before the lease expires (6 s): this is what it held at the kill.
       const heldAtKill = new Set(await leasedTo(killed.id));
-      const acceptedAtKill = acceptedIds();
-      expect(heldAtKill.size).toBeGreaterThan(0);
+      // A live worker sends only rows it holds.
+      expect(inFlightAtKill.length).toBeGreaterThan(0);
+      expect(inFlightAtKill.filter((id) => !heldAtKill.has(id))).toEqual([]);
 
       await until(
-        async () =>
-          acceptedIds() >= ORDERS * 0.45 &&
-          (await heldWhileSending(stopped.id)),
-        "worker 2 to hold leased rows mid-run",
+        () => sending(stopped.sender, 0.45),
+        "worker 2 to send mid-run",
         90_000,
       );
+      const inFlightAtTerm = proxy!.inFlightIds(stopped.sender);
       const acceptedAtTerm = acceptedIds();
       expect(await stopped.process.stop("SIGTERM"), outputs()).toBe(0);
       expect(stopped.process.output()).toMatch(
         /SIGTERM: finishing in-flight deliveries/,
       );
-      // It finished its requests and handed back what it still held.
+      // Before exiting it waited for TikTok's answers and recorded them, and handed back the rest.
+      const recordedAtTerm = await sql<{ eventId: string; n: string }>(
+        `SELECT d."eventId", count(a."id") AS n
+         FROM "Delivery" d LEFT JOIN "DeliveryAttempt" a ON a."deliveryId" = d."id"
+         WHERE d."eventId" = ANY($1) GROUP BY d."id"`,
+        [inFlightAtTerm],
+      );
+      expect(recordedAtTerm).toHaveLength(inFlightAtTerm.length);
+      expect(recordedAtTerm.filter((r) => Number(r.n) === 0)).toEqual([]);
       expect(await leasedTo(stopped.id)).toEqual([]);
 
       const ingestMs = await ingest;
@@ -416,7 +452,8 @@ if (!TEST_POSTGRES_URL) {
       console.info(
         `[scale] ${acknowledged.length} orders over 2 web processes in ${(ingestMs / 1000).toFixed(1)} s, ` +
           `all delivered after ${(elapsedMs / 1000).toFixed(1)} s (${retried} retried after HTTP 500); ` +
-          `SIGKILL at ${acceptedAtKill} accepted held ${heldAtKill.size} event ids, SIGTERM at ${acceptedAtTerm}; ` +
+          `SIGKILL at ${acceptedAtKill} accepted (${inFlightAtKill.length} event ids in flight, ${heldAtKill.size} leased), ` +
+          `SIGTERM at ${acceptedAtTerm} (${inFlightAtTerm.length} in flight); ` +
           `accepted twice after the SIGKILL: ${duplicates.length}${duplicates.length ? ` [${duplicates.join(", ")}]` : ""}`,
       );
     }, 300_000);
