@@ -236,18 +236,37 @@ async function measure(serverUrl: string): Promise<BenchReport> {
       rate: number;
       seconds: number;
       requests: number;
+      load: number;
     }[] = [];
     for (const n of WORKERS) {
       tiktok.reset();
-      // Workers up (and connected: their first claim finds nothing) before the work arrives, so
-      // process start-up is not timed.
-      for (let i = 0; i < n; i++) workers.push(startWorker(workerEnv));
+      // Workers up and connected (each has run its first, empty claim) before the work arrives, so
+      // process start-up is not timed. Each connects under an application_name of its own.
+      for (let i = 0; i < n; i++) {
+        const workerUrl = new URL(url);
+        workerUrl.searchParams.set("application_name", `scaling-worker-${i}`);
+        workers.push(
+          startWorker({ ...workerEnv, DATABASE_URL: workerUrl.toString() }),
+        );
+      }
       await waitFor(
-        () => workers.every((w) => / started/.test(w.output())),
-        `${n} worker(s) to start`,
+        async () => {
+          if (workers.some((w) => w.child.exitCode !== null))
+            throw new Error(
+              `a worker exited early:\n${workers.map((w) => w.output()).join("\n")}`,
+            );
+          const [{ connected }] = await prisma.$queryRaw<
+            { connected: number }[]
+          >`
+            SELECT count(DISTINCT application_name)::int AS connected FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'scaling-worker-%'`;
+          return connected === n;
+        },
+        `${n} worker(s) to connect`,
         120_000,
-        50,
+        100,
       );
+      // Let the start-up work of the last ones to connect (on shared cores) settle.
       await new Promise((r) => setTimeout(r, 1_000));
 
       const now = Math.floor(Date.now() / 1000);
@@ -276,6 +295,8 @@ async function measure(serverUrl: string): Promise<BenchReport> {
       });
       // One submit, one transaction: the whole backlog becomes visible to the workers at once.
       await writer.submit({ deliveries });
+      // Other processes on the machine compete for the cores too: their load is printed.
+      const load = os.loadavg()[0];
       const started = performance.now();
       await waitFor(
         async () =>
@@ -318,6 +339,7 @@ async function measure(serverUrl: string): Promise<BenchReport> {
         rate: EVENTS / seconds,
         seconds,
         requests: tiktok.requests.length,
+        load,
       });
     }
 
@@ -332,7 +354,8 @@ async function measure(serverUrl: string): Promise<BenchReport> {
       const goal = GOALS[r.n];
       lines.push(
         `${r.n} worker(s): ${fmt(r.rate)} events/s (${fmt(r.seconds, 2)} s, ${r.requests} requests; ` +
-          `latency-bound ideal ${fmt(ideal)} events/s), ${ratio.toFixed(2)}x of 1 worker` +
+          `latency-bound ideal ${fmt(ideal)} events/s; ${fmt((r.seconds * 1000 * r.n) / r.requests)} ms per claim ` +
+          `and request, load average ${r.load.toFixed(1)} at start), ${ratio.toFixed(2)}x of 1 worker` +
           (goal
             ? `  [goal >= ${goal}x: ${ratio >= goal ? "met" : "NOT met"}]`
             : ""),
