@@ -94,6 +94,22 @@ export async function run(): Promise<BenchReport> {
   const server = await postgresServer();
   if (typeof server === "string") return skipped(server);
   try {
+    // A given URL that does not answer skips the bench rather than failing `npm run bench`.
+    const pg = (await import("pg")).default;
+    const probe = new pg.Client({
+      connectionString: server.url,
+      connectionTimeoutMillis: 10_000,
+    });
+    try {
+      await probe.connect();
+      await probe.query("SELECT 1");
+    } catch (error) {
+      return skipped(
+        `PostgreSQL at the given URL does not answer (${(error as Error).message})`,
+      );
+    } finally {
+      await probe.end().catch(() => {});
+    }
     const child = spawn(
       process.execPath,
       ["--import", "tsx", fileURLToPath(import.meta.url)],
