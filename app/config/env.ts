@@ -149,6 +149,10 @@ export const envSchema = z.object({
   // envWarnings below says so at start rather than refusing (see there why).
   DELIVERY_LEASE_MS: integer(2 * MINUTE, SECOND, HOUR, "milliseconds"),
   DELIVERY_IDLE_MS: integer(SECOND, 10, MINUTE, "milliseconds"),
+  // Outbox rows one worker claims per cycle. A request carries at most 1000 events
+  // (MAX_EVENTS_PER_REQUEST, app/tiktok/track-body.ts), hence the ceiling; smaller claims share a
+  // backlog more evenly among several workers (test/bench/worker-scaling.ts measures it).
+  DELIVERY_BATCH_SIZE: integer(500, 1, 1000, "rows"),
   DELIVERY_RETRY_BASE_MS: integer(30 * SECOND, 100, 12 * HOUR, "milliseconds"),
   DELIVERY_RETRY_MIN_MS: integer(SECOND, 100, 12 * HOUR, "milliseconds"),
   // TikTok deduplicates an event only within 48 h of the first copy

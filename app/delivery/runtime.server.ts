@@ -31,6 +31,7 @@ export function createDeliveryWorker(): DeliveryWorker {
   return new DeliveryWorker({
     prisma,
     client: tiktokClient(),
+    batchSize: env.DELIVERY_BATCH_SIZE,
     leaseMs: env.DELIVERY_LEASE_MS,
     idleMs: env.DELIVERY_IDLE_MS,
     retryPolicy: {

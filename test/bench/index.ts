@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "storefront-size": () => import("./storefront-size"),
   ingest: () => import("./ingest"),
   delivery: () => import("./delivery"),
+  "worker-scaling": () => import("./worker-scaling"),
 };
 
 async function main() {
