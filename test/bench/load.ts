@@ -15,6 +15,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   statuses: Record<number, number>;
+  /** Every request's latency in ms, sorted. */
+  latencies: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -82,6 +84,27 @@ export async function runLoad(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     statuses,
+    latencies,
+  };
+}
+
+/** Several runs of the same load as one: total throughput, percentiles over every request. */
+export function combineLoads(results: readonly LoadResult[]): LoadResult {
+  const requests = results.reduce((n, r) => n + r.requests, 0);
+  const seconds = results.reduce((n, r) => n + r.seconds, 0);
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const statuses: Record<number, number> = {};
+  for (const r of results)
+    for (const [code, n] of Object.entries(r.statuses))
+      statuses[Number(code)] = (statuses[Number(code)] ?? 0) + n;
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    statuses,
+    latencies,
   };
 }
 
