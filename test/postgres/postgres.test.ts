@@ -21,6 +21,7 @@ import type { DeliveryWorker } from "~/delivery/worker.server";
 import type { AttributionUpsert } from "~/db/sql.server";
 import { postgresClientDir } from "~/db/postgres-client.server";
 import { TEST_ENCRYPTION_KEY } from "../support/constants";
+import { checkAttributionLookup } from "../support/attribution-lookup";
 
 const BASE_URL = process.env.TEST_POSTGRES_URL?.trim() || undefined;
 const IN_CI =
@@ -547,6 +548,12 @@ if (!BASE_URL) {
       expect(tiktok.accepted.map((e) => e.event_id)).toEqual([
         delivered.eventId,
       ]);
+    });
+
+    it("order attribution lookup: the named session first, else the cart token's latest, only in the shop", async () => {
+      await checkAttributionLookup(GOOD.shop, BAD.shop, (session) =>
+        writer.submit({ session, deliveries: [] }),
+      );
     });
 
     it("delivery log: list with paging and search, detail, summary and resend", async () => {

@@ -6,6 +6,7 @@ import {
 } from "../../dev/tiktok-standin.server";
 import { createTestApp, type TestApp } from "../support/test-app";
 import { configureShop } from "../support/shops";
+import { checkAttributionLookup } from "../support/attribution-lookup";
 import type { SettingsInput } from "~/settings/settings-form";
 import {
   canadianOrderWithClick,
@@ -229,6 +230,15 @@ describe("orders/create → Purchase", () => {
       ttp: "ttp-via-cart",
     });
     expect(tiktok.accepted[0].limited_data_use).toBe(false);
+  });
+
+  it("attribution lookup: the named session first, else the cart token's latest, only in the shop", async () => {
+    const { ingestWriter } = await import("~/delivery/runtime.server");
+    await checkAttributionLookup(
+      SHOP,
+      "other-orders.myshopify.com",
+      (session) => ingestWriter().submit({ session, deliveries: [] }),
+    );
   });
 
   it("one Purchase per order: the same webhook 3 times plus orders/paid give one outbox row and one event id", async () => {
