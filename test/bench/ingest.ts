@@ -136,6 +136,11 @@ export async function sqliteDatabase(): Promise<BenchDatabase> {
     url,
     async baselineInsert() {
       const db = createClient({ url });
+      // The app's durability (app/db.server.ts, app/db/sqlite-client.server.ts): WAL and
+      // synchronous=NORMAL. With SQLite's defaults every insert would wait for a flush to disk,
+      // and the baseline would measure the disk.
+      await db.execute("PRAGMA journal_mode = WAL");
+      await db.execute("PRAGMA synchronous = NORMAL");
       await db.execute(
         "CREATE TABLE IF NOT EXISTS baseline (id TEXT PRIMARY KEY, shop TEXT, body TEXT)",
       );
