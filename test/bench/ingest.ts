@@ -10,7 +10,7 @@
 // and leaves its profile in <dir> (how the README's "Where the time goes" was measured).
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
@@ -279,6 +279,15 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** CPU time (user + system) a process has used so far, in ms; null where /proc is missing. */
+function processCpuMs(pid: number | undefined): number | null {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return null;
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = readFileSync(file, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function measure(db: BenchDatabase): Promise<string[]> {
   const server = await startBenchServer(db);
   const base = await startBaseline(db);
@@ -292,14 +301,27 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     await runLoad(base.url, 300, hook, CONCURRENCY);
     const rounds: { proxy: LoadResult; hooks: LoadResult; base: LoadResult }[] =
       [];
+    // The server's own CPU per request: unlike throughput, barely moved by the other work on
+    // a shared machine, so it is the figure to compare between runs.
+    const cpu = { proxy: [] as number[], hooks: [] as number[] };
+    const timed = async (
+      key: keyof typeof cpu,
+      run: () => Promise<LoadResult>,
+    ) => {
+      const before = processCpuMs(server.child.pid);
+      const result = await run();
+      const after = processCpuMs(server.child.pid);
+      if (before !== null && after !== null)
+        cpu[key].push((after - before) / result.requests);
+      return result;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const proxy = await runLoad(
-        server.url,
-        PER_ROUND,
-        proxyRequest,
-        CONCURRENCY,
+      const proxy = await timed("proxy", () =>
+        runLoad(server.url, PER_ROUND, proxyRequest, CONCURRENCY),
       );
-      const hooks = await runLoad(server.url, PER_ROUND, hook, CONCURRENCY);
+      const hooks = await timed("hooks", () =>
+        runLoad(server.url, PER_ROUND, hook, CONCURRENCY),
+      );
       rounds.push({
         proxy,
         hooks,
@@ -346,6 +368,12 @@ async function measure(db: BenchDatabase): Promise<string[]> {
         proxy,
       ),
     );
+    if (cpu.hooks.length > 0)
+      lines.push(
+        tag(
+          `server CPU per request (median of rounds): webhook ${fmt(median(cpu.hooks), 2)} ms, app proxy ${fmt(median(cpu.proxy), 2)} ms`,
+        ),
+      );
   } finally {
     await base.close();
     await server.kill("SIGTERM");
