@@ -2,10 +2,11 @@ import type { Session } from "@shopify/shopify-api";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
 
 /**
- * Keeps recently loaded sessions in memory for a few seconds. Every webhook and app proxy
- * request loads the shop's offline session; on those hot paths a database read per request
- * is the largest cost after the write itself. Writes and deletes through this storage
- * invalidate at once; `forgetShop` covers deletions made directly in the database.
+ * Keeps recently loaded sessions in memory for a few seconds. The Shopify library loads the
+ * shop's offline session on every admin request and on the lifecycle and compliance webhooks
+ * (the order webhooks and the app proxy check their signatures without it); a database read
+ * per request would be their largest cost after the write itself. Writes and deletes through
+ * this storage invalidate at once; `forgetShop` covers deletions made directly in the database.
  */
 export class CachedSessionStorage implements SessionStorage {
   private readonly cache = new Map<
