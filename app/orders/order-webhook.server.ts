@@ -10,11 +10,7 @@ import {
   type Attribution,
   type Consent,
 } from "./purchase";
-import {
-  customerGid,
-  fromWebhookOrder,
-  orderGid,
-} from "./shop-order";
+import { customerGid, fromWebhookOrder, orderGid } from "./shop-order";
 
 export interface OrderWebhook {
   shop: string;
