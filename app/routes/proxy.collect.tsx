@@ -1,6 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { isShopDomain } from "~/shopify.server";
-import { verifyAppProxyRequest } from "~/shopify-hmac.server";
+import { authenticate, isShopDomain } from "~/shopify.server";
 import { postOnlyLoader } from "~/http.server";
 import {
   MAX_COLLECT_BODY_BYTES,
@@ -19,8 +18,8 @@ import {
 } from "~/observability/metrics.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
-// query (checked as authenticate.public.appProxy does, by verifyAppProxyRequest) and strips
-// cookies, so everything the storefront knows travels in the JSON body.
+// query (checked by authenticate.public.appProxy) and strips cookies, so everything the
+// storefront knows travels in the JSON body.
 export const action = async ({ request }: ActionFunctionArgs) => {
   if (request.method !== "POST")
     return new Response(null, { status: 405, headers: { Allow: "POST" } });
@@ -28,16 +27,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (declared > MAX_COLLECT_BODY_BYTES)
     return rejected("size", 413, "Body too large.");
 
-  const url = new URL(request.url);
-  const shop = url.searchParams.get("shop");
+  const shop = new URL(request.url).searchParams.get("shop");
   if (!isShopDomain(shop))
     return rejected("signature", 400, "Missing or invalid shop.");
-  try {
-    verifyAppProxyRequest(url);
-  } catch (error) {
+  await authenticate.public.appProxy(request).catch((error: unknown) => {
     if (error instanceof Response) recordProxyRejected("signature");
     throw error;
-  }
+  });
   // Limits count only requests Shopify signed, so nobody can spend a shop's budget directly.
   const ip = clientIp(request.headers);
   const overRate = checkProxyRate(shop, ip);
