@@ -127,15 +127,17 @@ function compareOrders(a: StandinOrder, b: StandinOrder): number {
 }
 
 /**
- * Cost as the rate-limit page describes it: objects cost 1, scalars 0, a connection costs two
- * plus the number of objects it may return. Our node has ~6 objects and a line item connection.
+ * Cost as the rate-limit page describes it: scalars 0, objects 1, a connection 2 plus what it
+ * may return. Our node has 14 objects (money bags, customer, addresses, journey) and a line item
+ * connection whose items have 4 objects each (product, variant, price bag).
  */
 export function orderNodeCost(lineItems: number): number {
-  return 6 + 2 + lineItems * 3;
+  return 14 + 2 + lineItems * 5;
 }
-const LINE_ITEMS_REQUESTED = 50;
-export const requestedCost = (first: number) =>
-  2 + first * orderNodeCost(LINE_ITEMS_REQUESTED);
+/** A single query may not ask for more than this (rate-limit page, "Single query limit"). */
+export const MAX_QUERY_COST = 1000;
+export const requestedCost = (first: number, lineItemsFirst = 25) =>
+  2 + first * orderNodeCost(lineItemsFirst);
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
@@ -264,8 +266,24 @@ export async function startOrdersStandin(
         failAt.delete(log.after);
         return finish(f.status, { errors: "Internal Server Error" });
       }
-      const requested = requestedCost(first);
+      const lineItemsFirst = Number(
+        /lineItems\s*\(\s*first:\s*(\d+)/.exec(text)?.[1] ?? 0,
+      );
+      const requested = requestedCost(first, lineItemsFirst);
       log.requestedCost = requested;
+      if (requested > MAX_QUERY_COST)
+        return finish(200, {
+          errors: [
+            {
+              message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
+              extensions: {
+                code: "MAX_COST_EXCEEDED",
+                cost: requested,
+                maxCost: MAX_QUERY_COST,
+              },
+            },
+          ],
+        });
       const b = bucket(token);
       if (requested > b.available) {
         log.throttled = true;

@@ -10,7 +10,7 @@ import { graphqlOrder } from "../test/fixtures/graphql-orders";
 
 const QUERY = `query Orders($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
-    edges { cursor node { id name createdAt } }
+    edges { cursor node { id name createdAt lineItems(first: 25) { nodes { sku } } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -112,7 +112,7 @@ describe("Admin GraphQL orders stand-in", () => {
     standin.setOrders([graphqlOrder(0, day(0)), graphqlOrder(1, day(1))]);
     const answer = await ask({ first: 5 });
     const cost = answer.json.extensions!.cost;
-    expect(cost.requestedQueryCost).toBe(requestedCost(5));
+    expect(cost.requestedQueryCost).toBe(requestedCost(5, 25));
     expect(cost.actualQueryCost).toBeGreaterThan(0);
     expect(cost.actualQueryCost).toBeLessThan(cost.requestedQueryCost);
     expect(cost.throttleStatus).toEqual({
@@ -147,7 +147,7 @@ describe("Admin GraphQL orders stand-in", () => {
       }),
     ]);
     expect(throttled.json.extensions!.cost).toEqual({
-      requestedQueryCost: requestedCost(2),
+      requestedQueryCost: requestedCost(2, 25),
       actualQueryCost: null,
       throttleStatus: {
         maximumAvailable: 1000,
@@ -157,7 +157,7 @@ describe("Admin GraphQL orders stand-in", () => {
     });
     expect(standin.costUsed).toBe(0);
     // After the restore time the same request goes through.
-    clock += Math.ceil((requestedCost(2) / 100) * 1000);
+    clock += Math.ceil((requestedCost(2, 25) / 100) * 1000);
     const retried = await ask({ first: 2 });
     expect(retried.json.data!.orders.edges).toHaveLength(1);
   });
@@ -204,5 +204,11 @@ describe("Admin GraphQL orders stand-in", () => {
       expect.objectContaining({ message: expect.stringContaining("cursor") }),
     ]);
     expect(() => createdAtFilter("status:open")).toThrow(/unsupported/);
+    const tooCostly = await ask({ first: 100 });
+    expect(tooCostly.json.errors).toEqual([
+      expect.objectContaining({
+        extensions: expect.objectContaining({ code: "MAX_COST_EXCEEDED" }),
+      }),
+    ]);
   });
 });
