@@ -175,7 +175,12 @@ export function fromGraphqlOrder(order: GraphqlOrder): ShopOrder {
         null,
     },
     hints: {
-      cartAttributes: cartAttributesFrom(order.customAttributes ?? []),
+      cartAttributes: cartAttributesFrom(
+        (order.customAttributes ?? []).map((a) => ({
+          key: a.key,
+          value: a.value,
+        })),
+      ),
       landingSite,
       landingSiteTtclid: ttclidFromLandingSite(landingSite),
       clientIp: order.clientIp || null,
