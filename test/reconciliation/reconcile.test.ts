@@ -396,3 +396,136 @@ describe("throttled answers", () => {
     expect(tiktok.accepted).toHaveLength(60);
   });
 });
+
+describe("schedule", () => {
+  const HOUR = 3_600_000;
+  async function runAt(status: string, startedAt: Date) {
+    return app.prisma.reconciliationRun.create({
+      data: {
+        shop: SHOP,
+        trigger: "schedule",
+        status,
+        windowStart: new Date(startedAt.getTime() - 7 * DAY),
+        windowEnd: startedAt,
+        startedAt,
+      },
+    });
+  }
+
+  it("picks shops never run, interrupted, or last run an interval ago; leaves stopped shops alone", async () => {
+    const { dueShops } = await import("~/reconciliation/schedule.server");
+    const now = new Date();
+    expect(await dueShops(now, HOUR)).toEqual([SHOP]);
+    await runAt("completed", new Date(now.getTime() - 10 * 60_000));
+    expect(await dueShops(now, HOUR)).toEqual([]);
+    expect(await dueShops(new Date(now.getTime() + HOUR), HOUR)).toEqual([
+      SHOP,
+    ]);
+    await runAt("interrupted", new Date(now.getTime() - 60_000));
+    expect(await dueShops(now, HOUR)).toEqual([SHOP]);
+    await runAt("stopped", now);
+    expect(await dueShops(new Date(now.getTime() + 10 * HOUR), HOUR)).toEqual(
+      [],
+    );
+    // Not configured or uninstalled shops are never due.
+    await app.prisma.reconciliationRun.deleteMany({});
+    await app.prisma.shopSettings.update({
+      where: { shop: SHOP },
+      data: { uninstalledAt: now },
+    });
+    expect(await dueShops(now, HOUR)).toEqual([]);
+  });
+
+  it("runs the due shops; a 401 stops the shop and the next tick does not call Shopify again", async () => {
+    const { runDueReconciliations } =
+      await import("~/reconciliation/schedule.server");
+    const a = order(400, DAY);
+    shopify.setOrders([a.node]);
+    const results = await runDueReconciliations(HOUR);
+    expect(results[SHOP]).toMatchObject({ status: "completed", backfilled: 1 });
+
+    await app.prisma.session.update({
+      where: { id: `offline_${SHOP}` },
+      data: { accessToken: "shpat_revoked" },
+    });
+    const later = new Date(Date.now() + 2 * HOUR);
+    expect((await runDueReconciliations(HOUR, later))[SHOP]).toMatchObject({
+      status: "stopped",
+    });
+    const calls = shopify.requests.length;
+    for (let i = 3; i < 6; i += 1)
+      expect(
+        await runDueReconciliations(HOUR, new Date(Date.now() + i * HOUR)),
+      ).toEqual({});
+    expect(shopify.requests.length).toBe(calls);
+  });
+});
+
+describe("uninstall, compliance and retention cover reconciliation data", () => {
+  async function completedRun() {
+    const a = order(500, DAY);
+    shopify.setOrders([a.node]);
+    const run = await reconcile();
+    expect(run.status).toBe("completed");
+    return { run, fixture: a.fixture };
+  }
+
+  it("uninstall stops a run waiting to resume", async () => {
+    const { handleUninstall } = await import("~/compliance/compliance.server");
+    const run = await app.prisma.reconciliationRun.create({
+      data: {
+        shop: SHOP,
+        trigger: "schedule",
+        status: "interrupted",
+        windowStart: new Date(Date.now() - DAY),
+        windowEnd: new Date(),
+      },
+    });
+    await handleUninstall(SHOP);
+    expect(
+      await app.prisma.reconciliationRun.findUnique({ where: { id: run.id } }),
+    ).toMatchObject({
+      status: "stopped",
+      stopReason: "The app was uninstalled.",
+    });
+    expect(await reconcile()).toMatchObject({ status: "not_run" });
+  });
+
+  it("customers/redact removes the orders' results; shop/redact removes the runs", async () => {
+    const { redactCustomer, purgeShop } =
+      await import("~/compliance/compliance.server");
+    const { run, fixture } = await completedRun();
+    await redactCustomer(SHOP, {
+      customerId: null,
+      orderIds: [`gid://shopify/Order/${fixture.id}`],
+    });
+    expect(
+      await app.prisma.reconciliationOrder.count({
+        where: { runId: run.runId! },
+      }),
+    ).toBe(0);
+    await purgeShop(SHOP);
+    expect(
+      await app.prisma.reconciliationRun.count({ where: { shop: SHOP } }),
+    ).toBe(0);
+  });
+
+  it("retention deletes runs older than the delivery log", async () => {
+    const { applyRetention } = await import("~/retention/retention.server");
+    const { run } = await completedRun();
+    const policy = {
+      attributionDays: 60,
+      deliveryLogDays: 90,
+      webhookReceiptDays: 7,
+    };
+    await applyRetention(app.prisma, policy);
+    expect(await app.prisma.reconciliationRun.count()).toBe(1);
+    await applyRetention(app.prisma, policy, new Date(Date.now() + 91 * DAY));
+    expect(
+      await app.prisma.reconciliationRun.findUnique({
+        where: { id: run.runId! },
+      }),
+    ).toBeNull();
+    expect(await app.prisma.reconciliationOrder.count()).toBe(0);
+  });
+});
