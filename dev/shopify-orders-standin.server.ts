@@ -93,29 +93,36 @@ function decodeCursor(
   }
 }
 
-/** `created_at:>=ISO`, `created_at:>ISO`, `created_at:<ISO`, `created_at:<=ISO` terms (search syntax: https://shopify.dev/docs/api/usage/search-syntax). */
+/**
+ * The search terms the app uses (https://shopify.dev/docs/api/usage/search-syntax):
+ * `created_at:>=ISO` (also >, <, <=) and `id:<digits>`; anything else is refused.
+ */
 export function createdAtFilter(query: string | null) {
-  const tests: ((t: number) => boolean)[] = [];
+  const tests: ((order: { id: string; createdAt: string }) => boolean)[] = [];
   for (const term of (query ?? "").split(/\s+/).filter(Boolean)) {
+    const id = /^id:(\d{1,20})$/.exec(term);
+    if (id) {
+      tests.push((o) => o.id === `gid://shopify/Order/${id[1]}`);
+      continue;
+    }
     const m = /^created_at:(>=|<=|>|<)['"]?([^'"]+)['"]?$/.exec(term);
     if (!m) throw new Error(`unsupported search term ${term}`);
     const at = Date.parse(m[2]);
     if (Number.isNaN(at)) throw new Error(`bad date in ${term}`);
     const op = m[1];
-    tests.push((t) =>
-      op === ">="
+    tests.push((o) => {
+      const t = Date.parse(o.createdAt);
+      return op === ">="
         ? t >= at
         : op === ">"
           ? t > at
           : op === "<"
             ? t < at
-            : t <= at,
-    );
+            : t <= at;
+    });
   }
-  return (createdAt: string) => {
-    const t = Date.parse(createdAt);
-    return tests.every((test) => test(t));
-  };
+  return (order: { id: string; createdAt: string }) =>
+    tests.every((test) => test(order));
 }
 
 function compareOrders(a: StandinOrder, b: StandinOrder): number {
@@ -306,7 +313,7 @@ export async function startOrdersStandin(
           },
         });
       }
-      let matches: (createdAt: string) => boolean;
+      let matches: (order: StandinOrder) => boolean;
       try {
         matches = createdAtFilter(log.query);
       } catch (error) {
@@ -331,7 +338,7 @@ export async function startOrdersStandin(
       const page: StandinOrder[] = [];
       let hasNextPage = false;
       for (let i = start; i < orders.length; i += 1) {
-        if (!matches(orders[i].createdAt)) continue;
+        if (!matches(orders[i])) continue;
         if (page.length === first) {
           hasNextPage = true;
           break;

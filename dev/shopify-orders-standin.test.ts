@@ -204,6 +204,9 @@ describe("Admin GraphQL orders stand-in", () => {
       expect.objectContaining({ message: expect.stringContaining("cursor") }),
     ]);
     expect(() => createdAtFilter("status:open")).toThrow(/unsupported/);
+    const byId = createdAtFilter("id:820982911946154508");
+    expect(byId(graphqlOrder(0, day(0)))).toBe(true);
+    expect(byId(graphqlOrder(1, day(0)))).toBe(false);
     const tooCostly = await ask({ first: 100 });
     expect(tooCostly.json.errors).toEqual([
       expect.objectContaining({

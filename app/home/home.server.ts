@@ -2,6 +2,7 @@ import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { getShopSettings } from "~/settings/settings.server";
 import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
+import { loadLastRun } from "~/reconciliation/page.server";
 
 export interface ChecklistStep {
   label: string;
@@ -17,18 +18,20 @@ export function themeEditorUrl(shop: string, apiKey: string): string {
 }
 
 export async function loadHome(shop: string, now: Date = new Date()) {
-  const [settings, last7Days, storefrontSeen] = await Promise.all([
-    getShopSettings(shop),
-    loadDeliverySummary(shop, { now }),
-    // The embed is evidently on when the storefront script reported in the last 7 days.
-    prisma.attributionSession.findFirst({
-      where: {
-        shop,
-        lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
-      },
-      select: { id: true },
-    }),
-  ]);
+  const [settings, last7Days, storefrontSeen, reconciliation] =
+    await Promise.all([
+      getShopSettings(shop),
+      loadDeliverySummary(shop, { now }),
+      // The embed is evidently on when the storefront script reported in the last 7 days.
+      prisma.attributionSession.findFirst({
+        where: {
+          shop,
+          lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
+        },
+        select: { id: true },
+      }),
+      loadLastRun(shop),
+    ]);
   const checklist: ChecklistStep[] = [
     {
       label: "Enter your TikTok pixel code",
@@ -48,5 +51,5 @@ export async function loadHome(shop: string, now: Date = new Date()) {
       href: themeEditorUrl(shop, appConfig().apiKey),
     },
   ];
-  return { checklist, last7Days };
+  return { checklist, last7Days, reconciliation };
 }

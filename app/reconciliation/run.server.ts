@@ -340,3 +340,131 @@ async function commitPage(
     await tx.reconciliationOrder.createMany({ data: plan.rows });
   return backfilled;
 }
+
+export type SendNowResult =
+  | { ok: true; status: 200; message: string }
+  | { ok: false; status: 404 | 409 | 502; message: string };
+
+/**
+ * The merchant's "Send now" for one order a run reported missing: the order is read again from
+ * Shopify (it may have changed, and we keep no customer data to rebuild it from), then recorded
+ * exactly as a backfill would, under the webhook path's event id.
+ */
+export async function sendOrderNow(
+  shop: string,
+  orderId: string,
+  options: { adminBaseUrl?: string; now?: Date } = {},
+): Promise<SendNowResult> {
+  const digits = /^gid:\/\/shopify\/Order\/(\d{1,20})$/.exec(orderId)?.[1];
+  const known = digits
+    ? await prisma.reconciliationOrder.findFirst({
+        where: { shop, orderId },
+        select: { id: true },
+      })
+    : null;
+  if (!digits || !known)
+    return {
+      ok: false,
+      status: 404,
+      message: "No such order in the last run.",
+    };
+  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  if (!settings?.pixelCode || settings.uninstalledAt || !settings.sendPurchase)
+    return {
+      ok: false,
+      status: 409,
+      message: "Purchases are not being sent for this shop.",
+    };
+  const pixelCode = settings.pixelCode;
+  const session = await prisma.session.findUnique({
+    where: { id: `offline_${shop}` },
+    select: { accessToken: true },
+  });
+  if (!session?.accessToken)
+    return {
+      ok: false,
+      status: 409,
+      message: "The app has no offline access to this shop.",
+    };
+  const reader = new AdminOrdersReader({
+    shop,
+    accessToken: session.accessToken,
+    apiVersion: ADMIN_API_VERSION,
+    baseUrl: options.adminBaseUrl ?? serverEnv().SHOPIFY_ADMIN_API_URL,
+    pageSize: 1,
+  });
+  let node: unknown;
+  try {
+    node = (await reader.page(`id:${digits}`, null)).nodes[0];
+  } catch (error) {
+    return {
+      ok: false,
+      status: 502,
+      message: `Could not read the order from Shopify: ${(error as Error).message}`,
+    };
+  }
+  if (!node)
+    return {
+      ok: false,
+      status: 404,
+      message: "Shopify no longer has this order.",
+    };
+  const graphql = parseGraphqlOrder(node);
+  const order = fromGraphqlOrder(graphql);
+  const now = options.now ?? new Date();
+  const eventName = settings.purchaseEventName || "Purchase";
+  const recorded = await prisma.delivery.findUnique({
+    where: {
+      shop_eventName_eventId: {
+        shop,
+        eventName,
+        eventId: purchaseEventId(shop, order.id, eventName),
+      },
+    },
+    select: { status: true, lastError: true },
+  });
+  const verdict = classifyOrder({
+    recorded,
+    createdAt: order.createdAt ?? now,
+    financialStatus: graphql.displayFinancialStatus ?? null,
+    purchaseTrigger: settings.purchaseTrigger,
+    now,
+  });
+  if (verdict.status !== "missing")
+    return {
+      ok: false,
+      status: 409,
+      message:
+        verdict.status === "too_old" || "notOwed" in verdict
+          ? verdict.reason
+          : "A Purchase for this order is already recorded.",
+    };
+  const delivery = await purchaseDelivery(shop, order, {
+    ...settings,
+    pixelCode,
+  });
+  const created = await prisma.$transaction(async (tx) => {
+    const [result] = await enqueue(tx, [delivery], now);
+    if (result.created)
+      await tx.reconciliationOrder.updateMany({
+        where: { shop, orderId },
+        data: {
+          backfill: delivery.skippedReason ? "skipped" : "queued",
+          reason:
+            delivery.skippedReason ?? "Sent from the Reconciliation page.",
+          deliveryId: result.deliveryId,
+        },
+      });
+    return result.created;
+  });
+  if (!created)
+    return {
+      ok: false,
+      status: 409,
+      message: "A Purchase for this order is already recorded.",
+    };
+  if (delivery.skippedReason)
+    return { ok: true, status: 200, message: delivery.skippedReason };
+  notifyDeliveryWorker();
+  return { ok: true, status: 200, message: "Queued for TikTok." };
+}

@@ -34,7 +34,8 @@ function logLink(status: StatusFilter = "all"): string {
 }
 
 export default function Home() {
-  const { checklist, last7Days } = useLoaderData<typeof loader>();
+  const { checklist, last7Days, reconciliation } =
+    useLoaderData<typeof loader>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
     { label: "Orders seen", value: last7Days.ordersSeen, status: "all" },
     { label: "Sent", value: last7Days.sent, status: "delivered" },
@@ -155,7 +156,51 @@ export default function Home() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        <Layout.Section>
+          <ReconciliationCard {...reconciliation} />
+        </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** The last check of Shopify's orders against what reached TikTok (app/reconciliation). */
+function ReconciliationCard({
+  last,
+  problem,
+}: Awaited<ReturnType<typeof loadHome>>["reconciliation"]) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Reconciliation
+          </Text>
+          <Link to="/app/reconciliation">View reconciliation</Link>
+        </InlineStack>
+        {problem && (
+          <Text as="p" tone="critical">
+            {`Stopped: ${problem}`}
+          </Text>
+        )}
+        {last ? (
+          <>
+            <Text as="p" variant="headingLg">
+              {last.coverage === null
+                ? "No eligible orders in the last run"
+                : `${Math.floor(last.coverage * 1000) / 10}% of eligible orders reached TikTok`}
+            </Text>
+            <Text as="p" tone={last.missing > 0 ? "caution" : "subdued"}>
+              {`${last.missing} missing (never reached the app), ${last.run.backfilled} sent by reconciliation. Checked ${(last.run.finishedAt ?? last.run.startedAt).slice(0, 16).replace("T", " ")} UTC.`}
+            </Text>
+          </>
+        ) : (
+          <Text as="p" tone="subdued">
+            Not run yet: the app compares your Shopify orders with what TikTok
+            received, every hour.
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
   );
 }
