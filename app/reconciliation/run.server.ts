@@ -54,6 +54,9 @@ export type ReconcileOutcome =
     }
   | { runId: null; status: "not_run"; reason: string };
 
+export const BEFORE_SETUP =
+  "Placed before the app was set up: not sent automatically. The setup checklist on the home page can send these.";
+
 /** A run not touched for this long is taken to have died with its process. */
 const STALE_RUN_MS = 10 * 60_000;
 
@@ -159,6 +162,9 @@ export async function reconcileShop(
         eventName,
         settings: { ...settings, pixelCode },
         backfill: run.backfill,
+        // Orders from before the shop set the app up are sent only when the merchant asks
+        // (the setup checklist's offer): another integration may have sent them already.
+        backfillFrom: run.trigger === "install" ? null : settings.createdAt,
         now: at,
       });
       const nextCursor = page.endCursor ?? cursor;
@@ -246,6 +252,8 @@ interface PageInput {
     purchaseTrigger: string;
   };
   backfill: boolean;
+  /** Missing orders created before this are reported, not sent; null = no limit. */
+  backfillFrom: Date | null;
   now: Date;
 }
 
@@ -301,7 +309,11 @@ async function planPage(input: PageInput): Promise<PagePlan> {
       deliveryId: existing?.id ?? null,
     };
     plan.rows.push(row);
-    if (verdict.status === "missing" && input.backfill)
+    const beforeSetup =
+      input.backfillFrom !== null && createdAt < input.backfillFrom;
+    if (verdict.status === "missing" && input.backfill && beforeSetup)
+      row.reason = BEFORE_SETUP;
+    else if (verdict.status === "missing" && input.backfill)
       plan.toBackfill.push({
         row,
         delivery: await purchaseDelivery(shop, order, settings),

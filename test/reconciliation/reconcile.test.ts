@@ -55,6 +55,11 @@ beforeEach(async () => {
   await app.installShop(SHOP);
   tiktok.reset();
   await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN });
+  // Set up a month ago: the orders below were placed with the app in place.
+  await app.prisma.shopSettings.update({
+    where: { shop: SHOP },
+    data: { createdAt: new Date(Date.now() - 30 * DAY) },
+  });
 });
 
 async function drain() {
@@ -257,6 +262,43 @@ describe("reconciliation edge cases", () => {
         where: { eventId: `${old.fixture.id}_Purchase` },
       }),
     ).toBe(0);
+  });
+
+  it("orders from before the app was set up are reported, sent only by the install-time offer", async () => {
+    await app.prisma.shopSettings.update({
+      where: { shop: SHOP },
+      data: { createdAt: new Date(Date.now() - DAY) },
+    });
+    const before = order(21, 3 * DAY);
+    const after = order(22, DAY / 2);
+    shopify.setOrders([before.node, after.node]);
+    const scheduled = await reconcile({ trigger: "schedule" });
+    expect(scheduled).toMatchObject({ status: "completed", backfilled: 1 });
+    await drain();
+    expect(sentIds()).toEqual([`${after.fixture.id}_Purchase`]);
+    const { BEFORE_SETUP } = await import("~/reconciliation/run.server");
+    expect(
+      await app.prisma.reconciliationOrder.findFirst({
+        where: {
+          runId: scheduled.runId!,
+          orderId: `gid://shopify/Order/${before.fixture.id}`,
+        },
+      }),
+    ).toMatchObject({
+      status: "missing",
+      backfill: null,
+      reason: BEFORE_SETUP,
+    });
+
+    tiktok.reset();
+    const install = await reconcile({
+      trigger: "install",
+      windowDays: 7,
+      backfill: true,
+    });
+    expect(install).toMatchObject({ status: "completed", backfilled: 1 });
+    await drain();
+    expect(sentIds()).toEqual([`${before.fixture.id}_Purchase`]);
   });
 
   it("with backfill off, missing orders are reported and nothing is sent", async () => {
