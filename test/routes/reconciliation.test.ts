@@ -409,4 +409,73 @@ describe("home page", () => {
     expect(html).toContain("50% of eligible orders reached TikTok");
     expect(html).toContain('href="/app/reconciliation"');
   });
+
+  it("offers the install-time backfill, off by default with the double-counting warning", async () => {
+    const recent = order(30, 2 * DAY);
+    const older = order(31, 5 * DAY);
+    shopify.setOrders([older.node, recent.node]);
+    const res = await app.handle(app.adminRequest(SHOP, `/app?_data=${HOME}`));
+    const data = (await res.json()) as {
+      installBackfill: { available: boolean; maxDays: number; run: unknown };
+    };
+    expect(data.installBackfill).toEqual({
+      available: true,
+      maxDays: 7,
+      run: null,
+    });
+    const html = await (await documentRequest(SHOP, "/app")).text();
+    expect(html).toContain(
+      "Optional: send orders placed before the app was set up",
+    );
+    expect(html).toContain("counts them");
+    expect(html).toContain("twice");
+    expect(html).toContain("read_all_orders");
+    // Looking at the page sends nothing.
+    expect(await app.prisma.reconciliationRun.count()).toBe(0);
+
+    const postHome = (body: Record<string, string>) =>
+      app.handle(
+        app.adminRequest(SHOP, `/app?_data=${HOME}`, {
+          method: "POST",
+          body: new URLSearchParams(body),
+        }),
+      );
+    for (const days of ["0", "8", "abc", ""])
+      expect(
+        (await postHome({ intent: "install-backfill", days })).status,
+      ).toBe(400);
+    expect((await postHome({ intent: "other" })).status).toBe(400);
+    expect(await app.prisma.reconciliationRun.count()).toBe(0);
+
+    expect(
+      (await postHome({ intent: "install-backfill", days: "3" })).status,
+    ).toBe(202);
+    for (;;) {
+      const run = await app.prisma.reconciliationRun.findFirst({
+        where: { shop: SHOP },
+      });
+      if (run && run.status !== "running") {
+        expect(run).toMatchObject({
+          trigger: "install",
+          status: "completed",
+          backfilled: 1,
+        });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await drain();
+    expect(tiktok.accepted.map((e) => e.event_id)).toEqual([
+      `${recent.fixture.id}_Purchase`,
+    ]);
+    const after = (await (
+      await app.handle(app.adminRequest(SHOP, `/app?_data=${HOME}`))
+    ).json()) as {
+      installBackfill: { run: { status: string; backfilled: number } };
+    };
+    expect(after.installBackfill.run).toEqual({
+      status: "completed",
+      backfilled: 1,
+    });
+  });
 });
