@@ -57,6 +57,9 @@ export type ReconcileOutcome =
 export const BEFORE_SETUP =
   "Placed before the app was set up: not sent automatically. The setup checklist on the home page can send these.";
 
+/** Orders per transaction (read ahead over several pages). */
+const COMMIT_ORDERS = 250;
+
 /** A run not touched for this long is taken to have died with its process. */
 const STALE_RUN_MS = 10 * 60_000;
 
@@ -135,63 +138,82 @@ export async function reconcileShop(
   // Search syntax: https://shopify.dev/docs/api/usage/search-syntax
   const query = `created_at:>='${run.windowStart.toISOString()}' created_at:<'${run.windowEnd.toISOString()}'`;
   const eventName = settings.purchaseEventName || "Purchase";
-  let cursor = run.cursor;
+  const cursor = run.cursor;
   let backfilledTotal = run.backfilled;
   let seenTotal = run.ordersSeen;
   const costBefore = run.costUsed;
 
+  // Pages are read ahead and committed in groups of about COMMIT_ORDERS orders: one transaction
+  // per group, not per page. What was read before an error is committed before the run stops.
+  let buffered: { graphql: GraphqlOrder; order: ShopOrder }[] = [];
+  let bufferedNodes = 0;
+  let bufferedCursor = cursor;
+  const flush = async () => {
+    if (bufferedNodes === 0) return;
+    const at = now();
+    const plan = await planPage({
+      runId: run.id,
+      shop,
+      orders: buffered,
+      eventName,
+      settings: { ...settings, pixelCode },
+      backfill: run.backfill,
+      // Orders from before the shop set the app up are sent only when the merchant asks
+      // (the setup checklist's offer): another integration may have sent them already.
+      backfillFrom: run.trigger === "install" ? null : settings.createdAt,
+      now: at,
+    });
+    const seen = seenTotal + bufferedNodes;
+    const backfilledBefore = backfilledTotal;
+    const nextCursor = bufferedCursor;
+    // The group's results, its backfilled deliveries and the cursor past it commit together.
+    const backfilled = await prisma.$transaction(async (tx) => {
+      const count = await commitPage(tx, plan, at);
+      await tx.reconciliationRun.update({
+        where: { id: run.id },
+        data: {
+          cursor: nextCursor,
+          ordersSeen: seen,
+          backfilled: backfilledBefore + count,
+          costUsed: costBefore + reader.costUsed,
+        },
+      });
+      return count;
+    }, BULK_TRANSACTION);
+    // A Delivery's outbox row makes the worker send it; wake it now.
+    if (backfilled > 0) notifyDeliveryWorker();
+    backfilledTotal += backfilled;
+    seenTotal = seen;
+    buffered = [];
+    bufferedNodes = 0;
+  };
+
   try {
     for (;;) {
-      const page = await reader.page(query, cursor);
-      const orders: { graphql: GraphqlOrder; order: ShopOrder }[] = [];
+      const page = await reader.page(query, bufferedCursor);
       for (const node of page.nodes) {
         try {
           const graphql = parseGraphqlOrder(node);
-          orders.push({ graphql, order: fromGraphqlOrder(graphql) });
+          buffered.push({ graphql, order: fromGraphqlOrder(graphql) });
         } catch (error) {
           console.warn(
             `[reconciliation] ${shop}: order skipped: ${(error as Error).message}`,
           );
         }
       }
-      const at = now();
-      const plan = await planPage({
-        runId: run.id,
-        shop,
-        orders,
-        eventName,
-        settings: { ...settings, pixelCode },
-        backfill: run.backfill,
-        // Orders from before the shop set the app up are sent only when the merchant asks
-        // (the setup checklist's offer): another integration may have sent them already.
-        backfillFrom: run.trigger === "install" ? null : settings.createdAt,
-        now: at,
-      });
-      const nextCursor = page.endCursor ?? cursor;
-      const seen = seenTotal + page.nodes.length;
-      const backfilledBefore = backfilledTotal;
-      // The page's results, its backfilled deliveries and the cursor past it commit together.
-      const backfilled = await prisma.$transaction(async (tx) => {
-        const count = await commitPage(tx, plan, at);
-        await tx.reconciliationRun.update({
-          where: { id: run.id },
-          data: {
-            cursor: nextCursor,
-            ordersSeen: seen,
-            backfilled: backfilledBefore + count,
-            costUsed: costBefore + reader.costUsed,
-          },
-        });
-        return count;
-      }, BULK_TRANSACTION);
-      // A Delivery's outbox row makes the worker send it; wake it now.
-      if (backfilled > 0) notifyDeliveryWorker();
-      backfilledTotal += backfilled;
-      seenTotal = seen;
-      cursor = nextCursor;
+      bufferedNodes += page.nodes.length;
+      bufferedCursor = page.endCursor ?? bufferedCursor;
       if (!page.hasNextPage) break;
+      if (bufferedNodes >= COMMIT_ORDERS) await flush();
     }
+    await flush();
   } catch (error) {
+    // Keep what was read before Shopify failed: the next run resumes after it.
+    if (
+      error instanceof AdminAccessError ||
+      error instanceof AdminTransientError
+    )
+      await flush();
     if (error instanceof AdminAccessError)
       return finish(run.id, "stopped", {
         reason: error.message,
