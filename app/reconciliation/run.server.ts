@@ -443,7 +443,12 @@ export async function sendOrderNow(
       status: 404,
       message: "Shopify no longer has this order.",
     };
-  const graphql = parseGraphqlOrder(node);
+  let graphql: GraphqlOrder;
+  try {
+    graphql = parseGraphqlOrder(node);
+  } catch (error) {
+    return { ok: false, status: 502, message: (error as Error).message };
+  }
   const order = fromGraphqlOrder(graphql);
   const now = options.now ?? new Date();
   const eventName = settings.purchaseEventName || "Purchase";

@@ -4,10 +4,14 @@
 import prisma from "~/db.server";
 import { reconcileShop, type ReconcileOutcome } from "./run.server";
 
+/** How long a shop whose access was lost waits before the schedule tries it again. */
+export const STOPPED_RETRY_MS = 24 * 3_600_000;
+
 /**
  * Shops due now: configured, installed, sending Purchases, whose last run is older than the
- * interval or was interrupted. A shop whose last run stopped (access lost) is left alone until a
- * run from its admin page succeeds: no retry storm against a revoked token.
+ * interval or was interrupted. A shop whose last run stopped (access lost) is tried again once a
+ * day (or at once from its admin page): no retry storm against a revoked token, and a shop that
+ * reinstalled the app is picked up again.
  */
 export async function dueShops(
   now: Date,
@@ -27,11 +31,13 @@ export async function dueShops(
     const last = await prisma.reconciliationRun.findFirst({
       where: { shop },
       orderBy: { startedAt: "desc" },
-      select: { status: true, startedAt: true },
+      select: { status: true, startedAt: true, finishedAt: true },
     });
     if (!last || last.status === "interrupted") due.push(shop);
-    else if (last.status === "stopped") continue;
-    else if (now.getTime() - last.startedAt.getTime() >= intervalMs)
+    else if (last.status === "stopped") {
+      const stoppedAt = (last.finishedAt ?? last.startedAt).getTime();
+      if (now.getTime() - stoppedAt >= STOPPED_RETRY_MS) due.push(shop);
+    } else if (now.getTime() - last.startedAt.getTime() >= intervalMs)
       due.push(shop);
   }
   return due;

@@ -163,7 +163,7 @@ export default function Reconciliation() {
         )}
         {data.latest?.status === "stopped" && (
           <Banner tone="critical" title="Reconciliation stopped">
-            {`${data.latest.reason ?? "Access to the shop's orders was lost."} Runs resume once a manual run succeeds.`}
+            {`${data.latest.reason ?? "Access to the shop's orders was lost."} Scheduled runs try again once a day; Run now tries at once.`}
           </Banner>
         )}
         {data.latest?.status === "interrupted" && (

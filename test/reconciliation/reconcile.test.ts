@@ -469,6 +469,10 @@ describe("schedule", () => {
     expect(await dueShops(new Date(now.getTime() + 10 * HOUR), HOUR)).toEqual(
       [],
     );
+    // Tried again once a day (a reinstalled shop comes back by itself).
+    expect(await dueShops(new Date(now.getTime() + 25 * HOUR), HOUR)).toEqual([
+      SHOP,
+    ]);
     // Not configured or uninstalled shops are never due.
     await app.prisma.reconciliationRun.deleteMany({});
     await app.prisma.shopSettings.update({
