@@ -18,6 +18,15 @@ export async function handleUninstall(shop: string): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.session.deleteMany({ where: { shop } });
     await skipPending(tx, shop, "Not sent: the app was uninstalled.");
+    // A run in progress or waiting to resume stops here, with its reason.
+    await tx.reconciliationRun.updateMany({
+      where: { shop, status: { in: ["running", "interrupted"] } },
+      data: {
+        status: "stopped",
+        stopReason: "The app was uninstalled.",
+        finishedAt: new Date(),
+      },
+    });
     await tx.shopSettings.updateMany({
       where: { shop },
       data: { uninstalledAt: new Date() },
@@ -34,6 +43,7 @@ export async function purgeShop(shop: string): Promise<void> {
     await purgeShopDeliveries(tx, shop);
     await tx.attributionSession.deleteMany({ where: { shop } });
     await tx.webhookReceipt.deleteMany({ where: { shop } });
+    await tx.reconciliationRun.deleteMany({ where: { shop } });
     await tx.shopSettings.deleteMany({ where: { shop } });
   }, BULK_TRANSACTION);
   cachedSessionStorage.forgetShop(shop);
@@ -144,6 +154,12 @@ export async function redactCustomer(
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
       await tx.attributionSession.deleteMany({
         where: { shop, sessionKey: { in: part } },
+      });
+    }
+    // Reconciliation keeps order facts only (name, amount), but they go with the orders too.
+    for (const part of chunks(request.orderIds, IN_LIST_CHUNK)) {
+      await tx.reconciliationOrder.deleteMany({
+        where: { shop, orderId: { in: part } },
       });
     }
     return ids.length;

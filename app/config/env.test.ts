@@ -44,9 +44,30 @@ describe("parseEnv", () => {
       PROXY_RATE_PER_SHOP_PER_MIN: 10_000,
       PROXY_EVENTS_PER_CLIENT_PER_MIN: 300,
       PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: 20,
+      RECONCILIATION_INTERVAL_MINUTES: 60,
+      RECONCILIATION_WINDOW_DAYS: 7,
+      RECONCILIATION_BACKFILL: "on",
       SQLITE_SYNCHRONOUS: "NORMAL",
       SHOPIFY_LOG_LEVEL: "warning",
     });
+  });
+
+  it("accepts the Admin API override only on loopback (a shop's token must not leave the host)", () => {
+    expect(
+      parseEnv({ SHOPIFY_ADMIN_API_URL: "http://127.0.0.1:9000" })
+        .SHOPIFY_ADMIN_API_URL,
+    ).toBe("http://127.0.0.1:9000");
+    for (const url of [
+      "https://evil.example.com",
+      "http://10.0.0.1",
+      "ftp://localhost",
+    ])
+      expect(() => parseEnv({ SHOPIFY_ADMIN_API_URL: url })).toThrow(
+        /SHOPIFY_ADMIN_API_URL/,
+      );
+    expect(() => parseEnv({ RECONCILIATION_WINDOW_DAYS: "0" })).toThrow(
+      /RECONCILIATION_WINDOW_DAYS/,
+    );
   });
 
   it("treats `NAME=` lines (as in .env.example) as unset", () => {

@@ -76,6 +76,18 @@ function httpUrl() {
   );
 }
 
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (
+      (protocol === "http:" || protocol === "https:") &&
+      ["127.0.0.1", "[::1]", "localhost"].includes(hostname)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** 32 bytes in base64 (AES-256-GCM), as `npm run setup` writes it. */
 function isEncryptionKey(value: string): boolean {
   return (
@@ -189,6 +201,24 @@ export const envSchema = z.object({
     1,
     1_000_000_000,
     "sessions an hour",
+  ),
+  // Reconciliation against Shopify's orders (app/reconciliation): how often each shop is
+  // checked (0 = only on demand), how many days back, and whether missing orders are sent.
+  RECONCILIATION_INTERVAL_MINUTES: integer(60, 0, 7 * 24 * 60, "minutes"),
+  // Orders older than 60 days need the read_all_orders scope
+  // (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
+  RECONCILIATION_WINDOW_DAYS: integer(7, 1, 365, "days"),
+  RECONCILIATION_BACKFILL: choice(["on", "off"], "on"),
+  // Tests and the demo only: where the Admin GraphQL API is reached instead of https://{shop}.
+  // Loopback only, so a shop's access token can never be sent to another host.
+  SHOPIFY_ADMIN_API_URL: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .refine(isLoopbackUrl, {
+        error: "must be an http:// URL on 127.0.0.1, ::1 or localhost",
+      })
+      .optional(),
   ),
   SQLITE_SYNCHRONOUS: choice(["NORMAL", "FULL"], "NORMAL"),
   SHOPIFY_LOG_LEVEL: choice(["debug", "info", "warning", "error"], "warning"),

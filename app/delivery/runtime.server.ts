@@ -7,6 +7,7 @@ import {
   retentionPolicy,
   startRetentionJob,
 } from "~/retention/retention.server";
+import { startReconciliationJob } from "~/reconciliation/schedule.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -44,8 +45,8 @@ export function createDeliveryWorker(): DeliveryWorker {
 
 /**
  * Runs deliveries in this process, once: the outbox worker and, beside it, the hourly
- * retention task (so retention runs in whichever process delivers: the web process with its
- * embedded worker, or `npm run worker`). SIGTERM/SIGINT stop claiming, let the requests in
+ * retention task and the reconciliation with Shopify's orders (so both run in whichever process
+ * delivers: the web process with its embedded worker, or `npm run worker`). SIGTERM/SIGINT stop claiming, let the requests in
  * flight finish and record their outcome, release the remaining leases, then exit.
  */
 export function runDeliveries(): DeliveryWorker {
@@ -56,9 +57,13 @@ export function runDeliveries(): DeliveryWorker {
   runtime.worker = worker;
   worker.start();
   const stopRetention = startRetentionJob(prisma, retentionPolicy(serverEnv()));
+  const stopReconciliation = startReconciliationJob(
+    serverEnv().RECONCILIATION_INTERVAL_MINUTES,
+  );
   const shutdown = (signal: NodeJS.Signals) => {
     console.info(`[delivery] ${signal}: finishing in-flight deliveries`);
     stopRetention();
+    stopReconciliation();
     worker
       .stop()
       .then(() => process.exit(0))

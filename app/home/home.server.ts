@@ -2,6 +2,8 @@ import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { getShopSettings } from "~/settings/settings.server";
 import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
+import { loadLastRun, startRun } from "~/reconciliation/page.server";
+import { MAX_BACKFILL_AGE_DAYS } from "~/reconciliation/classify";
 
 export interface ChecklistStep {
   label: string;
@@ -17,18 +19,20 @@ export function themeEditorUrl(shop: string, apiKey: string): string {
 }
 
 export async function loadHome(shop: string, now: Date = new Date()) {
-  const [settings, last7Days, storefrontSeen] = await Promise.all([
-    getShopSettings(shop),
-    loadDeliverySummary(shop, { now }),
-    // The embed is evidently on when the storefront script reported in the last 7 days.
-    prisma.attributionSession.findFirst({
-      where: {
-        shop,
-        lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
-      },
-      select: { id: true },
-    }),
-  ]);
+  const [settings, last7Days, storefrontSeen, reconciliation] =
+    await Promise.all([
+      getShopSettings(shop),
+      loadDeliverySummary(shop, { now }),
+      // The embed is evidently on when the storefront script reported in the last 7 days.
+      prisma.attributionSession.findFirst({
+        where: {
+          shop,
+          lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
+        },
+        select: { id: true },
+      }),
+      loadLastRun(shop),
+    ]);
   const checklist: ChecklistStep[] = [
     {
       label: "Enter your TikTok pixel code",
@@ -48,5 +52,35 @@ export async function loadHome(shop: string, now: Date = new Date()) {
       href: themeEditorUrl(shop, appConfig().apiKey),
     },
   ];
-  return { checklist, last7Days };
+  const installRun = await prisma.reconciliationRun.findFirst({
+    where: { shop, trigger: "install" },
+    orderBy: { startedAt: "desc" },
+    select: { status: true, backfilled: true },
+  });
+  // Optional, off unless the merchant asks: orders from before the app was set up.
+  const installBackfill = {
+    available: Boolean(settings?.pixelCode && settings.accessTokenCiphertext),
+    maxDays: MAX_BACKFILL_AGE_DAYS,
+    run: installRun,
+  };
+  return { checklist, last7Days, reconciliation, installBackfill };
+}
+
+/** The setup checklist's "send the last N days' orders": validated, then run in the background. */
+export async function startInstallBackfill(shop: string, daysInput: unknown) {
+  const days = Number(daysInput);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_BACKFILL_AGE_DAYS)
+    return {
+      ok: false,
+      status: 400,
+      message: `Choose between 1 and ${MAX_BACKFILL_AGE_DAYS} days.`,
+    };
+  const settings = await getShopSettings(shop);
+  if (!settings?.pixelCode || !settings.accessTokenCiphertext)
+    return {
+      ok: false,
+      status: 409,
+      message: "Enter your pixel code and access token first.",
+    };
+  return startRun(shop, "install", { windowDays: days, backfill: true });
 }

@@ -9,8 +9,15 @@ import {
   withoutUserData,
   type Attribution,
   type Consent,
+  type OrderSettings,
 } from "./purchase";
-import { customerGid, fromWebhookOrder, orderGid } from "./shop-order";
+import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
+import {
+  customerGid,
+  fromWebhookOrder,
+  orderGid,
+  type ShopOrder,
+} from "./shop-order";
 
 export interface OrderWebhook {
   shop: string;
@@ -56,31 +63,16 @@ export async function ingestOrderWebhook(
     };
   }
   const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
-  const attribution = await findAttribution(shop, {
-    sessionKey: storefrontKeys(order).sessionKey,
-    cartToken: order.hints.cartToken ?? null,
+  const delivery = await purchaseDelivery(shop, order, {
+    ...settings,
+    pixelCode: settings.pixelCode,
   });
-  const filtered = orderFilterReason(order, settings);
-  const mapping = mapPurchase(shop, order, attribution, settings);
-  const skippedReason =
-    filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
+  const { skippedReason } = delivery;
 
   // The receipt and the delivery (with its outbox row) commit together or not at all.
   const written = await ingestWriter().submit({
     receipt: { id: receiptId, shop, topic: webhook.topic },
-    deliveries: [
-      {
-        shop,
-        source: "order",
-        pixelCode: settings.pixelCode,
-        event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
-        orderId: orderGid(order.id),
-        orderName: order.name ?? `#${order.id}`,
-        customerId: mapping.customerId ? customerGid(mapping.customerId) : null,
-        sessionKey: mapping.sessionKey,
-        skippedReason,
-      },
-    ],
+    deliveries: [delivery],
   });
   if (written.duplicateReceipt)
     return {
@@ -101,6 +93,37 @@ export async function ingestOrderWebhook(
     };
   notifyDeliveryWorker();
   return { status: "queued", deliveryId: result.deliveryId };
+}
+
+/**
+ * The Purchase delivery owed for an order, whichever edge carried it (the webhook, or
+ * reconciliation's backfill of an order whose webhook never came): the shop's filters and the
+ * shopper's consent decide whether it is sent or recorded as skipped (without identifiers).
+ */
+export async function purchaseDelivery(
+  shop: string,
+  order: ShopOrder,
+  settings: OrderSettings & { pixelCode: string },
+): Promise<NewDelivery> {
+  const attribution = await findAttribution(shop, {
+    sessionKey: storefrontKeys(order).sessionKey,
+    cartToken: order.hints.cartToken ?? null,
+  });
+  const filtered = orderFilterReason(order, settings);
+  const mapping = mapPurchase(shop, order, attribution, settings);
+  const skippedReason =
+    filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
+  return {
+    shop,
+    source: "order",
+    pixelCode: settings.pixelCode,
+    event: skippedReason ? withoutUserData(mapping.event) : mapping.event,
+    orderId: orderGid(order.id),
+    orderName: order.name ?? `#${order.id}`,
+    customerId: mapping.customerId ? customerGid(mapping.customerId) : null,
+    sessionKey: mapping.sessionKey,
+    skippedReason,
+  };
 }
 
 /**

@@ -56,6 +56,10 @@ export async function applyRetention(
     const receipts = await tx.webhookReceipt.deleteMany({
       where: { receivedAt: { lt: daysAgo(now, policy.webhookReceiptDays) } },
     });
+    // Reconciliation runs (and their per-order results) live as long as the delivery log.
+    await tx.reconciliationRun.deleteMany({
+      where: { startedAt: { lt: daysAgo(now, policy.deliveryLogDays) } },
+    });
     return {
       attributionSessions: attribution.count,
       deliveries,

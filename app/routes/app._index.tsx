@@ -1,8 +1,13 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useState } from "react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import {
   Link as PolarisLink,
+  Banner,
   BlockStack,
+  Button,
+  Select,
   Box,
   Card,
   Icon,
@@ -15,7 +20,7 @@ import {
 } from "@shopify/polaris";
 import { CheckCircleIcon, MinusCircleIcon } from "@shopify/polaris-icons";
 import { authenticate } from "~/shopify.server";
-import { loadHome } from "~/home/home.server";
+import { loadHome, startInstallBackfill } from "~/home/home.server";
 import {
   DEFAULT_FILTERS,
   filtersToSearch,
@@ -28,13 +33,26 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return loadHome(session.shop);
 };
 
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  if (form.get("intent") !== "install-backfill")
+    return json({ ok: false, message: "Unknown action." }, { status: 400 });
+  const result = await startInstallBackfill(session.shop, form.get("days"));
+  return json(
+    { ok: result.ok, message: result.message },
+    { status: result.status },
+  );
+};
+
 /** The delivery log, showing this summary's orders (and optionally one status). */
 function logLink(status: StatusFilter = "all"): string {
   return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "7d", status })}`;
 }
 
 export default function Home() {
-  const { checklist, last7Days } = useLoaderData<typeof loader>();
+  const { checklist, last7Days, reconciliation, installBackfill } =
+    useLoaderData<typeof loader>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
     { label: "Orders seen", value: last7Days.ordersSeen, status: "all" },
     { label: "Sent", value: last7Days.sent, status: "delivered" },
@@ -77,6 +95,9 @@ export default function Home() {
                   </Text>
                 </InlineStack>
               ))}
+              {installBackfill.available && (
+                <InstallBackfill {...installBackfill} />
+              )}
             </BlockStack>
           </Card>
         </Layout.Section>
@@ -155,7 +176,106 @@ export default function Home() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        <Layout.Section>
+          <ReconciliationCard {...reconciliation} />
+        </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** The last check of Shopify's orders against what reached TikTok (app/reconciliation). */
+function ReconciliationCard({
+  last,
+  problem,
+}: Awaited<ReturnType<typeof loadHome>>["reconciliation"]) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Reconciliation
+          </Text>
+          <Link to="/app/reconciliation">View reconciliation</Link>
+        </InlineStack>
+        {problem && (
+          <Text as="p" tone="critical">
+            {`Stopped: ${problem}`}
+          </Text>
+        )}
+        {last ? (
+          <>
+            <Text as="p" variant="headingLg">
+              {last.coverage === null
+                ? "No eligible orders in the last run"
+                : `${Math.floor(last.coverage * 1000) / 10}% of eligible orders reached TikTok`}
+            </Text>
+            <Text as="p" tone={last.missing > 0 ? "caution" : "subdued"}>
+              {`${last.missing} missing (never reached the app), ${last.run.backfilled} sent by reconciliation. Checked ${(last.run.finishedAt ?? last.run.startedAt).slice(0, 16).replace("T", " ")} UTC.`}
+            </Text>
+          </>
+        ) : (
+          <Text as="p" tone="subdued">
+            Not run yet: the app compares your Shopify orders with what TikTok
+            received, every hour.
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+/** Optional step: send the orders placed before the app was set up. Off unless asked for. */
+function InstallBackfill({
+  maxDays,
+  run,
+}: Awaited<ReturnType<typeof loadHome>>["installBackfill"]) {
+  const fetcher = useFetcher<{ ok: boolean; message: string }>();
+  const [days, setDays] = useState(String(maxDays));
+  if (run)
+    return (
+      <Text as="p" tone="subdued">
+        {run.status === "completed"
+          ? `Earlier orders: ${run.backfilled} sent to TikTok.`
+          : `Sending earlier orders: ${run.status}.`}
+      </Text>
+    );
+  return (
+    <BlockStack gap="200">
+      <Text as="h3" variant="headingSm">
+        Optional: send orders placed before the app was set up
+      </Text>
+      <Banner tone="warning">
+        If another app, a pixel or TikTok&apos;s own Shopify integration already
+        sent these orders to TikTok, sending them again counts them twice. Leave
+        this off unless this app is your only source of TikTok purchases.
+      </Banner>
+      <fetcher.Form method="post">
+        <input type="hidden" name="intent" value="install-backfill" />
+        <InlineStack gap="200" blockAlign="end">
+          <Select
+            label="Orders from the last"
+            name="days"
+            options={Array.from({ length: maxDays }, (_, i) => ({
+              label: `${i + 1} day${i === 0 ? "" : "s"}`,
+              value: String(i + 1),
+            }))}
+            value={days}
+            onChange={setDays}
+          />
+          <Button submit loading={fetcher.state !== "idle"}>
+            Send these orders
+          </Button>
+        </InlineStack>
+      </fetcher.Form>
+      {fetcher.data && (
+        <Text as="p" tone={fetcher.data.ok ? "success" : "critical"}>
+          {fetcher.data.message}
+        </Text>
+      )}
+      <Text as="p" tone="subdued">
+        {`TikTok is sent orders up to ${maxDays} days old. Shopify shows apps the last 60 days of orders unless they are granted read_all_orders.`}
+      </Text>
+    </BlockStack>
   );
 }

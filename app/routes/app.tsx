@@ -23,6 +23,7 @@ export default function App() {
           Home
         </Link>
         <Link to="/app/deliveries">Delivery log</Link>
+        <Link to="/app/reconciliation">Reconciliation</Link>
         <Link to="/app/settings">Settings</Link>
       </NavMenu>
       <Outlet />

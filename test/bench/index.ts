@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   ingest: () => import("./ingest"),
   delivery: () => import("./delivery"),
   "worker-scaling": () => import("./worker-scaling"),
+  reconcile: () => import("./reconcile"),
 };
 
 async function main() {

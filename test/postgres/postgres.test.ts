@@ -5,7 +5,7 @@
 // fresh database of its own, dropped at the end.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -215,10 +215,13 @@ if (!BASE_URL) {
           ),
         url,
       );
-      expect(applied.rows.map((r) => r.migration_name)).toEqual([
-        "20261121000000_init",
-      ]);
-      expect(applied.rows[0].finished_at).not.toBeNull();
+      // Every committed migration folder, in order.
+      expect(applied.rows.map((r) => r.migration_name).sort()).toEqual(
+        readdirSync(path.resolve("prisma/postgresql/migrations"))
+          .filter((name) => !name.includes("."))
+          .sort(),
+      );
+      expect(applied.rows.every((r) => r.finished_at !== null)).toBe(true);
       // ::text: the adapter cannot read PostgreSQL's `name` type (prisma/orm#28145).
       const [info] = await prisma.$queryRaw<
         { db: string; version: string }[]
@@ -626,6 +629,69 @@ if (!BASE_URL) {
         (await prisma.delivery.findUniqueOrThrow({ where: { id: target.id } }))
           .status,
       ).toBe("delivered");
+    });
+
+    it("reconciliation: reads orders from the Admin API stand-in, backfills the missing ones once", async () => {
+      const { startOrdersStandin } =
+        await import("../../dev/shopify-orders-standin.server");
+      const { graphqlOrder } = await import("../fixtures/graphql-orders");
+      const { reconcileShop } = await import("~/reconciliation/run.server");
+      const shopify = await startOrdersStandin({
+        tokens: { "shpat-pg": GOOD.shop },
+        restoreRate: 1_000_000,
+      });
+      try {
+        await prisma.session.upsert({
+          where: { id: `offline_${GOOD.shop}` },
+          create: {
+            id: `offline_${GOOD.shop}`,
+            shop: GOOD.shop,
+            state: "installed",
+            isOnline: false,
+            accessToken: "shpat-pg",
+          },
+          update: { accessToken: "shpat-pg" },
+        });
+        await prisma.shopSettings.update({
+          where: { shop: GOOD.shop },
+          data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
+        });
+        shopify.setOrders(
+          Array.from({ length: 30 }, (_, i) =>
+            graphqlOrder(
+              7000 + i,
+              new Date(Date.now() - 86_400_000 + i * 1000),
+            ),
+          ),
+        );
+        const first = await reconcileShop(GOOD.shop, {
+          trigger: "manual",
+          adminBaseUrl: shopify.url,
+        });
+        expect(first).toMatchObject({
+          status: "completed",
+          ordersSeen: 30,
+          backfilled: 30,
+        });
+        const second = await reconcileShop(GOOD.shop, {
+          trigger: "manual",
+          adminBaseUrl: shopify.url,
+        });
+        expect(second).toMatchObject({ status: "completed", backfilled: 0 });
+        const latest = await prisma.reconciliationOrder.groupBy({
+          by: ["status"],
+          where: { shop: GOOD.shop, runId: second.runId! },
+          _count: true,
+        });
+        expect(latest).toEqual([{ status: "pending", _count: 30 }]);
+        expect(
+          await prisma.delivery.count({ where: { shop: GOOD.shop } }),
+        ).toBe(30);
+        expect(await (await makeWorker("pg-reconcile")).runOnce()).toBe(30);
+        expect(tiktok.accepted).toHaveLength(30);
+      } finally {
+        await shopify.close();
+      }
     });
   });
 }
