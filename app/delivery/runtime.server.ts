@@ -7,6 +7,7 @@ import {
   retentionPolicy,
   startRetentionJob,
 } from "~/retention/retention.server";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -55,15 +56,27 @@ export function runDeliveries(): DeliveryWorker {
   const worker = createDeliveryWorker();
   runtime.worker = worker;
   worker.start();
+  const log = logger().child({ component: "delivery", workerId: worker.id });
+  log.info(`delivery worker ${worker.id} started`);
   const stopRetention = startRetentionJob(prisma, retentionPolicy(serverEnv()));
   const shutdown = (signal: NodeJS.Signals) => {
-    console.info(`[delivery] ${signal}: finishing in-flight deliveries`);
+    const signalledAt = Date.now();
+    log.info({ signal }, `${signal}: finishing in-flight deliveries`);
     stopRetention();
     worker
       .stop()
-      .then(() => process.exit(0))
-      .catch((error) => {
-        console.error("[delivery] stop failed", error);
+      .then(() => {
+        log.info(
+          { signal, exitCode: 0, drainMs: Date.now() - signalledAt },
+          "drained: in-flight deliveries recorded, leases released; exiting",
+        );
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error(
+          { signal, exitCode: 1, error: errorSummary(error) },
+          "drain failed; exiting",
+        );
         process.exit(1);
       });
   };

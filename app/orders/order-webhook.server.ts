@@ -27,7 +27,13 @@ export interface OrderWebhook {
 }
 
 export type OrderWebhookResult =
-  | { status: "queued" | "skipped"; deliveryId: string; reason?: string }
+  | {
+      status: "queued" | "skipped";
+      deliveryId: string;
+      /** The TikTok event id (`<orderId>_Purchase`). */
+      eventId: string;
+      reason?: string;
+    }
   | { status: "duplicate" | "ignored"; reason: string };
 
 const TRIGGER_TOPIC: Record<string, string> = {
@@ -99,10 +105,15 @@ export async function ingestOrderWebhook(
     return {
       status: "skipped",
       deliveryId: result.deliveryId,
+      eventId: mapping.event.event_id,
       reason: skippedReason,
     };
   notifyDeliveryWorker();
-  return { status: "queued", deliveryId: result.deliveryId };
+  return {
+    status: "queued",
+    deliveryId: result.deliveryId,
+    eventId: mapping.event.event_id,
+  };
 }
 
 /** Most trusted first: the session named in the cart attributes, then the cart token. */
