@@ -107,7 +107,7 @@ async function serve(): Promise<void> {
 }
 
 async function start(command: StartCommand): Promise<void> {
-  log.info({ command, pid: process.pid }, `start: ${command}`);
+  log.info({ command }, `start: ${command}`);
   switch (command) {
     case "migrate":
       await migrate();

@@ -98,6 +98,15 @@ describe("errorSummary", () => {
       message: "Invalid `prisma.x.create()` invocation:",
     });
     expect(errorSummary("x".repeat(500)).message).toHaveLength(200);
+    // Prisma's messages start with a blank line; its code says the most.
+    const prisma = Object.assign(new Error("\n  Table main.X does not exist"), {
+      code: "P2021",
+    });
+    expect(errorSummary(prisma)).toEqual({
+      type: "Error",
+      code: "P2021",
+      message: "Table main.X does not exist",
+    });
   });
 });
 

@@ -42,7 +42,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** A logger writing to `destination`, or to stdout: asynchronously for JSON, through a worker thread for pretty. */
+/** A logger writing to `destination`, or to stdout: JSON directly, pretty through a worker thread. */
 export function createLogger({
   level,
   format,
@@ -70,8 +70,10 @@ export function createLogger({
         },
       },
     });
-  // Asynchronous writes (pino flushes them on exit): a request never waits on stdout.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // pino's default destination: one write(2) of a few hundred bytes per line, in order, and
+  // nothing buffered to lose when the process is killed. (Asynchronous writes would reorder the
+  // last lines at process.exit, when the pending write lands after the synchronous flush.)
+  return pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 /** pino-pretty's path when it is installed (development); production images leave it out. */
@@ -129,14 +131,25 @@ export function requestLogger(
 }
 
 /**
- * What a log line says about an error: its class and the first line of its message, cut short.
- * Not the stack or the rest: a database error's later lines can quote the values it was given.
+ * What a log line says about an error: its class, its code when it has one (Prisma's P2021,
+ * Node's ECONNREFUSED) and the first line of its message, cut short. Not the stack or the rest:
+ * a database error's later lines can quote the values it was given.
  */
 export function errorSummary(error: unknown): {
   type: string;
+  code?: string;
   message: string;
 } {
   const type = error instanceof Error ? error.name : typeof error;
   const text = error instanceof Error ? error.message : String(error);
-  return { type, message: text.split("\n", 1)[0].slice(0, 200) };
+  const code = (error as { code?: unknown } | null)?.code;
+  const message =
+    text
+      .split("\n")
+      .find((line) => line.trim())
+      ?.trim()
+      .slice(0, 200) ?? "";
+  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code)
+    ? { type, code, message }
+    : { type, message };
 }
