@@ -82,6 +82,8 @@ export function createLogger({
           destination: 1,
           translateTime: "SYS:HH:MM:ss.l",
           ignore: "pid,hostname",
+          // One line per entry: a request's fields stay next to its message in a busy terminal.
+          singleLine: true,
         },
       },
     });
