@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { logger } from "../observability/logger.server";
+import { exitAfterLogs, logger } from "../observability/logger.server";
 
 const START_COMMANDS = ["migrate", "web", "worker"] as const;
 type StartCommand = (typeof START_COMMANDS)[number];
@@ -130,15 +130,15 @@ if (!START_COMMANDS.includes(command as StartCommand)) {
   log.fatal(
     `usage: node --import tsx app/cli/start.ts ${START_COMMANDS.join("|")}`,
   );
-  process.exit(2);
+  exitAfterLogs(2);
+} else {
+  process.chdir(root);
+  start(command as StartCommand).catch((error: unknown) => {
+    const exitCode = error instanceof StartError ? error.exitCode : 1;
+    log.fatal(
+      { command, exitCode },
+      `${command}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    exitAfterLogs(exitCode);
+  });
 }
-process.chdir(root);
-start(command as StartCommand).catch((error: unknown) => {
-  const exitCode = error instanceof StartError ? error.exitCode : 1;
-  // fatal: pino writes it synchronously, so it is out before process.exit.
-  log.fatal(
-    { command, exitCode },
-    `${command}: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(exitCode);
-});

@@ -7,7 +7,11 @@ import {
   retentionPolicy,
   startRetentionJob,
 } from "~/retention/retention.server";
-import { errorSummary, logger } from "~/observability/logger.server";
+import {
+  errorSummary,
+  exitAfterLogs,
+  logger,
+} from "~/observability/logger.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -70,14 +74,14 @@ export function runDeliveries(): DeliveryWorker {
           { signal, exitCode: 0, drainMs: Date.now() - signalledAt },
           "drained: in-flight deliveries recorded, leases released; exiting",
         );
-        process.exit(0);
+        exitAfterLogs(0);
       })
       .catch((error: unknown) => {
         log.error(
           { signal, exitCode: 1, error: errorSummary(error) },
           "drain failed; exiting",
         );
-        process.exit(1);
+        exitAfterLogs(1);
       });
   };
   process.once("SIGTERM", shutdown);

@@ -87,10 +87,10 @@ export function createLogger({
         },
       },
     });
-  // pino's default destination: one write(2) of a few hundred bytes per line, in order, and
-  // nothing buffered to lose when the process is killed. (Asynchronous writes would reorder the
-  // last lines at process.exit, when the pending write lands after the synchronous flush.)
-  return pino(options, pino.destination({ dest: 1, sync: true }));
+  // Asynchronous writes (pino's default): a slow reader of stdout never stalls the process. A
+  // synchronous write to a full pipe busy-waits, which would hold up lease renewals and requests.
+  // pino flushes what is pending on exit; exitAfterLogs below keeps the last lines in order.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /** pino-pretty's path when it is installed (development); production images leave it out. */
@@ -169,4 +169,21 @@ export function errorSummary(error: unknown): {
   return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code)
     ? { type, code, message }
     : { type, message };
+}
+
+/** A header-borne id or topic for a log line: signed by Shopify, but its length is the sender's choice. */
+export function clip(value: string | undefined, max = 128): string | undefined {
+  return value === undefined ? undefined : value.slice(0, max);
+}
+
+/**
+ * process.exit once the log lines written so far are out (at most a second later), so the last
+ * lines of a drain or a failed start are neither lost nor reordered.
+ */
+export function exitAfterLogs(code: number): void {
+  const exit = () => process.exit(code);
+  const current = globalThis.appLogger;
+  if (!current) return exit();
+  setTimeout(exit, 1_000);
+  current.flush(() => exit());
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
-import { requestLogger } from "~/observability/logger.server";
+import { clip, requestLogger } from "~/observability/logger.server";
 import prisma from "~/db.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -19,8 +19,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   log.info(
     {
       shop,
-      topic,
-      webhookId,
+      topic: clip(topic),
+      webhookId: clip(webhookId),
       outcome: update ? "updated" : "ignored",
       status: 200,
     },

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { postOnlyLoader } from "~/http.server";
 import { verifyWebhook } from "~/shopify.server";
-import { requestLogger } from "~/observability/logger.server";
+import { clip, requestLogger } from "~/observability/logger.server";
 import { handleUninstall } from "~/compliance/compliance.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -10,7 +10,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   // Runs even when the session is already gone: the webhook can arrive more than once.
   await handleUninstall(shop);
   log.info(
-    { shop, topic, webhookId, outcome: "uninstalled", status: 200 },
+    {
+      shop,
+      topic: clip(topic),
+      webhookId: clip(webhookId),
+      outcome: "uninstalled",
+      status: 200,
+    },
     "app uninstalled: sessions removed, pending deliveries skipped",
   );
   return new Response(null, { status: 200 });

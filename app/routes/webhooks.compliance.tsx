@@ -9,7 +9,11 @@ import {
   purgeShop,
   redactCustomer,
 } from "~/compliance/compliance.server";
-import { requestLogger, type Logger } from "~/observability/logger.server";
+import {
+  clip,
+  requestLogger,
+  type Logger,
+} from "~/observability/logger.server";
 
 // The three mandatory compliance topics share one endpoint (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -17,7 +21,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const log = requestLogger(request, { route: "webhooks.compliance" });
   const rawBody = await request.clone().text();
   const { shop, topic, webhookId } = await verifyWebhook(request);
-  const topicLog = log.child({ shop, topic, webhookId });
+  const topicLog = log.child({
+    shop,
+    topic: clip(topic),
+    webhookId: clip(webhookId),
+  });
   try {
     return await handle(topicLog, shop, topic, rawBody);
   } catch (error) {

@@ -5,7 +5,11 @@ import { verifyWebhook } from "~/shopify.server";
 import { ingestOrderWebhook } from "~/orders/order-webhook.server";
 import { OrderPayloadError } from "~/orders/order";
 import { recordWebhook } from "~/observability/metrics.server";
-import { errorSummary, requestLogger } from "~/observability/logger.server";
+import {
+  clip,
+  errorSummary,
+  requestLogger,
+} from "~/observability/logger.server";
 
 // orders/create and orders/paid. Verify, queue durably, answer: TikTok is called later by the worker.
 // One log line per request: ids and the outcome, never the order's contents.
@@ -25,7 +29,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     }
     throw error;
   });
-  const ids = { shop, topic, webhookId, shopifyEventId: eventId };
+  const ids = {
+    shop,
+    topic: clip(topic),
+    webhookId: clip(webhookId),
+    shopifyEventId: clip(eventId),
+  };
   try {
     const result = await ingestOrderWebhook({
       shop,

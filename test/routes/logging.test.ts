@@ -175,6 +175,20 @@ describe("order webhook", () => {
     expect(new Set(ids).size).toBe(2);
   });
 
+  it("header-borne ids are cut to 128 characters in the line", async () => {
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/orders", {
+        topic: "orders/create",
+        shop: SHOP,
+        body: orderBody(simpleOrder()),
+        webhookId: "w".repeat(5000),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [line] = logs.find({ msg: "order webhook" });
+    expect(line.webhookId).toBe("w".repeat(128));
+  });
+
   it("a forged webhook is logged as rejected, without a shop it could not verify", async () => {
     const request = app.webhookRequest("/webhooks/orders", {
       topic: "orders/create",
