@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { decodeEncryptionKey } from "./credentials/encryption.server";
 import { appUrlOf, envWarnings, parseEnv, type Env } from "./config/env";
+import { logger } from "./observability/logger.server";
 
 // .env is loaded for `npm start` / `npm run worker`; real environment variables win.
 // Tests set their own environment and never read .env.
@@ -48,7 +49,7 @@ export function appConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env === process.env) {
     cached = config;
     for (const warning of envWarnings(parsed))
-      console.warn(`[config] ${warning}`);
+      logger().warn({ component: "config" }, warning);
   }
   return config;
 }

@@ -4,6 +4,7 @@ import { isPostgresUrl } from "./db/dialect";
 import { createPostgresClient } from "./db/postgres-client.server";
 import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
 import { databaseUrl } from "./db-url";
+import { errorSummary, logger } from "./observability/logger.server";
 
 declare global {
   // Reused across Vite dev-server reloads so we don't open a new pool each time.
@@ -26,7 +27,10 @@ function createClient(): PrismaClient {
     // Write-ahead logging: readers don't block the writer and a commit is one append.
     // The mode is stored in the database file, so this only matters on its first run.
     client.$queryRawUnsafe("PRAGMA journal_mode=WAL").catch((error: Error) => {
-      console.warn(`[db] could not switch SQLite to WAL: ${error.message}`);
+      logger().warn(
+        { error: errorSummary(error) },
+        "could not switch SQLite to WAL",
+      );
     });
   }
   return client;

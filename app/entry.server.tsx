@@ -8,6 +8,7 @@ import {
 import { isbot } from "isbot";
 import { addDocumentResponseHeaders } from "./shopify.server";
 import { ensureDeliveryWorker } from "./delivery/runtime.server";
+import { errorSummary, logger } from "./observability/logger.server";
 
 // The outbox worker runs inside the server process unless DELIVERY_WORKER=off.
 ensureDeliveryWorker();
@@ -45,7 +46,10 @@ export default async function handleRequest(
         },
         onError(error) {
           responseStatusCode = 500;
-          console.error(error);
+          logger().error(
+            { url: new URL(request.url).pathname, error: errorSummary(error) },
+            "render failed",
+          );
         },
       },
     );

@@ -2,19 +2,25 @@
 // check what the hourly task of the delivering process would delete).
 import { serverEnv } from "../config.server";
 import prisma from "../db.server";
+import { errorSummary, logger } from "../observability/logger.server";
 import { applyRetention, retentionPolicy } from "../retention/retention.server";
 
+const log = logger().child({ component: "retention" });
 const policy = retentionPolicy(serverEnv());
 applyRetention(prisma, policy)
   .then((removed) => {
-    console.info(
-      `[retention] removed ${removed.attributionSessions} storefront session(s) older than ${policy.attributionDays} days, ` +
+    log.info(
+      { outcome: "applied", ...removed, policy },
+      `retention: removed ${removed.attributionSessions} storefront session(s) older than ${policy.attributionDays} days, ` +
         `${removed.deliveries} log entr(y/ies) older than ${policy.deliveryLogDays} days, ` +
         `${removed.webhookReceipts} webhook receipt(s) older than ${policy.webhookReceiptDays} days`,
     );
     return prisma.$disconnect();
   })
-  .catch((error) => {
-    console.error(`[retention] failed: ${(error as Error).message}`);
+  .catch((error: unknown) => {
+    log.error(
+      { outcome: "failed", error: errorSummary(error) },
+      "retention failed",
+    );
     process.exitCode = 1;
   });

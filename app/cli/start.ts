@@ -14,6 +14,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { exitAfterLogs, logger } from "../observability/logger.server";
 
 const START_COMMANDS = ["migrate", "web", "worker"] as const;
 type StartCommand = (typeof START_COMMANDS)[number];
@@ -106,6 +107,7 @@ async function serve(): Promise<void> {
 }
 
 async function start(command: StartCommand): Promise<void> {
+  log.info({ command }, `start: ${command}`);
   switch (command) {
     case "migrate":
       await migrate();
@@ -123,16 +125,20 @@ async function start(command: StartCommand): Promise<void> {
 }
 
 const command = process.argv[2];
+const log = logger().child({ component: "start" });
 if (!START_COMMANDS.includes(command as StartCommand)) {
-  console.error(
+  log.fatal(
     `usage: node --import tsx app/cli/start.ts ${START_COMMANDS.join("|")}`,
   );
-  process.exit(2);
+  exitAfterLogs(2);
+} else {
+  process.chdir(root);
+  start(command as StartCommand).catch((error: unknown) => {
+    const exitCode = error instanceof StartError ? error.exitCode : 1;
+    log.fatal(
+      { command, exitCode },
+      `${command}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    exitAfterLogs(exitCode);
+  });
 }
-process.chdir(root);
-start(command as StartCommand).catch((error: unknown) => {
-  console.error(
-    `[start] ${command}: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(error instanceof StartError ? error.exitCode : 1);
-});

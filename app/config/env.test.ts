@@ -49,6 +49,7 @@ describe("parseEnv", () => {
       RECONCILIATION_BACKFILL: "on",
       SQLITE_SYNCHRONOUS: "NORMAL",
       SHOPIFY_LOG_LEVEL: "warning",
+      LOG_LEVEL: "info",
     });
   });
 
@@ -166,6 +167,32 @@ describe("parseEnv", () => {
     ["ENCRYPTION_KEY", "c2hvcnQ=", "must be 32 bytes encoded as base64"],
   ])("%s=%s is refused: %s", (name, value, reason) => {
     expect(errorOf({ [name]: value })).toContain(`${name} ${reason}`);
+  });
+
+  it("LOG_LEVEL, LOG_FORMAT and WORKER_METRICS_PORT: parsed, or refused by name", () => {
+    expect(
+      parseEnv({
+        LOG_LEVEL: "Debug",
+        LOG_FORMAT: "PRETTY",
+        WORKER_METRICS_PORT: "9464",
+      }),
+    ).toMatchObject({
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "pretty",
+      WORKER_METRICS_PORT: 9464,
+    });
+    expect(parseEnv({}).LOG_FORMAT).toBeUndefined();
+    expect(parseEnv({}).WORKER_METRICS_PORT).toBeUndefined();
+    expect(errorOf({ LOG_LEVEL: "verbose" })).toContain(
+      "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
+    );
+    expect(errorOf({ LOG_FORMAT: "xml" })).toContain(
+      "LOG_FORMAT must be one of json, pretty",
+    );
+    for (const bad of ["0", "65536", "http", "80.5"])
+      expect(errorOf({ WORKER_METRICS_PORT: bad })).toContain(
+        "WORKER_METRICS_PORT must be a TCP port number (1-65535)",
+      );
   });
 
   it("keeps the retry floor and first step at or below the cap", () => {

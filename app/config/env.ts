@@ -7,6 +7,17 @@
 import { z } from "zod";
 import { DEFAULT_TIKTOK_API_BASE_URL } from "~/tiktok/endpoint";
 
+/** pino's levels, most severe first; "silent" logs nothing. */
+export const LOG_LEVELS = [
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+] as const;
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -37,6 +48,20 @@ function integer(fallback: number, min: number, max: number, unit: string) {
           .max(max, { error: `must be at most ${max} ${unit}` }),
       )
       .default(fallback),
+  );
+}
+
+/** An optional whole number within [min, max] (unset means the feature is off); `what` words the error. */
+function optionalInteger(min: number, max: number, what: string) {
+  const error = `must be ${what} (${min}-${max})`;
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d+$/, { error })
+      .transform(Number)
+      .pipe(z.number().min(min, { error }).max(max, { error }))
+      .optional(),
   );
 }
 
@@ -222,6 +247,22 @@ export const envSchema = z.object({
   ),
   SQLITE_SYNCHRONOUS: choice(["NORMAL", "FULL"], "NORMAL"),
   SHOPIFY_LOG_LEVEL: choice(["debug", "info", "warning", "error"], "warning"),
+  // The app's own log lines (app/observability/logger.server.ts): pino's levels.
+  LOG_LEVEL: choice(LOG_LEVELS, "info"),
+  // Unset: human-readable (pino-pretty) when NODE_ENV=development, JSON lines otherwise.
+  // pino-pretty is a development dependency: without it, "pretty" falls back to JSON.
+  LOG_FORMAT: z.preprocess(
+    (value) => {
+      const v = blankAsUnset(value);
+      return typeof v === "string" ? v.toLowerCase() : v;
+    },
+    z
+      .enum(["json", "pretty"], { error: "must be one of json, pretty" })
+      .optional(),
+  ),
+  // A worker process (`npm run worker`, `start.ts worker`) serves GET /metrics and GET /healthz on
+  // this port; unset, it serves nothing. The web process has its own routes for both.
+  WORKER_METRICS_PORT: optionalInteger(1, 65_535, "a TCP port number"),
 });
 
 /**

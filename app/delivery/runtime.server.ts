@@ -8,6 +8,11 @@ import {
   startRetentionJob,
 } from "~/retention/retention.server";
 import { startReconciliationJob } from "~/reconciliation/schedule.server";
+import {
+  errorSummary,
+  exitAfterLogs,
+  logger,
+} from "~/observability/logger.server";
 
 declare global {
   // eslint-disable-next-line no-var
@@ -56,20 +61,32 @@ export function runDeliveries(): DeliveryWorker {
   const worker = createDeliveryWorker();
   runtime.worker = worker;
   worker.start();
+  const log = logger().child({ component: "delivery", workerId: worker.id });
+  log.info(`delivery worker ${worker.id} started`);
   const stopRetention = startRetentionJob(prisma, retentionPolicy(serverEnv()));
   const stopReconciliation = startReconciliationJob(
     serverEnv().RECONCILIATION_INTERVAL_MINUTES,
   );
   const shutdown = (signal: NodeJS.Signals) => {
-    console.info(`[delivery] ${signal}: finishing in-flight deliveries`);
+    const signalledAt = Date.now();
+    log.info({ signal }, `${signal}: finishing in-flight deliveries`);
     stopRetention();
     stopReconciliation();
     worker
       .stop()
-      .then(() => process.exit(0))
-      .catch((error) => {
-        console.error("[delivery] stop failed", error);
-        process.exit(1);
+      .then(() => {
+        log.info(
+          { signal, exitCode: 0, drainMs: Date.now() - signalledAt },
+          "drained: in-flight deliveries recorded, leases released; exiting",
+        );
+        exitAfterLogs(0);
+      })
+      .catch((error: unknown) => {
+        log.error(
+          { signal, exitCode: 1, error: errorSummary(error) },
+          "drain failed; exiting",
+        );
+        exitAfterLogs(1);
       });
   };
   process.once("SIGTERM", shutdown);

@@ -10,10 +10,19 @@ import { claim } from "./outbox/claim.server";
 import { release } from "./outbox/release.server";
 import { renew } from "./outbox/renew.server";
 import type { RetryPolicyOptions } from "./outbox/retry-policy";
-import { planFailAll, planSettlement } from "./outbox/settle-plan";
+import {
+  planFailAll,
+  planSettlement,
+  type SettlePlan,
+} from "./outbox/settle-plan";
 import { settle } from "./outbox/settle.server";
 import type { ClaimedEntry } from "./outbox/types";
 import { recordSettlement } from "./settlement-metrics.server";
+import {
+  errorSummary,
+  logger as processLogger,
+  type Logger,
+} from "~/observability/logger.server";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;
@@ -27,7 +36,8 @@ export interface DeliveryWorkerOptions {
   workerId?: string;
   retryPolicy?: RetryPolicyOptions;
   now?: () => Date;
-  log?: (message: string) => void;
+  /** Default: the process logger. Lines carry the worker id; see logSettlement for what else. */
+  logger?: Logger;
 }
 
 /**
@@ -44,7 +54,7 @@ export class DeliveryWorker {
   private readonly idleMs: number;
   private readonly now: () => Date;
   private readonly retryPolicy: RetryPolicyOptions;
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -59,7 +69,10 @@ export class DeliveryWorker {
     this.id = options.workerId ?? `worker-${randomUUID()}`;
     this.now = options.now ?? (() => new Date());
     this.retryPolicy = options.retryPolicy ?? {};
-    this.log = options.log ?? ((m) => console.info(`[delivery] ${m}`));
+    this.log = (options.logger ?? processLogger()).child({
+      component: "delivery",
+      workerId: this.id,
+    });
   }
 
   start(): void {
@@ -88,7 +101,10 @@ export class DeliveryWorker {
       try {
         processed = await this.runOnce();
       } catch (error) {
-        this.log(`cycle failed: ${(error as Error).message}`);
+        this.log.error(
+          { error: errorSummary(error) },
+          "delivery cycle failed (retried)",
+        );
       }
       if (!this.running) break;
       if (processed < this.batchSize) await this.sleep(this.idleMs);
@@ -175,17 +191,19 @@ export class DeliveryWorker {
       );
       const group = claimed.filter((e) => held.has(e.id));
       if (group.length === 0) continue;
+      const events = group.map((e) => ({
+        key: e.id,
+        event: JSON.parse(e.delivery.payload) as TikTokEvent,
+      }));
       const results = await this.client.sendEvents({
         pixelCode,
         accessToken,
         testEventCode: settings.testEventCode,
-        events: group.map((e) => ({
-          key: e.id,
-          event: JSON.parse(e.delivery.payload) as TikTokEvent,
-        })),
+        events,
       });
       const byKey = new Map(results.map((r) => [r.key, r]));
-      await this.settle(group, byKey);
+      const eventIds = new Map(events.map((e) => [e.key, e.event.event_id]));
+      await this.settle(shop, pixelCode, group, byKey, eventIds);
     }
   }
 
@@ -196,14 +214,27 @@ export class DeliveryWorker {
     const plan = planFailAll(entries, reason);
     await settle(this.prisma, this.id, plan, this.now());
     recordSettlement(plan);
-    this.log(
-      `${entries.length} event(s) failed for ${entries[0]?.shop}: ${reason}`,
-    );
+    const shop = entries[0]?.shop;
+    for (const entry of entries)
+      this.log.warn(
+        {
+          shop,
+          deliveryId: entry.delivery.id,
+          eventId: eventIdOf(entry.delivery.payload),
+          outcome: "failed",
+          code: null,
+          detail: reason,
+        },
+        "delivery failed without a request",
+      );
   }
 
   private async settle(
+    shop: string,
+    pixelCode: string,
     entries: ClaimedEntry[],
     results: Map<string, SendEventResult>,
+    eventIds: ReadonlyMap<string, string>,
   ): Promise<void> {
     const now = this.now();
     const plan = planSettlement({
@@ -214,5 +245,85 @@ export class DeliveryWorker {
     });
     await settle(this.prisma, this.id, plan, now);
     recordSettlement(plan, results);
+    this.logSettlement(shop, pixelCode, plan, results, eventIds);
+  }
+
+  /**
+   * One line per TikTok request (code, HTTP status, TikTok's request id, duration) and one per
+   * settled delivery (delivery id, event id, outcome, code). Never the payload: it holds the
+   * shopper's IP and hashed identifiers. TikTok's free-text message stays in the delivery log.
+   */
+  private logSettlement(
+    shop: string,
+    pixelCode: string,
+    plan: SettlePlan,
+    results: ReadonlyMap<string, SendEventResult>,
+    eventIds: ReadonlyMap<string, string>,
+  ): void {
+    for (const { attempt } of plan.attempts)
+      this.log[attempt.outcome === "accepted" ? "info" : "warn"](
+        {
+          shop,
+          pixelCode,
+          outcome: attempt.outcome,
+          code: attempt.code,
+          httpStatus: attempt.httpStatus,
+          tiktokRequestId: attempt.requestId,
+          events: attempt.batchSize,
+          durationMs: attempt.durationMs,
+        },
+        "tiktok request",
+      );
+    for (const decision of plan.decisions) {
+      const outcome = results.get(decision.outboxId)?.outcome;
+      const fields = {
+        shop,
+        deliveryId: decision.deliveryId,
+        eventId: eventIds.get(decision.outboxId),
+        code: outcome?.code ?? null,
+        reason: outcome?.reason,
+      };
+      switch (decision.kind) {
+        case "delivered":
+          this.log.info(
+            { ...fields, outcome: "delivered", tries: decision.tries },
+            "delivery settled",
+          );
+          break;
+        case "reschedule":
+          this.log.info(
+            {
+              ...fields,
+              outcome: "rescheduled",
+              attempts: decision.attempts,
+              retryAt: decision.retryAt.toISOString(),
+            },
+            "delivery settled",
+          );
+          break;
+        case "failed":
+          this.log.warn(
+            { ...fields, outcome: "failed", tries: decision.tries },
+            "delivery settled",
+          );
+          break;
+        case "untouched":
+          this.log.info(
+            { ...fields, outcome: "untouched" },
+            "delivery left for another try (no answer recorded)",
+          );
+          break;
+      }
+    }
+  }
+}
+
+/** The event id inside a stored payload, for a log line (undefined if it cannot be read). */
+function eventIdOf(payload: string): string | undefined {
+  try {
+    const id = (JSON.parse(payload) as Partial<TikTokEvent>).event_id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -12,6 +12,7 @@ import {
 } from "prom-client";
 import type { AttemptRecord } from "~/tiktok/client.server";
 import { countDue, countLeased, oldestDueSeconds } from "./outbox-depth.server";
+import { errorSummary, logger } from "./logger.server";
 
 export const METRIC_PREFIX = "tiktok_events_";
 
@@ -107,7 +108,10 @@ function registerOutboxGauges(m: Metrics): void {
           if (!m.outboxDb) throw new Error("no database client");
           this.set(await read(m.outboxDb));
         } catch (error) {
-          console.warn(`[metrics] ${name}: ${(error as Error).message}`);
+          logger().warn(
+            { metric: name, error: errorSummary(error) },
+            "metrics: gauge read failed",
+          );
           this.set(NaN);
         }
       },

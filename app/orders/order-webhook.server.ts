@@ -29,7 +29,13 @@ export interface OrderWebhook {
 }
 
 export type OrderWebhookResult =
-  | { status: "queued" | "skipped"; deliveryId: string; reason?: string }
+  | {
+      status: "queued" | "skipped";
+      deliveryId: string;
+      /** The TikTok event id (`<orderId>_Purchase`). */
+      eventId: string;
+      reason?: string;
+    }
   | { status: "duplicate" | "ignored"; reason: string };
 
 const TRIGGER_TOPIC: Record<string, string> = {
@@ -89,10 +95,15 @@ export async function ingestOrderWebhook(
     return {
       status: "skipped",
       deliveryId: result.deliveryId,
+      eventId: delivery.event.event_id,
       reason: skippedReason,
     };
   notifyDeliveryWorker();
-  return { status: "queued", deliveryId: result.deliveryId };
+  return {
+    status: "queued",
+    deliveryId: result.deliveryId,
+    eventId: delivery.event.event_id,
+  };
 }
 
 /**

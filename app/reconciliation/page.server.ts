@@ -11,6 +11,7 @@ import {
 } from "./classify";
 import { parseListFilter, type ListFilter, type NotSentRow } from "./report";
 import { reconcileShop, sendOrderNow, type Trigger } from "./run.server";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 /** Rows the page lists at most (the CSV has them all). */
 const LIST_LIMIT = 250;
@@ -230,8 +231,14 @@ export async function startRun(
     return { ok: false, status: 409, message: "A run is already in progress." };
   const run = reconcileShop(shop, { trigger, ...options });
   run.catch((error) =>
-    console.error(
-      `[reconciliation] ${shop}: ${trigger} run failed: ${(error as Error).message}`,
+    logger().error(
+      {
+        component: "reconciliation",
+        shop,
+        trigger,
+        error: errorSummary(error),
+      },
+      "reconciliation run failed",
     ),
   );
   return { ok: true, status: 202, message: "Reconciliation started." };

@@ -24,6 +24,7 @@ import {
   AdminTransientError,
 } from "./admin-orders.server";
 import { classifyOrder } from "./classify";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 /** Must equal API_VERSION in app/shopify.server.ts (a test checks); not imported, so the worker process does not load the Shopify app. */
 export const ADMIN_API_VERSION = "2026-10";
@@ -196,8 +197,9 @@ export async function reconcileShop(
           const graphql = parseGraphqlOrder(node);
           buffered.push({ graphql, order: fromGraphqlOrder(graphql) });
         } catch (error) {
-          console.warn(
-            `[reconciliation] ${shop}: order skipped: ${(error as Error).message}`,
+          logger().warn(
+            { component: "reconciliation", shop, error: errorSummary(error) },
+            "order skipped: unreadable",
           );
         }
       }

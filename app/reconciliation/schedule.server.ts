@@ -3,6 +3,7 @@
 // the shops share the Admin API budget of nobody (each app-and-store pair has its own bucket).
 import prisma from "~/db.server";
 import { reconcileShop, type ReconcileOutcome } from "./run.server";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 /** How long a shop whose access was lost waits before the schedule tries it again. */
 export const STOPPED_RETRY_MS = 24 * 3_600_000;
@@ -54,8 +55,9 @@ export async function runDueReconciliations(
       results[shop] = await reconcileShop(shop, { trigger: "schedule" });
     } catch (error) {
       results[shop] = { error: (error as Error).message };
-      console.error(
-        `[reconciliation] ${shop} failed: ${(error as Error).message}`,
+      logger().error(
+        { component: "reconciliation", shop, error: errorSummary(error) },
+        "scheduled reconciliation failed",
       );
     }
   }
@@ -72,7 +74,10 @@ export function startReconciliationJob(intervalMinutes: number): () => void {
     running = true;
     runDueReconciliations(intervalMs)
       .catch((error) =>
-        console.error(`[reconciliation] failed: ${(error as Error).message}`),
+        logger().error(
+          { component: "reconciliation", error: errorSummary(error) },
+          "reconciliation schedule failed",
+        ),
       )
       .finally(() => {
         running = false;

@@ -3,6 +3,7 @@ import { BULK_TRANSACTION } from "~/db/transactions";
 import { purgeExpired } from "~/delivery/outbox/purge.server";
 import { parseEnv, type Env } from "~/config/env";
 import { recordRetention } from "~/observability/metrics.server";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 export interface RetentionPolicy {
   /** Storefront attribution sessions not seen for this long are deleted. Default 60. */
@@ -79,9 +80,15 @@ export function startRetentionJob(
   policy: RetentionPolicy,
   intervalMs = 3_600_000,
 ): () => void {
+  const log = logger().child({ component: "retention" });
   const run = () =>
-    applyRetention(prisma, policy).catch((error) =>
-      console.error(`[retention] failed: ${(error as Error).message}`),
+    applyRetention(prisma, policy).then(
+      (removed) => log.info({ outcome: "applied", ...removed }, "retention"),
+      (error: unknown) =>
+        log.error(
+          { outcome: "failed", error: errorSummary(error) },
+          "retention failed (tried again next hour)",
+        ),
     );
   void run();
   const timer = setInterval(run, intervalMs);

@@ -16,56 +16,85 @@ import {
   recordProxyRejected,
   type ProxyRejection,
 } from "~/observability/metrics.server";
+import { requestLogger, type Logger } from "~/observability/logger.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
 // query (checked by authenticate.public.appProxy) and strips cookies, so everything the
 // storefront knows travels in the JSON body.
+// One log line per request: the shop, the outcome and the event ids queued. The shopper's
+// address is used for the rate limits and stored for TikTok, never logged.
 export const action = async ({ request }: ActionFunctionArgs) => {
   if (request.method !== "POST")
     return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  const log = requestLogger(request, { route: "proxy.collect" });
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_COLLECT_BODY_BYTES)
-    return rejected("size", 413, "Body too large.");
+    return rejected(log, "size", 413, "Body too large.");
 
   const shop = new URL(request.url).searchParams.get("shop");
   if (!isShopDomain(shop))
-    return rejected("signature", 400, "Missing or invalid shop.");
+    return rejected(log, "signature", 400, "Missing or invalid shop.");
+  const shopLog = log.child({ shop });
   await authenticate.public.appProxy(request).catch((error: unknown) => {
-    if (error instanceof Response) recordProxyRejected("signature");
+    if (error instanceof Response) {
+      recordProxyRejected("signature");
+      logRejected(shopLog, "signature", error.status);
+    }
     throw error;
   });
   // Limits count only requests Shopify signed, so nobody can spend a shop's budget directly.
   const ip = clientIp(request.headers);
   const overRate = checkProxyRate(shop, ip);
-  if (overRate) return limited(overRate);
+  if (overRate) return limited(shopLog, overRate);
 
   const raw = await readBodyLimited(request, MAX_COLLECT_BODY_BYTES);
-  if (raw === null) return rejected("size", 413, "Body too large.");
+  if (raw === null) return rejected(shopLog, "size", 413, "Body too large.");
   const parsed = parseCollectBody(raw);
-  if (!parsed.ok) return rejected("body", 400, parsed.reason);
+  if (!parsed.ok) return rejected(shopLog, "body", 400, parsed.reason);
   const overCap = await checkProxyBody(shop, ip, parsed.body);
-  if (overCap) return limited(overCap);
+  if (overCap) return limited(shopLog, overCap);
 
-  await ingestStorefront({
+  const result = await ingestStorefront({
     shop,
     body: parsed.body,
     ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
   });
   recordProxyAccepted();
+  shopLog.info(
+    {
+      outcome: "accepted",
+      status: 204,
+      events: parsed.body.events.length,
+      queued: result.queued,
+      eventIds: result.eventIds,
+    },
+    "app proxy",
+  );
   return new Response(null, { status: 204 });
 };
 
 export const loader = postOnlyLoader;
 
-const rejected = (reason: ProxyRejection, status: number, message: string) => {
+function logRejected(log: Logger, reason: ProxyRejection, status: number) {
+  log.info({ outcome: "rejected", reason, status }, "app proxy");
+}
+
+const rejected = (
+  log: Logger,
+  reason: ProxyRejection,
+  status: number,
+  message: string,
+) => {
   recordProxyRejected(reason);
+  logRejected(log, reason, status);
   return text(status, message);
 };
 
 /** A flood-guard answer (429 with Retry-After), counted as rejected. */
-const limited = (response: Response) => {
+const limited = (log: Logger, response: Response) => {
   recordProxyRejected("rate_limited");
+  logRejected(log, "rate_limited", response.status);
   return response;
 };
 

@@ -5,17 +5,36 @@ import { verifyWebhook } from "~/shopify.server";
 import { ingestOrderWebhook } from "~/orders/order-webhook.server";
 import { OrderPayloadError } from "~/orders/order";
 import { recordWebhook } from "~/observability/metrics.server";
+import {
+  clip,
+  errorSummary,
+  requestLogger,
+} from "~/observability/logger.server";
 
 // orders/create and orders/paid. Verify, queue durably, answer: TikTok is called later by the worker.
+// One log line per request: ids and the outcome, never the order's contents.
 export const action = async ({ request }: ActionFunctionArgs) => {
+  const log = requestLogger(request, { route: "webhooks.orders" });
   // The raw text keeps 18-digit ids exact; authenticate.webhook's payload is a plain JSON.parse.
   const rawBody = await request.clone().text();
   const { shop, topic, webhookId, eventId } = await verifyWebhook(
     request,
   ).catch((error: unknown) => {
-    if (error instanceof Response) recordWebhook(null, "rejected");
+    if (error instanceof Response) {
+      recordWebhook(null, "rejected");
+      log.info(
+        { outcome: "rejected", status: error.status },
+        "order webhook refused (signature or shop)",
+      );
+    }
     throw error;
   });
+  const ids = {
+    shop,
+    topic: clip(topic),
+    webhookId: clip(webhookId),
+    shopifyEventId: clip(eventId),
+  };
   try {
     const result = await ingestOrderWebhook({
       shop,
@@ -25,15 +44,35 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       rawBody,
     });
     recordWebhook(topic, result.status);
+    log.info(
+      {
+        ...ids,
+        outcome: result.status,
+        status: 200,
+        ...("deliveryId" in result
+          ? { deliveryId: result.deliveryId, eventId: result.eventId }
+          : {}),
+        ...(result.reason ? { reason: result.reason } : {}),
+      },
+      "order webhook",
+    );
     return json(result, { status: 200 });
   } catch (error) {
     if (error instanceof OrderPayloadError) {
       recordWebhook(topic, "rejected");
+      log.info(
+        { ...ids, outcome: "rejected", status: 400, reason: error.message },
+        "order webhook",
+      );
       return json(
         { status: "rejected", reason: error.message },
         { status: 400 },
       );
     }
+    log.error(
+      { ...ids, outcome: "error", error: errorSummary(error) },
+      "order webhook failed",
+    );
     throw error;
   }
 };

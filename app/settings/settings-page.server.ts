@@ -9,6 +9,7 @@ import {
 } from "./settings.server";
 import { publishPixelCode } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
+import { errorSummary, logger } from "~/observability/logger.server";
 
 export interface TestEventView {
   ok: boolean;
@@ -62,9 +63,9 @@ async function save(
       await publishPixelCode(admin, parsed.value.pixelCode);
     } catch (error) {
       // The settings are saved; the storefront keeps the previous pixel until the next save.
-      console.error(
-        `[settings] pixel metafield update failed for ${shop}:`,
-        (error as Error).message,
+      logger().error(
+        { shop, error: errorSummary(error) },
+        "pixel metafield update failed",
       );
       warning =
         "Saved, but Shopify did not accept the pixel code for the storefront. Save again in a minute.";

@@ -27,6 +27,8 @@ export interface CollectContext {
 export interface CollectResult {
   stored: boolean;
   queued: number;
+  /** The event ids this request queued (for the log line; never anything about the shopper). */
+  eventIds: string[];
 }
 
 /** Client events may not claim to be from the future, nor older than a day. */
@@ -42,7 +44,7 @@ export async function ingestStorefront(
   const now = ctx.now ?? new Date();
   const settings = await getShopSettingsCached(shop);
   if (!settings?.pixelCode || settings.uninstalledAt)
-    return { stored: false, queued: 0 };
+    return { stored: false, queued: 0, eventIds: [] };
 
   if (body.consent !== "granted") {
     // The shopper withdrew (or never gave) consent: remember only that, and forget the rest,
@@ -62,7 +64,7 @@ export async function ingestStorefront(
       },
       deliveries: [],
     });
-    return { stored: true, queued: 0 };
+    return { stored: true, queued: 0, eventIds: [] };
   }
 
   const deliveries: NewDelivery[] = body.events
@@ -118,9 +120,11 @@ export async function ingestStorefront(
     },
     deliveries,
   });
-  const queued = written.deliveries.filter((d) => d.created).length;
-  if (queued > 0) notifyDeliveryWorker();
-  return { stored: true, queued };
+  const eventIds = deliveries
+    .filter((_, i) => written.deliveries[i].created)
+    .map((d) => d.event.event_id);
+  if (eventIds.length > 0) notifyDeliveryWorker();
+  return { stored: true, queued: eventIds.length, eventIds };
 }
 
 /** First hop of X-Forwarded-For: the shopper's address as Shopify's proxy received it. */

@@ -24,6 +24,8 @@ export async function run() {
   const { IngestWriter } =
     await import("../../app/delivery/ingest-writer.server");
   const { DeliveryWorker } = await import("../../app/delivery/worker.server");
+  const { createLogger } =
+    await import("../../app/observability/logger.server");
   const { createTikTokClient } = await import("../../app/tiktok/client.server");
   const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
@@ -96,7 +98,8 @@ export async function run() {
       prisma,
       client,
       batchSize,
-      log: () => {},
+      // The figure is the delivery path's; a line per event would measure stdout instead.
+      logger: createLogger({ level: "silent", format: "json" }),
     });
     const requestsBefore = tiktok.requests.length;
     const acceptedBefore = tiktok.accepted.length;

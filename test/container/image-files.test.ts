@@ -97,6 +97,14 @@ describe("compose.yaml", () => {
     );
     expect(readFileSync("compose.yaml", "utf8")).toMatch(/env_file:\s*\.env/);
   });
+
+  it("each worker serves its own /metrics and /healthz on WORKER_METRICS_PORT, and its health is checked there", () => {
+    const worker = composeServices().get("worker")!.block;
+    const port = /WORKER_METRICS_PORT:\s*"?(\d+)"?/.exec(worker)?.[1];
+    expect(port).toBeDefined();
+    expect(worker).toMatch(new RegExp(`expose:\\s*\\n\\s*- "?${port}"?`));
+    expect(worker).toContain(`http://127.0.0.1:${port}/healthz`);
+  });
 });
 
 describe(".dockerignore", () => {

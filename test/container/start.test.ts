@@ -129,7 +129,7 @@ describe("start script on SQLite", () => {
     const migrate = start("migrate", url);
     expect(await migrate.exited, migrate.output()).toBe(0);
     const worker = start("worker", url);
-    await worker.waitFor(/\[delivery\] worker \S+ started/);
+    await worker.waitFor(/delivery worker \S+ started/);
     await expectStopsCleanly(worker);
     expect(worker.output()).toMatch(/SIGTERM: finishing in-flight deliveries/);
   });
@@ -223,7 +223,7 @@ if (!BASE_URL) {
       const web = start("web", url, { DELIVERY_WORKER: "off" }, port);
       await expectServing(port, web);
       const worker = start("worker", url);
-      await worker.waitFor(/\[delivery\] worker \S+ started/);
+      await worker.waitFor(/delivery worker \S+ started/);
       await expectStopsCleanly(worker);
       await expectStopsCleanly(web);
     }, 120_000);

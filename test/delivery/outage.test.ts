@@ -52,7 +52,6 @@ describe("TikTok outage", () => {
       client,
       idleMs: 10,
       retryPolicy: POLICY,
-      log: () => {},
     });
 
     const orders = Array.from({ length: 8 }, () => simpleOrder());

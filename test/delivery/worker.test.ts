@@ -78,7 +78,6 @@ async function worker(id: string, leaseMs = 60_000) {
     client: createTikTokClient({ baseUrl: tiktok.url }),
     workerId: id,
     leaseMs,
-    log: () => {},
   });
 }
 

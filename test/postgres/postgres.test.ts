@@ -93,7 +93,6 @@ if (!BASE_URL) {
       workerId: id,
       batchSize,
       leaseMs: 60_000,
-      log: () => {},
     });
   }
 

@@ -68,7 +68,6 @@ async function drain() {
   const worker = new DeliveryWorker({
     prisma: app.prisma,
     client: tiktokClient(),
-    log: () => {},
   });
   while ((await worker.runOnce()) > 0) {
     /* until the due rows are settled */

@@ -794,7 +794,6 @@ describe("end to end: a real order through the webhook, the worker and the log p
     const worker = new DeliveryWorker({
       prisma: app.prisma,
       client: tiktokClient(),
-      log: () => {},
     });
     while ((await worker.runOnce()) > 0) {
       /* until the due rows are settled */

@@ -225,7 +225,6 @@ async function runWorkerCycle() {
     prisma: app.prisma,
     client: createTikTokClient({ baseUrl: tiktok.url }),
     retryPolicy: { minMs: 60_000, baseMs: 60_000 },
-    log: () => {},
   });
   return worker.runOnce();
 }

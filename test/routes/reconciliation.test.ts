@@ -98,7 +98,6 @@ async function drain() {
   const worker = new DeliveryWorker({
     prisma: app.prisma,
     client: tiktokClient(),
-    log: () => {},
   });
   while ((await worker.runOnce()) > 0) {
     /* until settled */

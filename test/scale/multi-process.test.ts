@@ -311,8 +311,8 @@ if (!TEST_POSTGRES_URL) {
         workers.push({ process: p, id: "", sender });
       }
       for (const w of workers) {
-        await w.process.waitFor(/\[delivery\] worker \S+ started/);
-        w.id = /\[delivery\] worker (\S+) started/.exec(w.process.output())![1];
+        await w.process.waitFor(/delivery worker \S+ started/);
+        w.id = /delivery worker (\S+) started/.exec(w.process.output())![1];
       }
       const [killed, stopped] = workers;
 

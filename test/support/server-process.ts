@@ -25,6 +25,8 @@ export function productionEnv(
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     TIKTOK_API_BASE_URL: tiktokUrl,
     DELIVERY_IDLE_MS: "50",
+    // As in production, whatever the test process's own level (createTestApp lowers it).
+    LOG_LEVEL: "info",
     ...extra,
   };
 }

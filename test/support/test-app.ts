@@ -65,11 +65,15 @@ export async function createTestApp(
     SCOPES: "read_orders,read_customers,write_app_proxy",
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     DELIVERY_WORKER: "off",
+    // Warnings and errors only: a test's requests would each add an info line to the output.
+    // Tests that look at the lines capture them (test/support/log-capture.ts).
+    LOG_LEVEL: "warn",
     ...env,
   });
   globalThis.prismaGlobal = undefined;
   globalThis.ingestWriter = undefined;
   globalThis.deliveryRuntime = undefined;
+  globalThis.appLogger = undefined;
   const build = await loadServerBuild();
   const handler = createRequestHandler(build, "production");
   const prisma = (await import("~/db.server")).default;
