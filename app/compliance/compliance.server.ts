@@ -33,6 +33,7 @@ export async function purgeShop(shop: string): Promise<void> {
     await tx.session.deleteMany({ where: { shop } });
     await purgeShopDeliveries(tx, shop);
     await tx.attributionSession.deleteMany({ where: { shop } });
+    await tx.checkoutContext.deleteMany({ where: { shop } });
     await tx.webhookReceipt.deleteMany({ where: { shop } });
     await tx.shopSettings.deleteMany({ where: { shop } });
   }, BULK_TRANSACTION);
@@ -144,6 +145,18 @@ export async function redactCustomer(
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
       await tx.attributionSession.deleteMany({
         where: { shop, sessionKey: { in: part } },
+      });
+      await tx.checkoutContext.deleteMany({
+        where: { shop, sessionKey: { in: part } },
+      });
+    }
+    // The checkouts the listed orders came from (stored by order id digits).
+    const orderDigits = request.orderIds.map((gid) =>
+      gid.slice(gid.lastIndexOf("/") + 1),
+    );
+    for (const part of chunks(orderDigits, IN_LIST_CHUNK)) {
+      await tx.checkoutContext.deleteMany({
+        where: { shop, orderId: { in: part } },
       });
     }
     return ids.length;
