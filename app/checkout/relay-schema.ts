@@ -52,21 +52,19 @@ export const relayBodySchema = z
     /** Shopify's id of the customer event. */
     id: z
       .string()
-      .regex(
-        /^[A-Za-z0-9_.:-]{1,128}$/,
-        "id must be 1-128 url-safe characters",
-      ),
+      .regex(/^[\x21-\x7e]{1,128}$/, "id must be 1-128 printable characters"),
     /** Shopify's ISO 8601 timestamp of the event. */
     ts: z
       .string()
       .max(40)
       .refine((v) => !Number.isNaN(Date.parse(v)), "not a date"),
     /** The checkout token; the order's `checkout_token` repeats it. */
+    // Opaque to us: printable ASCII without spaces or quotes (it becomes part of an event_id).
     token: z
       .string()
       .regex(
-        /^[A-Za-z0-9_-]{8,256}$/,
-        "token must be 8-256 url-safe characters",
+        /^[\x21\x23-\x26\x28-\x7e]{8,256}$/,
+        "token must be 8-256 printable characters",
       ),
     url: httpUrl.optional(),
     /** The pixel relays only with marketing consent; there is no other value to claim. */
