@@ -31,3 +31,6 @@ CREATE INDEX "CheckoutContext_lastSeenAt_idx" ON "CheckoutContext"("lastSeenAt")
 -- CreateIndex
 CREATE UNIQUE INDEX "CheckoutContext_shop_checkoutToken_key" ON "CheckoutContext"("shop", "checkoutToken");
 
+
+-- AlterTable
+ALTER TABLE "Delivery" ADD COLUMN     "keySources" TEXT;
