@@ -4,6 +4,11 @@ import { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
+import { releaseHold } from "~/delivery/outbox/hold.server";
+import { STATUS } from "~/delivery/outbox/states";
+import { withCheckoutContext, type KeySources } from "~/orders/browser-context";
+import { orderGid } from "~/orders/shop-order";
+import type { TikTokEvent } from "~/tiktok/wire-types";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import {
   CHECKOUT_EVENTS,
@@ -13,8 +18,12 @@ import {
   type RelayRequest,
 } from "./checkout-context";
 
+/** What a checkout_completed relay did to the order's Purchase. */
+export type PurchaseEffect = "released" | "late" | "none";
+
 export type RelayOutcome =
-  { status: "unknown_shop" } | { status: "stored"; queued: number };
+  | { status: "unknown_shop" }
+  | { status: "stored"; queued: number; purchase: PurchaseEffect };
 
 const CONTEXT_SELECT = {
   ttclid: true,
@@ -80,7 +89,16 @@ export async function ingestRelay(
         },
         update: { ...context, lastSeenAt: now },
       });
-      if (!eventName) return 0;
+      let purchase: PurchaseEffect = "none";
+      if (body.event === "checkout_completed" && context.orderId) {
+        purchase = await completePurchase(tx, shop, context, now);
+        if (purchase === "late")
+          await tx.checkoutContext.update({
+            where,
+            data: { lateRelayAt: now },
+          });
+      }
+      if (!eventName) return { queued: 0, purchase };
       const delivery: NewDelivery = {
         shop,
         source: "storefront",
@@ -89,12 +107,12 @@ export async function ingestRelay(
         event: checkoutEvent(eventName, body, context, now),
       };
       const [enqueued] = await enqueue(tx, [delivery], now);
-      return enqueued.created ? 1 : 0;
+      return { queued: enqueued.created ? 1 : 0, purchase };
     });
 
-  let queued: number;
+  let result: { queued: number; purchase: PurchaseEffect };
   try {
-    queued = await write();
+    result = await write();
   } catch (error) {
     // Two relays of a new checkout at once: the loser of the insert race retries as an update.
     if (
@@ -102,10 +120,52 @@ export async function ingestRelay(
       error.code !== "P2002"
     )
       throw error;
-    queued = await write();
+    result = await write();
   }
-  if (queued > 0) notifyDeliveryWorker();
-  return { status: "stored", queued };
+  if (result.queued > 0 || result.purchase === "released")
+    notifyDeliveryWorker();
+  return { status: "stored", ...result };
+}
+
+/**
+ * The completed checkout's order already has its Purchase: while it is held (the order found
+ * no browser context) it is rebuilt with this context and released; once it has left (or was
+ * queued with the keys it had) nothing sent changes, and the relay is noted as late.
+ */
+async function completePurchase(
+  tx: Prisma.TransactionClient,
+  shop: string,
+  context: CheckoutContextState,
+  now: Date,
+): Promise<PurchaseEffect> {
+  const purchases = await tx.delivery.findMany({
+    where: { shop, source: "order", orderId: orderGid(context.orderId!) },
+    select: { id: true, status: true, payload: true, keySources: true },
+  });
+  if (purchases.length === 0) return "none"; // the webhook will find the context
+  let released = false;
+  for (const purchase of purchases) {
+    if (purchase.status !== STATUS.pending) continue;
+    const rebuilt = withCheckoutContext(
+      JSON.parse(purchase.payload) as TikTokEvent,
+      purchase.keySources
+        ? (JSON.parse(purchase.keySources) as KeySources)
+        : {},
+      context,
+    );
+    released =
+      (await releaseHold(
+        tx,
+        shop,
+        purchase.id,
+        {
+          event: rebuilt.event,
+          keySources: JSON.stringify(rebuilt.sources),
+        },
+        now,
+      )) || released;
+  }
+  return released ? "released" : "late";
 }
 
 /** Whether the shop already holds this checkout (so a client over its new-checkout cap may go on). */

@@ -1,4 +1,5 @@
 import prisma from "~/db.server";
+import { serverEnv } from "~/config.server";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import { parseOrder } from "./order";
@@ -7,9 +8,13 @@ import {
   orderFilterReason,
   storefrontKeys,
   withoutUserData,
-  type Attribution,
-  type Consent,
 } from "./purchase";
+import {
+  joinBrowserContext,
+  type BrowserContext,
+  type CheckoutFacts,
+  type SessionFacts,
+} from "./browser-context";
 import {
   customerGid,
   fromWebhookOrder,
@@ -61,11 +66,25 @@ export async function ingestOrderWebhook(
     };
   }
   const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
-  const attribution = await findAttribution(shop, order);
+  const attribution = joinBrowserContext(
+    order,
+    await findBrowserContext(shop, order),
+  );
   const filtered = orderFilterReason(order, settings);
   const mapping = mapPurchase(shop, order, attribution, settings);
   const skippedReason =
     filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
+  // No browser context yet: orders/create often beats the thank-you page, so the Purchase
+  // waits (bounded) for the checkout pixel's checkout_completed relay, which releases it early
+  // (app/checkout/relay.server.ts); otherwise it goes out with the order's own keys.
+  const holdSeconds = serverEnv().CHECKOUT_HOLD_SECONDS;
+  const holdUntil =
+    !attribution &&
+    !skippedReason &&
+    order.hints.checkoutToken &&
+    holdSeconds > 0
+      ? new Date(Date.now() + holdSeconds * 1000)
+      : null;
 
   // The receipt and the delivery (with its outbox row) commit together or not at all.
   const written = await ingestWriter().submit({
@@ -81,6 +100,8 @@ export async function ingestOrderWebhook(
         customerId: mapping.customerId ? customerGid(mapping.customerId) : null,
         sessionKey: mapping.sessionKey,
         skippedReason,
+        holdUntil,
+        keySources: skippedReason ? null : JSON.stringify(mapping.keySources),
       },
     ],
   });
@@ -101,39 +122,65 @@ export async function ingestOrderWebhook(
       deliveryId: result.deliveryId,
       reason: skippedReason,
     };
-  notifyDeliveryWorker();
+  if (!holdUntil) notifyDeliveryWorker();
   return { status: "queued", deliveryId: result.deliveryId };
 }
 
-/** Most trusted first: the session named in the cart attributes, then the cart token. */
-async function findAttribution(
+const SESSION_SELECT = {
+  sessionKey: true,
+  ttclid: true,
+  ttp: true,
+  ip: true,
+  userAgent: true,
+  consent: true,
+  landingUrl: true,
+} as const;
+
+/**
+ * The three places the browser may have left keys for this order (browser-context.ts joins
+ * them, most trusted first): the session named in the cart attributes, the checkout pixel's
+ * context for the checkout token, the latest session that reported the cart token.
+ */
+async function findBrowserContext(
   shop: string,
   order: ShopOrder,
-): Promise<Attribution | null> {
+): Promise<BrowserContext> {
   const { sessionKey } = storefrontKeys(order);
-  const { cartToken } = order.hints;
-  const select = {
-    sessionKey: true,
-    ttclid: true,
-    ttp: true,
-    ip: true,
-    userAgent: true,
-    consent: true,
-    landingUrl: true,
-  } as const;
-  let row = sessionKey
-    ? await prisma.attributionSession.findUnique({
-        where: { shop_sessionKey: { shop, sessionKey } },
-        select,
-      })
-    : null;
-  if (!row && cartToken) {
-    row = await prisma.attributionSession.findFirst({
-      where: { shop, cartToken },
-      orderBy: { lastSeenAt: "desc" },
-      select,
-    });
-  }
-  if (!row) return null;
-  return { ...row, consent: row.consent as Consent };
+  const { cartToken, checkoutToken } = order.hints;
+  const [cartSession, checkout, tokenSession] = await Promise.all([
+    sessionKey
+      ? prisma.attributionSession.findUnique({
+          where: { shop_sessionKey: { shop, sessionKey } },
+          select: SESSION_SELECT,
+        })
+      : null,
+    checkoutToken
+      ? prisma.checkoutContext.findUnique({
+          where: { shop_checkoutToken: { shop, checkoutToken } },
+          select: {
+            sessionKey: true,
+            ttclid: true,
+            ttp: true,
+            ip: true,
+            userAgent: true,
+            consent: true,
+            emailHash: true,
+            phoneHash: true,
+            pageUrl: true,
+          },
+        })
+      : null,
+    cartToken
+      ? prisma.attributionSession.findFirst({
+          where: { shop, cartToken },
+          orderBy: { lastSeenAt: "desc" },
+          select: SESSION_SELECT,
+        })
+      : null,
+  ]);
+  return {
+    cartSession: cartSession as SessionFacts | null,
+    checkout: checkout as CheckoutFacts | null,
+    tokenSession: tokenSession as SessionFacts | null,
+  };
 }
