@@ -32,6 +32,18 @@ const shopify = shopifyApp({
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },
+  hooks: {
+    // After install (and each new offline session): create the checkout web pixel, or bring
+    // it up to date. Recorded for the setup checklist; a failure never blocks the install.
+    afterAuth: async ({ session, admin }) => {
+      const { connectWebPixel } = await import("~/checkout/web-pixel.server");
+      const result = await connectWebPixel(admin, session.shop);
+      if (!result.ok)
+        console.error(
+          `[install] checkout web pixel not connected for ${session.shop}: ${result.message}`,
+        );
+    },
+  },
 });
 
 function logLevel(value: Env["SHOPIFY_LOG_LEVEL"]): LogSeverity {

@@ -1,9 +1,10 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import {
   Link as PolarisLink,
   BlockStack,
   Box,
+  Button,
   Card,
   Icon,
   InlineGrid,
@@ -16,6 +17,7 @@ import {
 import { CheckCircleIcon, MinusCircleIcon } from "@shopify/polaris-icons";
 import { authenticate } from "~/shopify.server";
 import { loadHome } from "~/home/home.server";
+import { connectWebPixel } from "~/checkout/web-pixel.server";
 import {
   DEFAULT_FILTERS,
   filtersToSearch,
@@ -28,6 +30,18 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return loadHome(session.shop);
 };
 
+/** The checklist's one-click repair: create or update the checkout web pixel now. */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const form = await request.formData();
+  if (form.get("intent") !== "connect-pixel")
+    return Response.json(
+      { ok: false, message: "Unknown action." },
+      { status: 400 },
+    );
+  return Response.json(await connectWebPixel(admin, session.shop));
+};
+
 /** The delivery log, showing this summary's orders (and optionally one status). */
 function logLink(status: StatusFilter = "all"): string {
   return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "7d", status })}`;
@@ -35,6 +49,7 @@ function logLink(status: StatusFilter = "all"): string {
 
 export default function Home() {
   const { checklist, last7Days } = useLoaderData<typeof loader>();
+  const repair = useFetcher<typeof action>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
     { label: "Orders seen", value: last7Days.ordersSeen, status: "all" },
     { label: "Sent", value: last7Days.sent, status: "delivered" },
@@ -75,6 +90,22 @@ export default function Home() {
                       step.label
                     )}
                   </Text>
+                  {step.repair ? (
+                    <repair.Form method="post">
+                      <input
+                        type="hidden"
+                        name="intent"
+                        value="connect-pixel"
+                      />
+                      <Button
+                        submit
+                        size="slim"
+                        loading={repair.state !== "idle"}
+                      >
+                        Connect
+                      </Button>
+                    </repair.Form>
+                  ) : null}
                 </InlineStack>
               ))}
             </BlockStack>

@@ -9,6 +9,7 @@ import {
 } from "./settings.server";
 import { publishPixelCode } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
+import { connectWebPixel } from "~/checkout/web-pixel.server";
 
 export interface TestEventView {
   ok: boolean;
@@ -70,6 +71,13 @@ async function save(
         "Saved, but Shopify did not accept the pixel code for the storefront. Save again in a minute.";
     }
   }
+  // Create or update the checkout web pixel; the outcome shows in the setup checklist, which
+  // offers a repair when it failed, so the save itself does not depend on it.
+  const pixel = await connectWebPixel(admin, shop);
+  if (!pixel.ok)
+    console.error(
+      `[settings] checkout web pixel not connected for ${shop}: ${pixel.message}`,
+    );
   return { ok: true, status: 200, settings: toSettingsView(saved), warning };
 }
 

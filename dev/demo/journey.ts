@@ -7,7 +7,8 @@ import type { CollectBody, CollectEvent } from "~/storefront/collect-schema";
 export const DEMO_SHOP = "demo-shop.myshopify.com";
 export const DEMO_PIXEL_CODE = "CDEMOPIXEL000000001";
 export const DEMO_TIKTOK_TOKEN = "demo-access-token";
-export const DEMO_SCOPES = "read_orders,read_customers,write_app_proxy";
+export const DEMO_SCOPES =
+  "read_orders,read_customers,write_app_proxy,write_pixels,read_customer_events";
 
 /** Shopify's `host` parameter: base64 of the admin URL the app is embedded in. */
 export function demoHostParam(shop: string = DEMO_SHOP): string {

@@ -32,3 +32,8 @@ CREATE UNIQUE INDEX "CheckoutContext_shop_checkoutToken_key" ON "CheckoutContext
 
 -- AlterTable
 ALTER TABLE "Delivery" ADD COLUMN "keySources" TEXT;
+
+-- AlterTable
+ALTER TABLE "ShopSettings" ADD COLUMN "webPixelConnectedAt" DATETIME;
+ALTER TABLE "ShopSettings" ADD COLUMN "webPixelError" TEXT;
+ALTER TABLE "ShopSettings" ADD COLUMN "webPixelId" TEXT;

@@ -34,3 +34,8 @@ CREATE UNIQUE INDEX "CheckoutContext_shop_checkoutToken_key" ON "CheckoutContext
 
 -- AlterTable
 ALTER TABLE "Delivery" ADD COLUMN     "keySources" TEXT;
+
+-- AlterTable
+ALTER TABLE "ShopSettings" ADD COLUMN     "webPixelConnectedAt" TIMESTAMP(3),
+ADD COLUMN     "webPixelError" TEXT,
+ADD COLUMN     "webPixelId" TEXT;
