@@ -77,6 +77,37 @@ function proxyRequest(i: number): PreparedRequest {
   }
 }
 
+/** The checkout web pixel's relay: checkout_started and payment_info_submitted for 2,000 checkouts. */
+function relayRequest(i: number): PreparedRequest {
+  const url = signAppProxyUrl(new URL("/proxy/checkout", APP_URL), {
+    shop: SHOP,
+    apiSecret: TEST_CREDS.apiSecret,
+  });
+  const token = `benchcheckout${String(i % 2000).padStart(6, "0")}`;
+  return {
+    path: url.pathname + url.search,
+    headers: {
+      "Content-Type": "text/plain;charset=UTF-8",
+      "X-Forwarded-For": "203.0.113.9",
+      "User-Agent": "Mozilla/5.0 (bench)",
+    },
+    body: JSON.stringify({
+      v: 1,
+      event: i % 2 ? "payment_info_submitted" : "checkout_started",
+      id: `sh-bench-${i}`,
+      ts: new Date().toISOString(),
+      token,
+      url: `https://${SHOP}/checkouts/cn/${token}`,
+      consent: "granted",
+      ttclid: `E.C.P.bench${i % 500}`,
+      ttp: "bench-ttp-cookie-value-000",
+      currency: "EUR",
+      value: 19.99,
+      items: [{ id: "4440000000001", q: 1, p: 19.99 }],
+    }),
+  };
+}
+
 function webhookRequest(shop = SHOP): PreparedRequest {
   const body = orderBody(simpleOrder());
   return {
@@ -184,6 +215,8 @@ export async function run() {
       describeLoad("app proxy /collect (c=32)", proxy) +
         `  [goal >= 1,500 req/s, p99 <= 20 ms]`,
     );
+    await runLoad(server.url, 300, relayRequest, CONCURRENCY); // warm-up
+    const relay = await runLoad(server.url, 4000, relayRequest, CONCURRENCY);
     await runLoad(server.url, 300, () => webhookRequest(), CONCURRENCY); // warm-up
     const hooks = await runLoad(
       server.url,
@@ -221,6 +254,13 @@ export async function run() {
     );
     lines.push(
       `webhook ingest / baseline throughput: ${(hooks.rps / base.rps).toFixed(2)}x`,
+    );
+    lines.push(
+      describeLoad("checkout relay /proxy/checkout (c=32)", relay) +
+        `  [goal >= 0.75x the baseline]`,
+    );
+    lines.push(
+      `checkout relay / app proxy / baseline throughput: ${(relay.rps / base.rps).toFixed(2)}x / ${(proxy.rps / base.rps).toFixed(2)}x / 1.00x`,
     );
   } finally {
     await server.kill("SIGTERM");
