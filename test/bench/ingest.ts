@@ -206,6 +206,7 @@ export async function run() {
     PROXY_RATE_PER_CLIENT_PER_MIN: "1000000000",
     PROXY_RATE_PER_SHOP_PER_MIN: "1000000000",
     PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "1000000000",
+    PROXY_EVENTS_PER_CLIENT_PER_MIN: "1000000000",
   });
   const lines: string[] = [];
   try {
