@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { appConfig, type Env } from "./config.server";
 import prisma from "./db.server";
 import { CachedSessionStorage } from "./sessions/cached-session-storage.server";
+import { logger } from "~/observability/logger.server";
 
 const config = appConfig();
 
@@ -31,6 +32,19 @@ const shopify = shopifyApp({
   logger: { level: logLevel(config.env.SHOPIFY_LOG_LEVEL) },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
+  },
+  hooks: {
+    // After install (and each new offline session): create the checkout web pixel, or bring
+    // it up to date. Recorded for the setup checklist; a failure never blocks the install.
+    afterAuth: async ({ session, admin }) => {
+      const { connectWebPixel } = await import("~/checkout/web-pixel.server");
+      const result = await connectWebPixel(admin, session.shop);
+      if (!result.ok)
+        logger().error(
+          { component: "install", shop: session.shop, reason: result.message },
+          "checkout web pixel not connected",
+        );
+    },
   },
 });
 

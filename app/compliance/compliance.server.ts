@@ -42,6 +42,7 @@ export async function purgeShop(shop: string): Promise<void> {
     await tx.session.deleteMany({ where: { shop } });
     await purgeShopDeliveries(tx, shop);
     await tx.attributionSession.deleteMany({ where: { shop } });
+    await tx.checkoutContext.deleteMany({ where: { shop } });
     await tx.webhookReceipt.deleteMany({ where: { shop } });
     await tx.reconciliationRun.deleteMany({ where: { shop } });
     await tx.shopSettings.deleteMany({ where: { shop } });
@@ -154,6 +155,18 @@ export async function redactCustomer(
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
       await tx.attributionSession.deleteMany({
         where: { shop, sessionKey: { in: part } },
+      });
+      await tx.checkoutContext.deleteMany({
+        where: { shop, sessionKey: { in: part } },
+      });
+    }
+    // The checkouts the listed orders came from (stored by order id digits).
+    const orderDigits = request.orderIds.map((gid) =>
+      gid.slice(gid.lastIndexOf("/") + 1),
+    );
+    for (const part of chunks(orderDigits, IN_LIST_CHUNK)) {
+      await tx.checkoutContext.deleteMany({
+        where: { shop, orderId: { in: part } },
       });
     }
     // Reconciliation keeps order facts only (name, amount), but they go with the orders too.

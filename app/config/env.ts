@@ -201,6 +201,11 @@ export const envSchema = z.object({
   // At least a day: a receipt must outlive Shopify's retries of the same webhook (8 times over
   // 4 hours: https://shopify.dev/changelog/updates-to-webhook-retry-mechanism).
   WEBHOOK_RECEIPT_RETENTION_DAYS: integer(7, 1, 3650, "days"),
+  // How long an order with no browser context waits for the checkout pixel's relay before its
+  // Purchase goes out with the order's own keys: orders/create often arrives before the
+  // thank-you page has loaded. 0 turns the hold off; at most 10 minutes, far inside TikTok's
+  // 48 h deduplication window (https://business-api.tiktok.com/portal/docs?id=1771100865818625).
+  CHECKOUT_HOLD_SECONDS: integer(60, 0, 600, "seconds"),
   // The app proxy's flood guard (app/storefront/rate-limit.ts says why these defaults); a
   // bucket's burst is half its per-minute rate.
   PROXY_RATE_PER_CLIENT_PER_MIN: integer(

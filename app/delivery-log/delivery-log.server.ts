@@ -187,6 +187,10 @@ export interface DeliveryDetailView {
   attemptsOmitted: number;
   payloadJson: string;
   resend: ResendAvailability;
+  /** Where each match key came from ({"ttclid":"checkout_pixel",…}); null for older rows. */
+  keySources: Record<string, string> | null;
+  /** Set when the checkout pixel's completed checkout came after this Purchase had left. */
+  lateCheckoutRelayAt: string | null;
 }
 
 export const MAX_ATTEMPTS_SHOWN = 200;
@@ -208,6 +212,17 @@ export async function getDeliveryDetail(
     },
   });
   if (!row) return null;
+  const late =
+    row.source === "order" && row.orderId
+      ? await prisma.checkoutContext.findFirst({
+          where: {
+            shop,
+            orderId: row.orderId.slice(row.orderId.lastIndexOf("/") + 1),
+            lateRelayAt: { not: null },
+          },
+          select: { lateRelayAt: true },
+        })
+      : null;
   return {
     id: row.id,
     label: deliveryLabel(row.source, row.orderName),
@@ -243,7 +258,21 @@ export async function getDeliveryDetail(
       deliveredAt: row.deliveredAt,
       now: new Date(),
     }),
+    keySources: parseKeySources(row.keySources),
+    lateCheckoutRelayAt: late?.lateRelayAt?.toISOString() ?? null,
   };
+}
+
+function parseKeySources(text: string | null): Record<string, string> | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object"
+      ? (value as Record<string, string>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 export type ResendResult =

@@ -11,6 +11,8 @@ export interface ChecklistStep {
   to?: string;
   /** A page of the Shopify admin, opened outside the app's frame. */
   href?: string;
+  /** Fixed with one click on the home page (the "connect-pixel" action). */
+  repair?: boolean;
 }
 
 /** The theme editor with our app embed selected (handle = the block's file name). */
@@ -51,6 +53,18 @@ export async function loadHome(shop: string, now: Date = new Date()) {
       done: Boolean(storefrontSeen),
       href: themeEditorUrl(shop, appConfig().apiKey),
     },
+    settings?.webPixelId && !settings.webPixelError
+      ? {
+          label: "Checkout web pixel connected",
+          done: true,
+        }
+      : {
+          label: settings?.webPixelError
+            ? `Checkout web pixel not connected: ${settings.webPixelError}`
+            : "Connect the checkout web pixel",
+          done: false,
+          repair: true,
+        },
   ];
   const installRun = await prisma.reconciliationRun.findFirst({
     where: { shop, trigger: "install" },

@@ -1,4 +1,5 @@
 import prisma from "~/db.server";
+import { serverEnv } from "~/config.server";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import { parseOrder } from "./order";
@@ -7,11 +8,16 @@ import {
   orderFilterReason,
   storefrontKeys,
   withoutUserData,
-  type Attribution,
   type Consent,
   type OrderSettings,
 } from "./purchase";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
+import {
+  joinBrowserContext,
+  type BrowserContext,
+  type CheckoutFacts,
+  type SessionFacts,
+} from "./browser-context";
 import {
   customerGid,
   fromWebhookOrder,
@@ -69,11 +75,13 @@ export async function ingestOrderWebhook(
     };
   }
   const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
-  const delivery = await purchaseDelivery(shop, order, {
-    ...settings,
-    pixelCode: settings.pixelCode,
-  });
-  const { skippedReason } = delivery;
+  const delivery = await purchaseDelivery(
+    shop,
+    order,
+    { ...settings, pixelCode: settings.pixelCode },
+    { holdSeconds: serverEnv().CHECKOUT_HOLD_SECONDS },
+  );
+  const { skippedReason, holdUntil } = delivery;
 
   // The receipt and the delivery (with its outbox row) commit together or not at all.
   const written = await ingestWriter().submit({
@@ -98,7 +106,7 @@ export async function ingestOrderWebhook(
       eventId: delivery.event.event_id,
       reason: skippedReason,
     };
-  notifyDeliveryWorker();
+  if (!holdUntil) notifyDeliveryWorker();
   return {
     status: "queued",
     deliveryId: result.deliveryId,
@@ -110,20 +118,32 @@ export async function ingestOrderWebhook(
  * The Purchase delivery owed for an order, whichever edge carried it (the webhook, or
  * reconciliation's backfill of an order whose webhook never came): the shop's filters and the
  * shopper's consent decide whether it is sent or recorded as skipped (without identifiers).
+ * With `holdSeconds`, an order that finds no browser context yet waits that long: orders/create
+ * often beats the thank-you page, so the Purchase waits (bounded) for the checkout pixel's
+ * checkout_completed relay, which releases it early (app/checkout/relay.server.ts); otherwise
+ * it goes out with the order's own keys. A backfill does not wait: the checkout is long over.
  */
 export async function purchaseDelivery(
   shop: string,
   order: ShopOrder,
   settings: OrderSettings & { pixelCode: string },
+  { holdSeconds = 0 }: { holdSeconds?: number } = {},
 ): Promise<NewDelivery> {
-  const attribution = await findAttribution(shop, {
-    sessionKey: storefrontKeys(order).sessionKey,
-    cartToken: order.hints.cartToken ?? null,
-  });
+  const attribution = joinBrowserContext(
+    order,
+    await findBrowserContext(shop, order),
+  );
   const filtered = orderFilterReason(order, settings);
   const mapping = mapPurchase(shop, order, attribution, settings);
   const skippedReason =
     filtered ?? (mapping.decision.send ? undefined : mapping.decision.reason);
+  const holdUntil =
+    !attribution &&
+    !skippedReason &&
+    order.hints.checkoutToken &&
+    holdSeconds > 0
+      ? new Date(Date.now() + holdSeconds * 1000)
+      : null;
   return {
     shop,
     source: "order",
@@ -134,25 +154,66 @@ export async function purchaseDelivery(
     customerId: mapping.customerId ? customerGid(mapping.customerId) : null,
     sessionKey: mapping.sessionKey,
     skippedReason,
+    holdUntil,
+    keySources: skippedReason ? null : JSON.stringify(mapping.keySources),
   };
 }
 
 /**
- * Most trusted first: the session named in the cart attributes, else the latest session of the
- * cart token. One statement for both (each branch on its own index) rather than two queries.
+ * The three places the browser may have left keys for this order (browser-context.ts joins
+ * them, most trusted first): the session named in the cart attributes, the checkout pixel's
+ * context for the checkout token, the latest session that reported the cart token.
  */
-export async function findAttribution(
+export async function findBrowserContext(
+  shop: string,
+  order: ShopOrder,
+): Promise<BrowserContext> {
+  const { checkoutToken } = order.hints;
+  const [sessions, checkout] = await Promise.all([
+    findStoredSessions(shop, {
+      sessionKey: storefrontKeys(order).sessionKey,
+      cartToken: order.hints.cartToken ?? null,
+    }),
+    checkoutToken
+      ? prisma.checkoutContext.findUnique({
+          where: { shop_checkoutToken: { shop, checkoutToken } },
+          select: {
+            sessionKey: true,
+            ttclid: true,
+            ttp: true,
+            ip: true,
+            userAgent: true,
+            consent: true,
+            emailHash: true,
+            phoneHash: true,
+            pageUrl: true,
+          },
+        })
+      : null,
+  ]);
+  return { ...sessions, checkout: checkout as CheckoutFacts | null };
+}
+
+/**
+ * The session named in the cart attributes and the latest session of the cart token, in one
+ * statement (each branch on its own index) rather than two queries: this runs on every order.
+ */
+export async function findStoredSessions(
   shop: string,
   {
     sessionKey,
     cartToken,
   }: { sessionKey: string | null; cartToken: string | null },
-): Promise<Attribution | null> {
-  if (!sessionKey && !cartToken) return null;
+): Promise<Pick<BrowserContext, "cartSession" | "tokenSession">> {
+  if (!sessionKey && !cartToken)
+    return { cartSession: null, tokenSession: null };
   const rows = await prisma.$queryRaw<
-    (Omit<Attribution, "consent"> & { consent: string })[]
+    (Omit<SessionFacts, "consent"> & {
+      consent: string;
+      rank: number | bigint;
+    })[]
   >`
-    SELECT a."sessionKey", a."ttclid", a."ttp", a."ip", a."userAgent", a."consent", a."landingUrl"
+    SELECT a."rank", a."sessionKey", a."ttclid", a."ttp", a."ip", a."userAgent", a."consent", a."landingUrl"
     FROM (
       SELECT 0 AS "rank", s.* FROM "AttributionSession" AS s
       WHERE s."shop" = ${shop} AND s."sessionKey" = ${sessionKey}
@@ -162,9 +223,12 @@ export async function findAttribution(
         WHERE c."shop" = ${shop} AND c."cartToken" = ${cartToken}
         ORDER BY c."lastSeenAt" DESC LIMIT 1
       ) AS latest
-    ) AS a
-    ORDER BY a."rank" LIMIT 1`;
-  const row = rows[0];
-  if (!row) return null;
-  return { ...row, consent: row.consent as Consent };
+    ) AS a`;
+  const facts = (rank: number): SessionFacts | null => {
+    const row = rows.find((r) => Number(r.rank) === rank);
+    if (!row) return null;
+    const { rank: _rank, ...rest } = row;
+    return { ...rest, consent: rest.consent as Consent };
+  };
+  return { cartSession: facts(0), tokenSession: facts(1) };
 }

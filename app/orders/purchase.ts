@@ -3,6 +3,7 @@ import { hashUserIdentifiers } from "~/tiktok/hashing";
 import { buildEvent } from "~/tiktok/event-builder";
 import { type TikTokEvent } from "~/tiktok/wire-types";
 import { cartAttribute, type ShopOrder } from "./shop-order";
+import type { KeySources } from "./browser-context";
 
 /** Cart attributes written by the storefront script (extensions/tiktok-pixel). */
 export const CART_ATTRIBUTES = {
@@ -33,6 +34,11 @@ export interface Attribution {
   userAgent: string | null;
   consent: Consent;
   landingUrl: string | null;
+  /** SHA-256 of the contact details the checkout pixel relayed (never raw). */
+  emailHashes?: string[];
+  phoneHashes?: string[];
+  /** Where the keys above came from (browser-context.ts). */
+  sources?: KeySources;
 }
 
 /**
@@ -121,6 +127,8 @@ export interface PurchaseMapping {
   decision: ConsentDecision;
   sessionKey: string | null;
   customerId: string | null;
+  /** Where each match key of the event came from. */
+  keySources: KeySources;
 }
 
 /**
@@ -137,9 +145,10 @@ export function mapPurchase(
   const consent: Consent = attribution?.consent ?? "unknown";
   const decision = consentDecision(consent, settings.consentPolicy);
   const { customer, hints, amounts, lineItems } = order;
+  // Hashes from the checkout pixel pass through hashUserIdentifiers as already hashed.
   const identifiers = hashUserIdentifiers({
-    emails: customer.emails,
-    phones: customer.phones,
+    emails: [...customer.emails, ...(attribution?.emailHashes ?? [])],
+    phones: [...customer.phones, ...(attribution?.phoneHashes ?? [])],
     externalIds: [customer.id],
     defaultCountry: customer.countryCode,
   });
@@ -154,14 +163,28 @@ export function mapPurchase(
     (settings.valueSource === "subtotal" ? amounts.subtotal : amounts.total) ??
     amounts.total;
 
+  const sources: KeySources = { ...attribution?.sources };
+  const ttclid = keys.ttclid ?? attribution?.ttclid ?? hints.landingSiteTtclid;
+  if (keys.ttclid) sources.ttclid = "cart_attributes";
+  else if (!attribution?.ttclid && ttclid) sources.ttclid = "landing_site";
+  const ttp = keys.ttp ?? attribution?.ttp ?? null;
+  if (keys.ttp) sources.ttp = "cart_attributes";
+  if (!attribution?.ip && hints.clientIp) sources.ip = "order";
+  if (!attribution?.userAgent && hints.userAgent) sources.user_agent = "order";
+  if (customer.emails.length > 0) sources.email = "order";
+  else if (identifiers.email) sources.email = "checkout_pixel";
+  if (customer.phones.length > 0 && identifiers.phone) sources.phone = "order";
+  else if (identifiers.phone) sources.phone = "checkout_pixel";
+  if (identifiers.external_id) sources.external_id = "order";
+
   const event = buildEvent({
     eventName,
     eventId: purchaseEventId(shop, order.id, eventName),
     eventTime: order.createdAt ?? new Date(),
     user: {
       ...identifiers,
-      ttclid: keys.ttclid ?? attribution?.ttclid ?? hints.landingSiteTtclid,
-      ttp: keys.ttp ?? attribution?.ttp ?? null,
+      ttclid,
+      ttp,
       ip: attribution?.ip ?? hints.clientIp,
       userAgent: attribution?.userAgent ?? hints.userAgent,
       locale: firstLocale(hints.acceptLanguage),
@@ -188,7 +211,27 @@ export function mapPurchase(
     decision,
     sessionKey: attribution?.sessionKey ?? keys.sessionKey,
     customerId: customer.id,
+    keySources: presentSources(sources, event),
   };
+}
+
+/** The sources of the keys the event actually carries. */
+function presentSources(sources: KeySources, event: TikTokEvent): KeySources {
+  const user = event.user ?? {};
+  const present: Record<keyof KeySources, boolean> = {
+    ttclid: !!user.ttclid,
+    ttp: !!user.ttp,
+    email: !!user.email?.length,
+    phone: !!user.phone?.length,
+    external_id: !!user.external_id?.length,
+    ip: !!user.ip,
+    user_agent: !!user.user_agent,
+    consent: true,
+  };
+  const out: KeySources = {};
+  for (const key of Object.keys(sources) as (keyof KeySources)[])
+    if (present[key]) out[key] = sources[key];
+  return out;
 }
 
 function safeUrl(path: string, base: string): string | null {

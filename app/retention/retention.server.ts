@@ -50,6 +50,10 @@ export async function applyRetention(
     const attribution = await tx.attributionSession.deleteMany({
       where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } },
     });
+    // Checkout contexts carry the same click data, so they live as long.
+    await tx.checkoutContext.deleteMany({
+      where: { lastSeenAt: { lt: daysAgo(now, policy.attributionDays) } },
+    });
     const deliveries = await purgeExpired(
       tx,
       daysAgo(now, policy.deliveryLogDays),

@@ -21,6 +21,7 @@ import {
 import { CheckCircleIcon, MinusCircleIcon } from "@shopify/polaris-icons";
 import { authenticate } from "~/shopify.server";
 import { loadHome, startInstallBackfill } from "~/home/home.server";
+import { connectWebPixel } from "~/checkout/web-pixel.server";
 import {
   DEFAULT_FILTERS,
   filtersToSearch,
@@ -34,15 +35,20 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const { session, admin } = await authenticate.admin(request);
   const form = await request.formData();
-  if (form.get("intent") !== "install-backfill")
-    return json({ ok: false, message: "Unknown action." }, { status: 400 });
-  const result = await startInstallBackfill(session.shop, form.get("days"));
-  return json(
-    { ok: result.ok, message: result.message },
-    { status: result.status },
-  );
+  const intent = form.get("intent");
+  // The checklist's one-click repair: create or update the checkout web pixel now.
+  if (intent === "connect-pixel")
+    return json(await connectWebPixel(admin, session.shop));
+  if (intent === "install-backfill") {
+    const result = await startInstallBackfill(session.shop, form.get("days"));
+    return json(
+      { ok: result.ok, message: result.message },
+      { status: result.status },
+    );
+  }
+  return json({ ok: false, message: "Unknown action." }, { status: 400 });
 };
 
 /** The delivery log, showing this summary's orders (and optionally one status). */
@@ -53,6 +59,7 @@ function logLink(status: StatusFilter = "all"): string {
 export default function Home() {
   const { checklist, last7Days, reconciliation, installBackfill } =
     useLoaderData<typeof loader>();
+  const repair = useFetcher<typeof action>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
     { label: "Orders seen", value: last7Days.ordersSeen, status: "all" },
     { label: "Sent", value: last7Days.sent, status: "delivered" },
@@ -93,6 +100,22 @@ export default function Home() {
                       step.label
                     )}
                   </Text>
+                  {step.repair ? (
+                    <repair.Form method="post">
+                      <input
+                        type="hidden"
+                        name="intent"
+                        value="connect-pixel"
+                      />
+                      <Button
+                        submit
+                        size="slim"
+                        loading={repair.state !== "idle"}
+                      >
+                        Connect
+                      </Button>
+                    </repair.Form>
+                  ) : null}
                 </InlineStack>
               ))}
               {installBackfill.available && (

@@ -138,6 +138,34 @@ export default function DeliveryDetail() {
                     term: "Match keys",
                     description: <MatchKeyBadges keys={delivery.matchKeys} />,
                   },
+                  ...(delivery.keySources
+                    ? [
+                        {
+                          term: "Where the keys came from",
+                          description: Object.entries(delivery.keySources)
+                            .map(
+                              ([key, source]) =>
+                                `${key}: ${source.replace(/_/g, " ")}`,
+                            )
+                            .join(", "),
+                        },
+                      ]
+                    : []),
+                  ...(delivery.lateCheckoutRelayAt
+                    ? [
+                        {
+                          term: "Checkout pixel",
+                          description: (
+                            <Text as="span">
+                              The completed checkout arrived from the web pixel
+                              at <DateTime iso={delivery.lateCheckoutRelayAt} />
+                              , after this Purchase had been queued with the
+                              keys it had: nothing sent changed.
+                            </Text>
+                          ),
+                        },
+                      ]
+                    : []),
                   {
                     term: "Attempts",
                     description: String(delivery.attemptCount),

@@ -55,8 +55,8 @@ const EVENT_LABELS: [keyof SettingsView, string, string][] = [
   ["sendAddToCart", "AddToCart", "Add to cart, mirrored from the storefront."],
   [
     "sendInitiateCheckout",
-    "InitiateCheckout",
-    "Checkout started, mirrored from the storefront.",
+    "InitiateCheckout and AddPaymentInfo",
+    "Checkout started and payment info submitted, from the checkout web pixel, once per checkout.",
   ],
   [
     "sendSearch",

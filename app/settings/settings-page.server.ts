@@ -10,6 +10,7 @@ import {
 import { publishPixelCode } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
 import { errorSummary, logger } from "~/observability/logger.server";
+import { connectWebPixel } from "~/checkout/web-pixel.server";
 
 export interface TestEventView {
   ok: boolean;
@@ -71,6 +72,14 @@ async function save(
         "Saved, but Shopify did not accept the pixel code for the storefront. Save again in a minute.";
     }
   }
+  // Create or update the checkout web pixel; the outcome shows in the setup checklist, which
+  // offers a repair when it failed, so the save itself does not depend on it.
+  const pixel = await connectWebPixel(admin, shop);
+  if (!pixel.ok)
+    logger().error(
+      { component: "settings", shop, reason: pixel.message },
+      "checkout web pixel not connected",
+    );
   return { ok: true, status: 200, settings: toSettingsView(saved), warning };
 }
 

@@ -4,14 +4,16 @@ import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import type { CollectBody, StorefrontEventName } from "./collect-schema";
 
-type SettingsFlag =
-  "sendViewContent" | "sendAddToCart" | "sendInitiateCheckout" | "sendSearch";
+type SettingsFlag = "sendViewContent" | "sendAddToCart" | "sendSearch";
 
-/** Storefront events mirrored server-side, and the setting that turns each on. PageView is not mirrored. */
+/**
+ * Storefront events mirrored server-side, and the setting that turns each on. PageView is not
+ * mirrored, nor is InitiateCheckout any more: the checkout web pixel reports it once per checkout
+ * (app/checkout/), and a storefront script still cached with the old click guess would count it twice.
+ */
 const MIRRORED: Partial<Record<StorefrontEventName, SettingsFlag>> = {
   ViewContent: "sendViewContent",
   AddToCart: "sendAddToCart",
-  InitiateCheckout: "sendInitiateCheckout",
   Search: "sendSearch",
 };
 

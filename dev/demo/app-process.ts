@@ -82,6 +82,7 @@ async function main(): Promise<void> {
             orderName: true,
             status: true,
             matchKeys: true,
+            keySources: true,
             attemptCount: true,
             lastError: true,
           },

@@ -13,6 +13,7 @@ import {
   matchKeysOf,
   notSentFromDeliveries,
   notSentTable,
+  provenanceTable,
   receivedTable,
   type NotSentRow,
 } from "./report";
@@ -48,7 +49,7 @@ function shutdown(code: number): Promise<void> {
 }
 
 function describeOutcome(outcome: StepOutcome): string {
-  if (outcome.step.kind === "proxy") return `HTTP ${outcome.httpStatus}`;
+  if (outcome.step.kind !== "webhook") return `HTTP ${outcome.httpStatus}`;
   const a = outcome.answer;
   if (!a?.status)
     return `HTTP ${outcome.httpStatus} ${outcome.text.slice(0, 200)}`;
@@ -115,6 +116,10 @@ async function main(): Promise<void> {
       });
     }
   }
+  say();
+  say("Purchases: the match keys each carried, and where each came from:");
+  for (const line of provenanceTable(result.status.deliveries)) say(line);
+
   say();
   say("Not sent, on purpose:");
   for (const line of notSentTable(notSent)) say(line);

@@ -136,6 +136,9 @@ export async function startDemo(
     SCOPES: DEMO_SCOPES,
     TIKTOK_API_BASE_URL: standin.url,
     DELIVERY_WORKER: "on",
+    // An order with no browser context waits this long for the checkout pixel (60 s in
+    // production); short here, so the demo's no-click order goes out within seconds.
+    CHECKOUT_HOLD_SECONDS: "5",
     DEMO_SHOP,
     DEMO_ADMIN_ACCESS_TOKEN: `shpat_demo_${randomBytes(16).toString("hex")}`,
     DEMO_PORT: String(options.port ?? 0),

@@ -46,6 +46,22 @@ export async function playStep(
       },
       body: JSON.stringify(step.body),
     });
+  } else if (step.kind === "relay") {
+    // The web pixel posts to https://{shop}/apps/tiktok-events/checkout: /proxy/checkout.
+    const url = signAppProxyUrl(new URL("/proxy/checkout", appUrl), {
+      shop,
+      apiSecret: creds.apiSecret,
+    });
+    response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "text/plain;charset=UTF-8",
+        "User-Agent": step.userAgent,
+        "X-Forwarded-For": step.ip,
+        "X-Forwarded-Host": shop,
+      },
+      body: JSON.stringify(step.body),
+    });
   } else {
     const headers = webhookHeaders({
       topic: step.topic,

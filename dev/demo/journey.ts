@@ -7,7 +7,8 @@ import type { CollectBody, CollectEvent } from "~/storefront/collect-schema";
 export const DEMO_SHOP = "demo-shop.myshopify.com";
 export const DEMO_PIXEL_CODE = "CDEMOPIXEL000000001";
 export const DEMO_TIKTOK_TOKEN = "demo-access-token";
-export const DEMO_SCOPES = "read_orders,read_customers,write_app_proxy";
+export const DEMO_SCOPES =
+  "read_orders,read_customers,write_app_proxy,write_pixels,read_customer_events";
 
 /** Shopify's `host` parameter: base64 of the admin URL the app is embedded in. */
 export function demoHostParam(shop: string = DEMO_SHOP): string {
@@ -52,7 +53,16 @@ export interface WebhookStep {
   redelivery?: boolean;
 }
 
-export type JourneyStep = ProxyStep | WebhookStep;
+/** What the checkout web pixel relays (app/checkout/relay-schema.ts) through the app proxy. */
+export interface RelayStep {
+  kind: "relay";
+  label: string;
+  body: Record<string, unknown>;
+  ip: string;
+  userAgent: string;
+}
+
+export type JourneyStep = ProxyStep | WebhookStep | RelayStep;
 
 export interface Journey {
   steps: JourneyStep[];
@@ -103,6 +113,8 @@ interface OrderSpec {
   acceptLanguage: string | null;
   cartToken: string | null;
   noteAttributes: { name: string; value: string }[];
+  /** The checkout token the web pixel saw; random when not given (none for POS). */
+  checkoutToken?: string;
 }
 
 /** A REST order as Shopify's orders/create webhook carries it (the fields the app reads and a few more). */
@@ -134,7 +146,8 @@ export function orderWebhookBody(spec: OrderSpec): string {
     source_name: spec.sourceName,
     tags: "",
     cart_token: spec.cartToken,
-    checkout_token: spec.sourceName === "pos" ? null : hex(16),
+    checkout_token:
+      spec.checkoutToken ?? (spec.sourceName === "pos" ? null : hex(16)),
     landing_site: spec.landingSite,
     referring_site: spec.landingSite ? "https://www.tiktok.com/" : null,
     browser_ip: spec.browserIp,
@@ -423,9 +436,162 @@ export function buildJourney(now: Date = new Date()): Journey {
     redelivery: true,
   });
 
+  steps.push(...checkoutJourneys(t));
+
   return {
     steps,
     clickOrder: { id: clickOrderId, name: "#1001", ttclid },
     storefrontEventIds: [viewId, addId],
   };
+}
+
+/** The checkout web pixel's relay body for one event (the pixel's cookies and the checkout). */
+function relayBody(
+  event: string,
+  token: string,
+  at: number,
+  cookies: { ttclid?: string; ttp?: string; sid?: string },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    v: 1,
+    event,
+    id: `sh-${randomUUID()}`,
+    ts: new Date(at * 1000).toISOString(),
+    token,
+    url: `${STORE_URL}/checkouts/cn/${token}${event === "checkout_completed" ? "/thank-you" : ""}`,
+    consent: "granted",
+    ...cookies,
+    ...extra,
+  };
+}
+
+/**
+ * Two journeys the cart attributes cannot cover, told by the checkout web pixel: Buy it now
+ * (the cart is skipped, so the order has no cart attributes), and a checkout link from a
+ * recovery email where orders/create arrives before the thank-you page has loaded.
+ */
+function checkoutJourneys(t: number): JourneyStep[] {
+  const ip = "203.0.113.88";
+  const ttclid = `E.C.P.${randomBytes(24).toString("base64url")}`;
+  const ttp = randomBytes(20).toString("base64url").slice(0, 27);
+  const sid = scriptId();
+  const token = hex(16);
+  const cookies = { ttclid, ttp, sid };
+  const priced = {
+    currency: "USD",
+    value: 28.3,
+    items: [{ id: SHIRT.variantId, q: 1, p: 24.5, n: SHIRT.title }],
+  };
+  const contact = { email: "Ada.Buyer@Example.com", phone: "+1 415 555 0188" };
+  const buyNowOrder = "6120458731005";
+  const relay = (label: string, body: Record<string, unknown>) =>
+    ({
+      kind: "relay",
+      label,
+      ip,
+      userAgent: IPHONE_USER_AGENT,
+      body,
+    }) satisfies RelayStep;
+  const order = (
+    id: string,
+    number: number,
+    checkoutToken: string,
+    email: string,
+    label: string,
+  ): WebhookStep => ({
+    kind: "webhook",
+    label,
+    topic: "orders/create",
+    orderId: id,
+    orderName: `#${number}`,
+    webhookId: randomUUID(),
+    eventId: randomUUID(),
+    body: orderWebhookBody({
+      id,
+      number,
+      createdAt: new Date((t - 2) * 1000),
+      email,
+      phone: null,
+      customerId: null,
+      country: "US",
+      lines: [{ item: SHIRT, quantity: 1 }],
+      sourceName: "web",
+      landingSite: "/products/organic-cotton-shirt",
+      browserIp: ip,
+      userAgent: IPHONE_USER_AGENT,
+      acceptLanguage: "en-US",
+      cartToken: null,
+      noteAttributes: [],
+      checkoutToken,
+    }),
+  });
+
+  const lateToken = hex(16);
+  const lateOrder = "6120458731006";
+  const lateCookies = {
+    ttclid: `E.C.P.${randomBytes(24).toString("base64url")}`,
+    ttp: randomBytes(20).toString("base64url").slice(0, 27),
+  };
+  return [
+    {
+      kind: "proxy",
+      label: "Buy it now: a shopper from a TikTok ad views a product",
+      ip,
+      userAgent: IPHONE_USER_AGENT,
+      body: collect(
+        sid,
+        "granted",
+        `${STORE_URL}/products/organic-cotton-shirt?ttclid=${encodeURIComponent(ttclid)}`,
+        [{ event: "PageView", event_id: scriptId(), event_time: t - 60 }],
+        { ttclid, ttp },
+      ),
+    },
+    relay(
+      "... presses Buy it now (no cart): checkout_started from the web pixel",
+      relayBody("checkout_started", token, t - 50, cookies, priced),
+    ),
+    relay(
+      "... enters contact details: checkout_contact_info_submitted",
+      relayBody(
+        "checkout_contact_info_submitted",
+        token,
+        t - 40,
+        cookies,
+        contact,
+      ),
+    ),
+    relay(
+      "... pays: payment_info_submitted",
+      relayBody("payment_info_submitted", token, t - 30, cookies, priced),
+    ),
+    relay(
+      "... thank-you page: checkout_completed",
+      relayBody("checkout_completed", token, t - 20, cookies, {
+        ...contact,
+        order_id: buyNowOrder,
+      }),
+    ),
+    order(
+      buyNowOrder,
+      1005,
+      token,
+      "ada.buyer@example.com",
+      "... orders/create: no cart attributes, joined by checkout_token",
+    ),
+    order(
+      lateOrder,
+      1006,
+      lateToken,
+      "lee.late@example.com",
+      "A checkout link from an email: orders/create before the thank-you page (held)",
+    ),
+    relay(
+      "... the thank-you page loads: checkout_completed releases the held Purchase",
+      relayBody("checkout_completed", lateToken, t, lateCookies, {
+        email: "lee.late@example.com",
+        order_id: lateOrder,
+      }),
+    ),
+  ];
 }

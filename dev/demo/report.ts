@@ -16,6 +16,8 @@ export interface DeliveryRow {
   orderName: string | null;
   status: string;
   matchKeys: string;
+  /** JSON: where each match key came from (Delivery.keySources). */
+  keySources?: string | null;
   attemptCount: number;
   lastError: string | null;
 }
@@ -80,6 +82,30 @@ export function notSentTable(rows: NotSentRow[]): string[] {
   return table([
     ["ORDER / EVENT", "STATUS", "REASON"],
     ...rows.map((r) => [r.what, r.status, r.reason]),
+  ]);
+}
+
+/** Each sent Purchase: its match keys, and where each came from. */
+export function provenanceTable(deliveries: DeliveryRow[]): string[] {
+  const rows = deliveries.filter(
+    (d) => d.eventName === "Purchase" && d.status === "delivered",
+  );
+  if (rows.length === 0) return ["  (nothing)"];
+  return table([
+    ["ORDER", "MATCH KEYS (WHERE EACH CAME FROM)"],
+    ...rows.map((d) => {
+      let sources: Record<string, string> = {};
+      try {
+        sources = JSON.parse(d.keySources ?? "{}") as Record<string, string>;
+      } catch {
+        // an older row without sources
+      }
+      const keys = Object.entries(sources)
+        .filter(([key]) => key !== "consent")
+        .map(([key, source]) => `${key}<-${source}`);
+      if (sources.consent) keys.push(`consent<-${sources.consent}`);
+      return [d.orderName ?? "-", keys.join(" ") || "-"];
+    }),
   ]);
 }
 

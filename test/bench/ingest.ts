@@ -89,6 +89,37 @@ export function proxyRequest(i: number): PreparedRequest {
   }
 }
 
+/** The checkout web pixel's relay: checkout_started and payment_info_submitted for 2,000 checkouts. */
+function relayRequest(i: number): PreparedRequest {
+  const url = signAppProxyUrl(new URL("/proxy/checkout", APP_URL), {
+    shop: SHOP,
+    apiSecret: TEST_CREDS.apiSecret,
+  });
+  const token = `benchcheckout${String(i % 2000).padStart(6, "0")}`;
+  return {
+    path: url.pathname + url.search,
+    headers: {
+      "Content-Type": "text/plain;charset=UTF-8",
+      "X-Forwarded-For": "203.0.113.9",
+      "User-Agent": "Mozilla/5.0 (bench)",
+    },
+    body: JSON.stringify({
+      v: 1,
+      event: i % 2 ? "payment_info_submitted" : "checkout_started",
+      id: `sh-bench-${i}`,
+      ts: new Date().toISOString(),
+      token,
+      url: `https://${SHOP}/checkouts/cn/${token}`,
+      consent: "granted",
+      ttclid: `E.C.P.bench${i % 500}`,
+      ttp: "bench-ttp-cookie-value-000",
+      currency: "EUR",
+      value: 19.99,
+      items: [{ id: "4440000000001", q: 1, p: 19.99 }],
+    }),
+  };
+}
+
 export function webhookRequest(shop = SHOP): PreparedRequest {
   const body = orderBody(simpleOrder());
   return {
@@ -298,12 +329,21 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     // Warm-up: JIT, connection pools, the settings cache.
     await runLoad(server.url, 500, proxyRequest, CONCURRENCY);
     await runLoad(server.url, 300, hook, CONCURRENCY);
+    await runLoad(server.url, 300, relayRequest, CONCURRENCY);
     await runLoad(base.url, 300, hook, CONCURRENCY);
-    const rounds: { proxy: LoadResult; hooks: LoadResult; base: LoadResult }[] =
-      [];
+    const rounds: {
+      proxy: LoadResult;
+      hooks: LoadResult;
+      relay: LoadResult;
+      base: LoadResult;
+    }[] = [];
     // The server's own CPU per request: unlike throughput, barely moved by the other work on
     // a shared machine, so it is the figure to compare between runs.
-    const cpu = { proxy: [] as number[], hooks: [] as number[] };
+    const cpu = {
+      proxy: [] as number[],
+      hooks: [] as number[],
+      relay: [] as number[],
+    };
     const timed = async (
       key: keyof typeof cpu,
       run: () => Promise<LoadResult>,
@@ -322,9 +362,13 @@ async function measure(db: BenchDatabase): Promise<string[]> {
       const hooks = await timed("hooks", () =>
         runLoad(server.url, PER_ROUND, hook, CONCURRENCY),
       );
+      const relay = await timed("relay", () =>
+        runLoad(server.url, PER_ROUND, relayRequest, CONCURRENCY),
+      );
       rounds.push({
         proxy,
         hooks,
+        relay,
         base: await runLoad(base.url, PER_ROUND, hook, CONCURRENCY),
       });
     }
@@ -342,6 +386,7 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     const hooksC8 = await runLoad(server.url, 1500, hook, 8);
     const proxy = combineLoads(rounds.map((r) => r.proxy));
     const hooks = combineLoads(rounds.map((r) => r.hooks));
+    const relay = combineLoads(rounds.map((r) => r.relay));
     const baseline = combineLoads(rounds.map((r) => r.base));
     const ratios = (pick: (r: (typeof rounds)[number]) => LoadResult) =>
       rounds.map((r) => pick(r).rps / r.base.rps);
@@ -367,11 +412,17 @@ async function measure(db: BenchDatabase): Promise<string[]> {
         ratios((r) => r.proxy),
         proxy,
       ),
+      describeLoad(tag("checkout relay /proxy/checkout (c=32)"), relay),
+      ratioLine(
+        tag("checkout relay"),
+        ratios((r) => r.relay),
+        relay,
+      ),
     );
     if (cpu.hooks.length > 0)
       lines.push(
         tag(
-          `server CPU per request (median of rounds): webhook ${fmt(median(cpu.hooks), 2)} ms, app proxy ${fmt(median(cpu.proxy), 2)} ms`,
+          `server CPU per request (median of rounds): webhook ${fmt(median(cpu.hooks), 2)} ms, app proxy ${fmt(median(cpu.proxy), 2)} ms, checkout relay ${fmt(median(cpu.relay), 2)} ms`,
         ),
       );
   } finally {

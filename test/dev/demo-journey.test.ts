@@ -5,11 +5,13 @@ import { parseOrder } from "~/orders/order";
 import { orderFilterReason } from "~/orders/purchase";
 import { cartAttribute, fromWebhookOrder } from "~/orders/shop-order";
 import { parseCollectBody } from "~/storefront/collect-schema";
+import { parseRelayBody } from "~/checkout/relay-schema";
 import {
   buildJourney,
   demoHostParam,
   embeddedQuery,
   type ProxyStep,
+  type RelayStep,
   type WebhookStep,
 } from "../../dev/demo/journey";
 import {
@@ -36,6 +38,34 @@ describe("demo journey", () => {
   const webhooks = journey.steps.filter(
     (s): s is WebhookStep => s.kind === "webhook",
   );
+
+  it("relays only bodies the checkout relay accepts, joined to their orders by checkout token", () => {
+    const relays = journey.steps.filter(
+      (s): s is RelayStep => s.kind === "relay",
+    );
+    expect(relays.length).toBeGreaterThanOrEqual(5);
+    for (const step of relays)
+      expect(
+        parseRelayBody(JSON.stringify(step.body)),
+        step.label,
+      ).toMatchObject({ ok: true });
+    for (const orderName of ["#1005", "#1006"]) {
+      const webhook = webhooks.find((w) => w.orderName === orderName)!;
+      const order = fromWebhookOrder(parseOrder(webhook.body));
+      expect(order.hints.cartAttributes).toEqual({}); // Buy it now, a checkout link: no cart
+      const completed = relays.find(
+        (r) =>
+          r.body.event === "checkout_completed" &&
+          r.body.order_id === webhook.orderId,
+      )!;
+      expect(completed.body.token).toBe(order.hints.checkoutToken);
+    }
+    // #1006's webhook comes before its thank-you page
+    const steps = journey.steps.map((s) => s.label);
+    const late = webhooks.find((w) => w.orderName === "#1006")!;
+    expect(steps.indexOf(late.label)).toBeLessThan(steps.length - 1);
+    expect(journey.steps.at(-1)!.kind).toBe("relay");
+  });
 
   it("posts only bodies the app proxy schema accepts", () => {
     for (const step of proxies) {

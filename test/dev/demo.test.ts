@@ -88,7 +88,26 @@ describe("npm run demo", () => {
     expect(out).toMatch(
       /Purchase\s+6120458731002_Purchase\s+email ip user_agent\s+18\.10 USD\s+limited data use/,
     );
-    expect(out).toContain("What TikTok received (4 events");
+    // The checkout web pixel's journeys: Buy it now (steps and Purchase joined by checkout
+    // token) and orders/create before the thank-you page (held, then released by the relay).
+    expect(out).toMatch(
+      /InitiateCheckout\s+[0-9a-f]{32}_InitiateCheckout\s+ttclid ttp ip user_agent\s+28\.30 USD/,
+    );
+    expect(out).toMatch(
+      /AddPaymentInfo\s+[0-9a-f]{32}_AddPaymentInfo\s+ttclid ttp email phone ip user_agent\s+28\.30 USD/,
+    );
+    expect(out).toMatch(
+      /Purchase\s+6120458731005_Purchase\s+ttclid ttp email phone ip user_agent\s+31\.85 USD\s*\n/,
+    );
+    expect(out).toMatch(
+      /Purchase\s+6120458731006_Purchase\s+ttclid ttp email ip user_agent\s+31\.85 USD\s*\n/,
+    );
+    expect(out).toContain("What TikTok received (8 events");
+    // Where each Purchase's keys came from.
+    expect(out).toMatch(/#1001 +ttclid<-cart_attributes ttp<-cart_attributes /);
+    expect(out).toMatch(/#1002 +ip<-order user_agent<-order email<-order\n/);
+    expect(out).toMatch(/#1005 +ttclid<-checkout_pixel ttp<-checkout_pixel /);
+    expect(out).toMatch(/#1006 .*ttclid<-checkout_pixel/);
     // And what was not sent, with the app's reasons.
     expect(out).toMatch(
       /#1003 Purchase\s+skipped\s+Not sent: the shopper declined marketing consent\./,

@@ -691,7 +691,7 @@ describe("home page: last 7 days", () => {
     const res = await app.handle(app.adminRequest(h, `/app?_data=${HOME}`));
     expect(res.status).toBe(200);
     const { checklist, last7Days } = await res.json();
-    expect(checklist).toHaveLength(3);
+    expect(checklist).toHaveLength(4);
     expect(last7Days).toMatchObject({
       ordersSeen: 6,
       sent: 3,

@@ -13,6 +13,7 @@ afterAll(() => app.close());
 async function seed(shop: string) {
   await app.prisma.delivery.deleteMany({ where: { shop } });
   await app.prisma.attributionSession.deleteMany({ where: { shop } });
+  await app.prisma.checkoutContext.deleteMany({ where: { shop } });
   await app.prisma.shopSettings.deleteMany({ where: { shop } });
   await app.installShop(shop);
   await app.prisma.shopSettings.upsert({
@@ -52,6 +53,14 @@ async function seed(shop: string) {
   await app.prisma.attributionSession.create({
     data: { shop, sessionKey: "sess-1", ttclid: "E.C.P.abc" },
   });
+  // Checkout contexts: one of the customer's session, one of their order, one of someone else.
+  await app.prisma.checkoutContext.createMany({
+    data: [
+      { shop, checkoutToken: "tok-session", sessionKey: "sess-1" },
+      { shop, checkoutToken: "tok-order", orderId: "1001" },
+      { shop, checkoutToken: "tok-other", sessionKey: "sess-2" },
+    ],
+  });
 }
 
 async function counts(shop: string) {
@@ -64,6 +73,7 @@ async function counts(shop: string) {
       where: { delivery: { shop } },
     }),
     attribution: await app.prisma.attributionSession.count({ where: { shop } }),
+    checkouts: await app.prisma.checkoutContext.count({ where: { shop } }),
   };
 }
 
@@ -74,6 +84,7 @@ const full = {
   outbox: 1,
   attempts: 1,
   attribution: 1,
+  checkouts: 3,
 };
 
 beforeEach(async () => {
@@ -124,6 +135,7 @@ describe("app lifecycle and compliance webhooks", () => {
       outbox: 0,
       attempts: 0,
       attribution: 0,
+      checkouts: 0,
     });
     expect(await counts(OTHER)).toEqual(full);
   });
@@ -148,7 +160,13 @@ describe("app lifecycle and compliance webhooks", () => {
       outbox: 0,
       attempts: 0,
       attribution: 0,
+      checkouts: 1, // another shopper's checkout stays
     });
+    expect(
+      (
+        await app.prisma.checkoutContext.findMany({ where: { shop: SHOP } })
+      ).map((c) => c.checkoutToken),
+    ).toEqual(["tok-other"]);
     expect(await counts(OTHER)).toEqual(full);
   });
 

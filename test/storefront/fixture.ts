@@ -62,7 +62,6 @@ export type EmbedConfig = {
   search: boolean;
   product: Content | null;
   variants: Record<string, number>;
-  cart: Content[];
   attributes: Record<(typeof CART_ATTRIBUTE_NAMES)[number], string | null>;
 };
 
@@ -76,7 +75,7 @@ export function embedConfig(c: EmbedConfig): unknown[] {
     c.search,
     c.product,
     c.variants,
-    c.cart,
+    0, // once the cart lines; no longer rendered
     c.attributes,
   ];
 }
@@ -254,12 +253,6 @@ export async function startStorefront(
       variants: product
         ? Object.fromEntries(PRODUCT.variants.map((v) => [v.id, v.cents / 100]))
         : {},
-      cart: (hasCart ? s.cartLines : []).map((l) => ({
-        content_id: l.id,
-        content_name: l.name,
-        price: l.price,
-        quantity: l.qty,
-      })),
       // Liquid renders null for an attribute the cart does not have
       attributes: {
         _tt_sid: (hasCart && s.cartAttributes._tt_sid) || null,

@@ -1,4 +1,4 @@
-// The order webhook's attribution lookup (findAttribution), run the same way on SQLite
+// The order webhook's storefront-session lookup (findStoredSessions), run the same way on SQLite
 // (test/routes/orders.test.ts) and PostgreSQL (test/postgres): sessions are stored through the
 // ingest writer, as the app proxy stores them.
 import { expect } from "vitest";
@@ -28,7 +28,15 @@ export async function checkAttributionLookup(
   otherShop: string,
   store: (session: AttributionUpsert) => Promise<unknown>,
 ): Promise<void> {
-  const { findAttribution } = await import("~/orders/order-webhook.server");
+  const { findStoredSessions } = await import("~/orders/order-webhook.server");
+  // The most trusted of the two, as the join (browser-context.ts) ranks them.
+  const findAttribution = async (
+    forShop: string,
+    keys: { sessionKey: string | null; cartToken: string | null },
+  ) => {
+    const found = await findStoredSessions(forShop, keys);
+    return found.cartSession ?? found.tokenSession;
+  };
   await store(
     session(shop, "named", "cart-a", "2026-11-20T10:00:00.000Z", "named-click"),
   );
@@ -73,6 +81,13 @@ export async function checkAttributionLookup(
     consent: "granted",
     landingUrl: `https://${shop}/?ttclid=named-click`,
   });
+  // Both are returned: the join ranks the checkout pixel's context between them.
+  const both = await findStoredSessions(shop, {
+    sessionKey: "named",
+    cartToken: "cart-a",
+  });
+  expect(both.cartSession?.ttclid).toBe("named-click");
+  expect(both.tokenSession?.ttclid).toBe("newest-a-click");
   // Without a stored named session: the latest session of the cart token.
   expect((await find("unknown", "cart-b"))?.ttclid).toBe("newer-click");
   expect((await find(null, "cart-a"))?.ttclid).toBe("newest-a-click");

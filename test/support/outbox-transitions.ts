@@ -45,6 +45,7 @@ async function modules() {
     settle: await import("~/delivery/outbox/settle.server"),
     skip: await import("~/delivery/outbox/skip.server"),
     requeue: await import("~/delivery/outbox/requeue.server"),
+    hold: await import("~/delivery/outbox/hold.server"),
     purge: await import("~/delivery/outbox/purge.server"),
   };
 }
@@ -164,6 +165,29 @@ const APPLIERS: Record<Transition, Applier> = {
     const { requeue } = (await modules()).requeue;
     return (await f.prisma.$transaction((tx) =>
       requeue(tx, SHOP, f.deliveryId, f.now),
+    ))
+      ? 1
+      : 0;
+  },
+  // Evaluated as of 2 s before the fixture's time, when its pending row (due 1 s before) was
+  // still held; the event is the same one with a click id added.
+  releaseHold: async (f) => {
+    const { releaseHold } = (await modules()).hold;
+    const { buildEvent } = await import("~/tiktok/event-builder");
+    const event = buildEvent({
+      eventName: "Purchase",
+      eventId: EVENT_ID,
+      eventTime: new Date("2026-03-01T11:59:00Z"),
+      user: { ttclid: "E.C.P.late", ip: "203.0.113.9", userAgent: "UA" },
+    });
+    return (await f.prisma.$transaction((tx) =>
+      releaseHold(
+        tx,
+        SHOP,
+        f.deliveryId,
+        { event, keySources: '{"ttclid":"checkout_pixel"}' },
+        new Date(f.now.getTime() - 2_000),
+      ),
     ))
       ? 1
       : 0;
@@ -384,6 +408,15 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
           );
         if (transition === "deliver")
           expect(delivery.deliveredAt).not.toBeNull();
+        if (transition === "releaseHold") {
+          // Due at once (as of the applier's time), carrying what the relay added.
+          expect(after.outbox[0].nextAttemptAt.getTime()).toBe(
+            fixture.now.getTime() - 2_000,
+          );
+          expect(JSON.parse(delivery.payload).user.ttclid).toBe("E.C.P.late");
+          expect(delivery.matchKeys).toBe("ttclid,ip_ua");
+          expect(delivery.keySources).toBe('{"ttclid":"checkout_pixel"}');
+        }
       },
     );
 

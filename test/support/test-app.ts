@@ -62,7 +62,8 @@ export async function createTestApp(
     SHOPIFY_API_KEY: TEST_CREDS.apiKey,
     SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
     SHOPIFY_APP_URL: APP_URL,
-    SCOPES: "read_orders,read_customers,write_app_proxy",
+    SCOPES:
+      "read_orders,read_customers,write_app_proxy,write_pixels,read_customer_events",
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     DELIVERY_WORKER: "off",
     // Warnings and errors only: a test's requests would each add an info line to the output.
@@ -90,7 +91,8 @@ export async function createTestApp(
           shop,
           state: "installed",
           isOnline: false,
-          scope: "read_orders,read_customers,write_app_proxy",
+          scope:
+            "read_orders,read_customers,write_app_proxy,write_pixels,read_customer_events",
           accessToken: `shpat_test_${shop}`,
         },
         update: {},

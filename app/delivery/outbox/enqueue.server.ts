@@ -20,6 +20,10 @@ export interface NewDelivery {
   sessionKey?: string | null;
   /** Set to record a delivery that is deliberately not sent (consent, order filter). */
   skippedReason?: string;
+  /** Not due before this time (a Purchase waiting for the checkout pixel); due now when unset. */
+  holdUntil?: Date | null;
+  /** Where each match key came from, as JSON ({"ttclid":"checkout_pixel",…}), for the delivery log. */
+  keySources?: string | null;
 }
 
 /** The Delivery row for a new event; skipped deliveries get no outbox row. */
@@ -41,6 +45,7 @@ export function deliveryRow(input: NewDelivery, id: string) {
     lastError: input.skippedReason ?? null,
     payload: JSON.stringify(event),
     matchKeys: matchKeysOf(event).join(","),
+    keySources: input.keySources ?? null,
     eventTime: new Date(event.event_time * 1000),
   };
 }
@@ -66,6 +71,7 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
   ["lastError", "text"],
   ["payload", "text"],
   ["matchKeys", "text"],
+  ["keySources", "text"],
   ["eventTime", "timestamp(3)"],
   ["at", "timestamp(3)"],
 ];
@@ -85,7 +91,7 @@ export async function enqueue(
     `${shop}\u0000${eventName}\u0000${eventId}`;
   const planned = new Map<
     string,
-    { row: ReturnType<typeof deliveryRow>; queue: boolean }
+    { row: ReturnType<typeof deliveryRow>; queue: boolean; due: string }
   >();
   for (const d of deliveries) {
     const k = key(d.shop, d.event.event, d.event.event_id);
@@ -93,6 +99,7 @@ export async function enqueue(
       planned.set(k, {
         row: deliveryRow(d, randomUUID()),
         queue: d.skippedReason === undefined,
+        due: d.holdUntil && d.holdUntil > now ? d.holdUntil.toISOString() : at,
       });
   }
 
@@ -108,10 +115,11 @@ export async function enqueue(
     );
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO "Delivery" ("id", "shop", "source", "eventName", "eventId", "pixelCode", "orderId", "orderName",
-        "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "eventTime", "attemptCount",
-        "createdAt", "updatedAt")
+        "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "keySources", "eventTime",
+        "attemptCount", "createdAt", "updatedAt")
       SELECT d."id", d."shop", d."source", d."eventName", d."eventId", d."pixelCode", d."orderId", d."orderName",
-        d."customerId", d."sessionKey", d."status", d."lastError", d."payload", d."matchKeys", d."eventTime", 0,
+        d."customerId", d."sessionKey", d."status", d."lastError", d."payload", d."matchKeys", d."keySources",
+        d."eventTime", 0,
         d."at", d."at"
       FROM ${source} AS d WHERE true
       ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
@@ -122,16 +130,22 @@ export async function enqueue(
   );
   for (const part of chunks(queued, 500)) {
     const source = jsonRowsSql(
-      part.map(({ row }) => ({ deliveryId: row.id, shop: row.shop, at })),
+      part.map(({ row, due }) => ({
+        deliveryId: row.id,
+        shop: row.shop,
+        due,
+        at,
+      })),
       [
         ["deliveryId", "text"],
         ["shop", "text"],
+        ["due", "timestamp(3)"],
         ["at", "timestamp(3)"],
       ],
     );
     await tx.$executeRaw`
       INSERT INTO "OutboxEntry" ("id", "deliveryId", "shop", "attempts", "nextAttemptAt", "createdAt")
-      SELECT ${newIdSql()}, o."deliveryId", o."shop", 0, o."at", o."at" FROM ${source} AS o`;
+      SELECT ${newIdSql()}, o."deliveryId", o."shop", 0, o."due", o."at" FROM ${source} AS o`;
   }
 
   // What already existed is looked up afterwards (the rare duplicate path).

@@ -43,6 +43,7 @@ describe("delivery states", () => {
     fail: [["pending", "failed"]],
     reschedule: [["pending", "pending"]],
     skip: [["pending", "skipped"]],
+    releaseHold: [["pending", "pending"]],
     requeue: [
       ["failed", "pending"],
       ["delivered", "pending"],

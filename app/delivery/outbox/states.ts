@@ -56,6 +56,11 @@ export const TRANSITIONS = {
   reschedule: [[STATUS.pending, STATUS.pending]],
   /** The app was uninstalled: what is still owed is not sent. */
   skip: [[STATUS.pending, STATUS.skipped]],
+  /**
+   * A Purchase enqueued with a hold (no browser context yet) is made due now, with what the
+   * checkout pixel's late relay added; refused once a worker has claimed or tried it.
+   */
+  releaseHold: [[STATUS.pending, STATUS.pending]],
   /** The merchant's "Resend" (same event id, so TikTok deduplicates). Skipped events never are. */
   requeue: [
     [STATUS.failed, STATUS.pending],

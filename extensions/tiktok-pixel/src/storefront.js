@@ -29,14 +29,11 @@
   let search; // the page shows search results (terms: ?q=)
   let product; // product pages: the selected variant as a content
   let variants; // variant id -> price, product pages only ({} elsewhere)
-  let cart; // contents of the cart as the page was rendered
   let attributes; // our hidden cart attributes as the cart has them (null when missing)
 
   let on; // consent given: capture is running
   let pageSent; // PageView (and ViewContent / Search) fired on this page
   let sessionId;
-  let cartChanged; // the cart changed on this page, so `cart` is stale
-  let lastCheckout = 0;
   let queue = [];
 
   const guard = (f) => {
@@ -82,8 +79,8 @@
 
   // One event: to ttq (with the same event_id, so TikTok deduplicates) and queued for
   // the proxy. The queue is sent at the end of the current task, so events that fire
-  // together travel in one body, and an event fired as the page navigates away (form
-  // submit, checkout click) leaves before the navigation starts.
+  // together travel in one body, and an event fired as the page navigates away (a form
+  // submit) leaves before the navigation starts.
   const send = (event, props) => {
     if (!on) return;
     const event_id = randomId();
@@ -171,16 +168,11 @@
       addToCart(lines[0] ? lines : fromPage(byId));
       writeAttributes();
     });
-  // A checkout button may fire click and submit: one InitiateCheckout per 2 s.
-  const checkout = () =>
-    lastCheckout < (lastCheckout = Date.now()) - 2e3 &&
-    send(
-      "InitiateCheckout",
-      cart[0] && !cartChanged ? properties(cart) : { currency },
-    );
-  // A request or form URL: notes a cart change; true for an add to cart.
-  const cartRequest = (url) =>
-    (url = CART.exec(url)) && (cartChanged = 1) && url[1] == "add";
+  // InitiateCheckout is not guessed here from a checkout click: the checkout web pixel
+  // (extensions/tiktok-web-pixel) reports checkout_started, and the app sends it once per
+  // checkout as <checkout token>_InitiateCheckout, so a click here would count it twice.
+  // A request or form URL: true for an add to cart.
+  const cartRequest = (url) => (url = CART.exec(url)) && url[1] == "add";
 
   // TikTok's standard base code, cut to what we and events.js use: the ttq queue stub
   // (page/track/identify, instance, load, and the _i/_t/_o records events.js reads when it
@@ -266,7 +258,7 @@
       search,
       product,
       variants,
-      cart,
+      ,
       attributes,
     ] = JSON.parse(d.currentScript.dataset.ttConfig);
     d.addEventListener("visitorConsentCollected", check);
@@ -274,26 +266,13 @@
     // nothing until consent (send and writeAttributes check `on`).
     // Bubble phase on window, so the theme's own handlers have run: a prevented submit
     // means the theme adds to cart by AJAX (counted by the fetch/XHR hooks) or stopped it.
-    // A checkout button submits too, but its click (below) already counted.
     w.addEventListener("submit", (v) =>
-      guard(() => {
-        const form = v.target;
-        const action = form.action;
-        v.defaultPrevented ||
-          (cartRequest(action)
-            ? addToCart(fromPage(quantities(new FormData(form))))
-            : /\/checkout/.test(action) && checkout());
-      }),
-    );
-    d.addEventListener(
-      "click",
-      (v) =>
-        guard(
-          () =>
-            v.target.closest('[name=checkout],a[href*="/checkout"]') &&
-            checkout(),
-        ),
-      !0,
+      guard(
+        () =>
+          v.defaultPrevented ||
+          (cartRequest(v.target.action) &&
+            addToCart(fromPage(quantities(new FormData(v.target))))),
+      ),
     );
     // fetch and XHR: recognised by the response's URL, read from a clone (fetch) before
     // the page reads the body.

@@ -1,0 +1,142 @@
+// Pure: what one relayed checkout event adds to what we know of the checkout, and the TikTok
+// events the checkout steps become. Raw email/phone enter only `hashContact` and leave as hashes.
+import { buildEvent } from "~/tiktok/event-builder";
+import { hashUserIdentifiers } from "~/tiktok/hashing";
+import type { TikTokEvent } from "~/tiktok/wire-types";
+import type { RelayBody, RelayEventName } from "./relay-schema";
+import { orderDigits } from "./relay-schema";
+
+/** The stored checkout context (CheckoutContext row) without its keys and bookkeeping. */
+export interface CheckoutContextState {
+  ttclid: string | null;
+  ttp: string | null;
+  sessionKey: string | null;
+  consent: "granted" | "denied" | "unknown";
+  ip: string | null;
+  userAgent: string | null;
+  emailHash: string | null;
+  phoneHash: string | null;
+  pageUrl: string | null;
+  orderId: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** The request around a relayed body: the address and browser Shopify's proxy saw. */
+export interface RelayRequest {
+  body: RelayBody;
+  ip: string | null;
+  userAgent: string | null;
+  now: Date;
+}
+
+/** SHA-256 of the normalised email and E.164 phone (TikTok's rules, app/tiktok/hashing.ts). */
+export function hashContact(body: Pick<RelayBody, "email" | "phone">): {
+  emailHash: string | null;
+  phoneHash: string | null;
+} {
+  const hashed = hashUserIdentifiers({
+    emails: [body.email],
+    phones: [body.phone],
+  });
+  return {
+    emailHash: hashed.email?.[0] ?? null,
+    phoneHash: hashed.phone?.[0] ?? null,
+  };
+}
+
+/** Client clocks may not claim the future, nor more than a day ago. */
+export function relayEventTime(ts: string, now: Date): Date {
+  const at = Date.parse(ts);
+  return new Date(
+    Math.min(Math.max(at, now.getTime() - 86_400_000), now.getTime()),
+  );
+}
+
+/**
+ * The context after one relayed event: values it carries win, values it lacks keep what we
+ * had (a later step never forgets the click id an earlier one brought).
+ */
+export function mergeContext(
+  previous: CheckoutContextState | null,
+  request: RelayRequest,
+): CheckoutContextState {
+  const { body, now } = request;
+  const contact = hashContact(body);
+  const at = relayEventTime(body.ts, now);
+  return {
+    ttclid: body.ttclid ?? previous?.ttclid ?? null,
+    ttp: body.ttp ?? previous?.ttp ?? null,
+    sessionKey: body.sid ?? previous?.sessionKey ?? null,
+    consent: "granted",
+    ip: request.ip ?? previous?.ip ?? null,
+    userAgent: request.userAgent ?? previous?.userAgent ?? null,
+    emailHash: contact.emailHash ?? previous?.emailHash ?? null,
+    phoneHash: contact.phoneHash ?? previous?.phoneHash ?? null,
+    pageUrl: body.url ?? previous?.pageUrl ?? null,
+    orderId:
+      (body.order_id ? orderDigits(body.order_id) : null) ??
+      previous?.orderId ??
+      null,
+    startedAt: previous?.startedAt ?? at,
+    completedAt:
+      body.event === "checkout_completed"
+        ? (previous?.completedAt ?? at)
+        : (previous?.completedAt ?? null),
+  };
+}
+
+/**
+ * The checkout steps sent to TikTok as events. The contact and shipping steps only add to the
+ * context; the completed checkout is the order's Purchase, sent from the order webhook.
+ */
+export const CHECKOUT_EVENTS: Partial<
+  Record<RelayEventName, "InitiateCheckout" | "AddPaymentInfo">
+> = {
+  checkout_started: "InitiateCheckout",
+  payment_info_submitted: "AddPaymentInfo",
+};
+
+/**
+ * One id per checkout and event: Shopify fires checkout_started again on every entry to the
+ * checkout and on reloads (https://shopify.dev/docs/api/web-pixels-api/standard-events/checkout_started),
+ * and TikTok deduplicates an event name + event_id
+ * (https://business-api.tiktok.com/portal/docs?id=1771100865818625), so each counts once.
+ */
+export function checkoutEventId(token: string, eventName: string): string {
+  return `${token}_${eventName}`;
+}
+
+/** The TikTok event for a checkout step, with what the context knows by now. */
+export function checkoutEvent(
+  eventName: string,
+  body: RelayBody,
+  context: CheckoutContextState,
+  now: Date,
+): TikTokEvent {
+  return buildEvent({
+    eventName,
+    eventId: checkoutEventId(body.token, eventName),
+    eventTime: relayEventTime(body.ts, now),
+    user: {
+      email: context.emailHash ? [context.emailHash] : undefined,
+      phone: context.phoneHash ? [context.phoneHash] : undefined,
+      ttclid: context.ttclid,
+      ttp: context.ttp,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    },
+    properties: {
+      currency: body.currency,
+      value: body.value,
+      contentType: body.items?.length ? "product" : undefined,
+      contents: body.items?.map((i) => ({
+        contentId: i.id,
+        contentName: i.n,
+        price: i.p,
+        quantity: i.q,
+      })),
+    },
+    page: context.pageUrl ? { url: context.pageUrl } : undefined,
+  });
+}

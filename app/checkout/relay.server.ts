@@ -1,0 +1,181 @@
+// The checkout relay's ingest: one transaction that updates the checkout's context and queues
+// the checkout step it reports (through the outbox, the only writer of deliveries).
+import { Prisma } from "@prisma/client";
+import prisma from "~/db.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
+import { releaseHold } from "~/delivery/outbox/hold.server";
+import { STATUS } from "~/delivery/outbox/states";
+import { withCheckoutContext, type KeySources } from "~/orders/browser-context";
+import { orderGid } from "~/orders/shop-order";
+import type { TikTokEvent } from "~/tiktok/wire-types";
+import { getShopSettingsCached } from "~/settings/settings.server";
+import {
+  CHECKOUT_EVENTS,
+  checkoutEvent,
+  mergeContext,
+  type CheckoutContextState,
+  type RelayRequest,
+} from "./checkout-context";
+
+/** What a checkout_completed relay did to the order's Purchase. */
+export type PurchaseEffect = "released" | "late" | "none";
+
+export type RelayOutcome =
+  | { status: "unknown_shop" }
+  | { status: "stored"; queued: number; purchase: PurchaseEffect };
+
+const CONTEXT_SELECT = {
+  ttclid: true,
+  ttp: true,
+  sessionKey: true,
+  consent: true,
+  ip: true,
+  userAgent: true,
+  emailHash: true,
+  phoneHash: true,
+  pageUrl: true,
+  orderId: true,
+  startedAt: true,
+  completedAt: true,
+} as const;
+
+/** The TikTok event a relayed step becomes for this shop, or null (not a step we send, or turned off). */
+export function relayedEventName(
+  body: RelayRequest["body"],
+  settings: { sendInitiateCheckout: boolean },
+): string | null {
+  const name = CHECKOUT_EVENTS[body.event];
+  // InitiateCheckout and AddPaymentInfo follow the shop's "checkout" event switch.
+  return name && settings.sendInitiateCheckout ? name : null;
+}
+
+/** Whether the shop takes relays at all: installed, with a pixel. */
+export async function relaySettings(shop: string) {
+  const settings = await getShopSettingsCached(shop);
+  return settings?.pixelCode && !settings.uninstalledAt ? settings : null;
+}
+
+export async function ingestRelay(
+  shop: string,
+  request: RelayRequest,
+): Promise<RelayOutcome> {
+  const settings = await relaySettings(shop);
+  if (!settings) return { status: "unknown_shop" };
+  const { body, now } = request;
+  const eventName = relayedEventName(body, settings);
+
+  const write = () =>
+    prisma.$transaction(async (tx) => {
+      const where = {
+        shop_checkoutToken: { shop, checkoutToken: body.token },
+      };
+      const previous = await tx.checkoutContext.findUnique({
+        where,
+        select: CONTEXT_SELECT,
+      });
+      const context = mergeContext(
+        previous as CheckoutContextState | null,
+        request,
+      );
+      await tx.checkoutContext.upsert({
+        where,
+        create: {
+          shop,
+          checkoutToken: body.token,
+          ...context,
+          firstSeenAt: now,
+          lastSeenAt: now,
+        },
+        update: { ...context, lastSeenAt: now },
+      });
+      let purchase: PurchaseEffect = "none";
+      if (body.event === "checkout_completed" && context.orderId) {
+        purchase = await completePurchase(tx, shop, context, now);
+        if (purchase === "late")
+          await tx.checkoutContext.update({
+            where,
+            data: { lateRelayAt: now },
+          });
+      }
+      if (!eventName) return { queued: 0, purchase };
+      const delivery: NewDelivery = {
+        shop,
+        source: "storefront",
+        pixelCode: settings.pixelCode!,
+        sessionKey: context.sessionKey,
+        event: checkoutEvent(eventName, body, context, now),
+      };
+      const [enqueued] = await enqueue(tx, [delivery], now);
+      return { queued: enqueued.created ? 1 : 0, purchase };
+    });
+
+  let result: { queued: number; purchase: PurchaseEffect };
+  try {
+    result = await write();
+  } catch (error) {
+    // Two relays of a new checkout at once: the loser of the insert race retries as an update.
+    if (
+      !(error instanceof Prisma.PrismaClientKnownRequestError) ||
+      error.code !== "P2002"
+    )
+      throw error;
+    result = await write();
+  }
+  if (result.queued > 0 || result.purchase === "released")
+    notifyDeliveryWorker();
+  return { status: "stored", ...result };
+}
+
+/**
+ * The completed checkout's order already has its Purchase: while it is held (the order found
+ * no browser context) it is rebuilt with this context and released; once it has left (or was
+ * queued with the keys it had) nothing sent changes, and the relay is noted as late.
+ */
+async function completePurchase(
+  tx: Prisma.TransactionClient,
+  shop: string,
+  context: CheckoutContextState,
+  now: Date,
+): Promise<PurchaseEffect> {
+  const purchases = await tx.delivery.findMany({
+    where: { shop, source: "order", orderId: orderGid(context.orderId!) },
+    select: { id: true, status: true, payload: true, keySources: true },
+  });
+  if (purchases.length === 0) return "none"; // the webhook will find the context
+  let released = false;
+  for (const purchase of purchases) {
+    if (purchase.status !== STATUS.pending) continue;
+    const rebuilt = withCheckoutContext(
+      JSON.parse(purchase.payload) as TikTokEvent,
+      purchase.keySources
+        ? (JSON.parse(purchase.keySources) as KeySources)
+        : {},
+      context,
+    );
+    released =
+      (await releaseHold(
+        tx,
+        shop,
+        purchase.id,
+        {
+          event: rebuilt.event,
+          keySources: JSON.stringify(rebuilt.sources),
+        },
+        now,
+      )) || released;
+  }
+  return released ? "released" : "late";
+}
+
+/** Whether the shop already holds this checkout (so a client over its new-checkout cap may go on). */
+export async function knownCheckout(
+  shop: string,
+  checkoutToken: string,
+): Promise<boolean> {
+  const row = await prisma.checkoutContext.findUnique({
+    where: { shop_checkoutToken: { shop, checkoutToken } },
+    select: { id: true },
+  });
+  return row !== null;
+}

@@ -1,0 +1,64 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { authenticate, isShopDomain } from "~/shopify.server";
+import { postOnlyLoader } from "~/http.server";
+import { MAX_RELAY_BODY_BYTES, parseRelayBody } from "~/checkout/relay-schema";
+import {
+  ingestRelay,
+  relayedEventName,
+  relaySettings,
+} from "~/checkout/relay.server";
+import { checkRelayBody } from "~/checkout/relay-limits.server";
+import { clientIp } from "~/storefront/collect.server";
+import { checkProxyRate } from "~/storefront/proxy-limits.server";
+import { readBodyLimited } from "~/storefront/read-body.server";
+
+// The checkout web pixel's relay: https://{shop}/apps/tiktok-events/checkout → /proxy/checkout
+// (README, "Checkout relay", says why the app proxy). Shopify signs the query
+// (authenticate.public.appProxy) and forwards the shopper's address in X-Forwarded-For
+// (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
+// Every refusal happens before anything is stored.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  if (request.method !== "POST")
+    return new Response(null, { status: 405, headers: { Allow: "POST" } });
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_RELAY_BODY_BYTES) return text(413, "Body too large.");
+
+  const shop = new URL(request.url).searchParams.get("shop");
+  if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
+  await authenticate.public.appProxy(request);
+  const ip = clientIp(request.headers);
+  const overRate = checkProxyRate(shop, ip);
+  if (overRate) return overRate;
+
+  const raw = await readBodyLimited(request, MAX_RELAY_BODY_BYTES);
+  if (raw === null) return text(413, "Body too large.");
+  const parsed = parseRelayBody(raw);
+  if (!parsed.ok) return text(400, parsed.reason);
+  const settings = await relaySettings(shop);
+  if (!settings) return text(404, "This shop does not take checkout relays.");
+  const overCap = await checkRelayBody(
+    shop,
+    ip,
+    parsed.body.token,
+    relayedEventName(parsed.body, settings) !== null,
+  );
+  if (overCap) return overCap;
+
+  const outcome = await ingestRelay(shop, {
+    body: parsed.body,
+    ip,
+    userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+    now: new Date(),
+  });
+  if (outcome.status === "unknown_shop")
+    return text(404, "This shop does not take checkout relays.");
+  return new Response(null, { status: 204 });
+};
+
+export const loader = postOnlyLoader;
+
+const text = (status: number, message: string) =>
+  new Response(message, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });

@@ -1,0 +1,203 @@
+// A real HTTP server on 127.0.0.1 standing in for the Shopify Admin GraphQL API, for the web
+// pixel calls only (webPixel, webPixelCreate, webPixelUpdate), checked the way Shopify checks
+// them: the access token, one pixel per app and shop (TAKEN), settings validated against the
+// extension's definition (INVALID_SETTINGS), an unknown id (NOT_FOUND)
+// (https://shopify.dev/docs/api/admin-graphql/latest/enums/ErrorsWebPixelUserErrorCode).
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface PixelCall {
+  path: string;
+  operation: "query" | "create" | "update" | "other";
+  variables: Record<string, unknown>;
+}
+
+export interface AdminPixelStandin {
+  readonly url: string;
+  /** The shop's pixel as Shopify would hold it, or null. Settings as the JSON text given. */
+  pixel: { id: string; settings: string } | null;
+  readonly calls: PixelCall[];
+  /** Answer every request with this HTTP status instead (e.g. 503), or null. */
+  failWith: number | null;
+  /** The next webPixelCreate finds a pixel created meanwhile (a race with another request). */
+  raceNextCreate: boolean;
+  close(): Promise<void>;
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+
+/** What the extension's [settings] declare: relayUrl, a text of at least 12 characters. */
+function validSettings(text: unknown): boolean {
+  if (typeof text !== "string") return false;
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    return (
+      Object.keys(value).join() === "relayUrl" &&
+      typeof value.relayUrl === "string" &&
+      value.relayUrl.length >= 12
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function startAdminPixelStandin(options: {
+  accessToken: string;
+}): Promise<AdminPixelStandin> {
+  let next = 1;
+  const state: Omit<AdminPixelStandin, "url" | "close"> = {
+    pixel: null,
+    calls: [],
+    failWith: null,
+    raceNextCreate: false,
+  };
+  const server = createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const text = await readBody(req);
+    if (state.failWith) return send(state.failWith, { errors: "Unavailable" });
+    if (
+      req.method !== "POST" ||
+      !/^\/admin\/api\/[\w-]+\/graphql\.json$/.test(req.url ?? "")
+    )
+      return send(404, { errors: "Not Found" });
+    if (req.headers["x-shopify-access-token"] !== options.accessToken)
+      return send(401, { errors: "[API] Invalid API key or access token" });
+    const body = JSON.parse(text) as {
+      query: string;
+      variables?: Record<string, unknown>;
+    };
+    const variables = body.variables ?? {};
+    const query = body.query;
+    const operation = /\bwebPixelCreate\s*\(/.test(query)
+      ? "create"
+      : /\bwebPixelUpdate\s*\(/.test(query)
+        ? "update"
+        : /\bwebPixel\b/.test(query)
+          ? "query"
+          : "other";
+    state.calls.push({ path: req.url ?? "", operation, variables });
+    const input = variables.webPixel as { settings?: unknown } | undefined;
+    const pixelOut = () => ({
+      id: state.pixel!.id,
+      settings: state.pixel!.settings,
+    });
+    switch (operation) {
+      case "query":
+        return state.pixel
+          ? send(200, { data: { webPixel: pixelOut() } })
+          : send(200, {
+              data: { webPixel: null },
+              errors: [{ message: "No web pixel was found for this app." }],
+            });
+      case "create":
+        if (state.raceNextCreate) {
+          state.raceNextCreate = false;
+          state.pixel = {
+            id: `gid://shopify/WebPixel/${next++}`,
+            settings: '{"relayUrl":"https://stale.example/apps/x"}',
+          };
+        }
+        if (state.pixel)
+          return send(200, {
+            data: {
+              webPixelCreate: {
+                webPixel: null,
+                userErrors: [
+                  {
+                    code: "TAKEN",
+                    field: ["webPixel"],
+                    message: "Web pixel is taken.",
+                  },
+                ],
+              },
+            },
+          });
+        if (!validSettings(input?.settings))
+          return send(200, {
+            data: {
+              webPixelCreate: {
+                webPixel: null,
+                userErrors: [
+                  {
+                    code: "INVALID_SETTINGS",
+                    field: ["webPixel", "settings"],
+                    message:
+                      "The provided settings does not match the expected settings definition on the app.",
+                  },
+                ],
+              },
+            },
+          });
+        state.pixel = {
+          id: `gid://shopify/WebPixel/${next++}`,
+          settings: input!.settings as string,
+        };
+        return send(200, {
+          data: { webPixelCreate: { webPixel: pixelOut(), userErrors: [] } },
+        });
+      case "update":
+        if (!state.pixel || variables.id !== state.pixel.id)
+          return send(200, {
+            data: {
+              webPixelUpdate: {
+                webPixel: null,
+                userErrors: [
+                  {
+                    code: "NOT_FOUND",
+                    field: ["id"],
+                    message: "Web pixel not found.",
+                  },
+                ],
+              },
+            },
+          });
+        if (!validSettings(input?.settings))
+          return send(200, {
+            data: {
+              webPixelUpdate: {
+                webPixel: null,
+                userErrors: [
+                  {
+                    code: "INVALID_SETTINGS",
+                    field: ["webPixel", "settings"],
+                    message: "Invalid settings.",
+                  },
+                ],
+              },
+            },
+          });
+        state.pixel.settings = input!.settings as string;
+        return send(200, {
+          data: { webPixelUpdate: { webPixel: pixelOut(), userErrors: [] } },
+        });
+      default:
+        // Anything else the app sends (the shop id, the pixel-code metafield) succeeds plainly.
+        return send(200, {
+          data: /shop\s*\{\s*id/.test(query)
+            ? { shop: { id: "gid://shopify/Shop/1" } }
+            : { metafieldsSet: { metafields: [], userErrors: [] } },
+        });
+    }
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve()),
+  );
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+}
