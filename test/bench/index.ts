@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   ingest: () => import("./ingest"),
   delivery: () => import("./delivery"),
   "worker-scaling": () => import("./worker-scaling"),
+  "admin-views": () => import("./admin-views"),
 };
 
 async function main() {

@@ -44,7 +44,7 @@ const skipped = (why: string): BenchReport => ({
 });
 
 /** A PostgreSQL server to create the bench database on, and how to stop it when we started it. */
-async function postgresServer(): Promise<
+export async function postgresServer(): Promise<
   { url: string; stop: () => Promise<void> } | string
 > {
   const given = (
