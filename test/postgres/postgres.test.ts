@@ -5,7 +5,7 @@
 // fresh database of its own, dropped at the end.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -214,10 +214,19 @@ if (!BASE_URL) {
           ),
         url,
       );
-      expect(applied.rows.map((r) => r.migration_name)).toEqual([
-        "20261121000000_init",
-      ]);
-      expect(applied.rows[0].finished_at).not.toBeNull();
+      // Every committed PostgreSQL migration, in order, each finished.
+      const committed = readdirSync(
+        path.resolve("prisma", "postgresql", "migrations"),
+        { withFileTypes: true },
+      )
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+      expect(committed[0]).toBe("20261121000000_init");
+      expect(applied.rows.map((r) => r.migration_name).sort()).toEqual(
+        committed,
+      );
+      for (const row of applied.rows) expect(row.finished_at).not.toBeNull();
       // ::text: the adapter cannot read PostgreSQL's `name` type (prisma/orm#28145).
       const [info] = await prisma.$queryRaw<
         { db: string; version: string }[]
