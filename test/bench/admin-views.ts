@@ -36,6 +36,7 @@ const RETENTION_DAYS = 90;
 /** Rows per transaction while seeding, and per enqueue call (a call's rows share a creation time). */
 const TX_ROWS = 10_000;
 const CALL_ROWS = 500;
+const SETTLE_ROWS = 1_000;
 /** One row in 50 belongs to the other shop. */
 const OTHER_SHOP_EVERY = 50;
 const FIRST_ORDER = 1001;
@@ -344,60 +345,66 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
       // attempt records; the ones meant to stay pending keep a long lease, so later claims
       // pass them by.
       phases.enqueue += performance.now() - t;
-      t = performance.now();
-      const claimed = await claim(prisma, {
-        owner: "bench-seeder",
-        now: new Date(),
-        leaseMs: 86_400_000,
-        limit: planned.size,
-      });
-      const decisions: SettleDecision[] = [];
-      const delivered: string[] = [];
-      const failed: string[] = [];
-      for (const entry of claimed) {
-        const p = planned.get(entry.delivery.id);
-        if (!p || p.planned === "pending" || p.planned === "skipped") continue;
-        const lastAttemptAt = new Date(p.at.getTime() + 2_000);
-        const base = {
-          outboxId: entry.id,
-          deliveryId: entry.delivery.id,
-          tries: 1,
-          lastAttemptAt,
-        };
-        if (p.planned === "delivered") {
-          decisions.push({ kind: "delivered", ...base });
-          delivered.push(entry.delivery.id);
-        } else {
-          decisions.push({
-            kind: "failed",
-            reason: "TikTok code 40001: invalid access token",
-            ...base,
-          });
-          failed.push(entry.delivery.id);
+      // Claims of SETTLE_ROWS, as a worker's batches are (a settle is one transaction, which
+      // Prisma times out after 5 s on a busy machine), until this transaction's rows are done.
+      for (;;) {
+        t = performance.now();
+        const claimed = await claim(prisma, {
+          owner: "bench-seeder",
+          now: new Date(),
+          leaseMs: 86_400_000,
+          limit: SETTLE_ROWS,
+        });
+        if (claimed.length === 0) break;
+        const decisions: SettleDecision[] = [];
+        const delivered: string[] = [];
+        const failed: string[] = [];
+        for (const entry of claimed) {
+          const p = planned.get(entry.delivery.id);
+          if (!p || p.planned === "pending" || p.planned === "skipped")
+            continue;
+          const lastAttemptAt = new Date(p.at.getTime() + 2_000);
+          const base = {
+            outboxId: entry.id,
+            deliveryId: entry.delivery.id,
+            tries: 1,
+            lastAttemptAt,
+          };
+          if (p.planned === "delivered") {
+            decisions.push({ kind: "delivered", ...base });
+            delivered.push(entry.delivery.id);
+          } else {
+            decisions.push({
+              kind: "failed",
+              reason: "TikTok code 40001: invalid access token",
+              ...base,
+            });
+            failed.push(entry.delivery.id);
+          }
         }
+        const attempt = (ids: string[], ok: boolean) => ({
+          attempt: {
+            startedAt: new Date(),
+            durationMs: 120,
+            httpStatus: 200,
+            code: ok ? 0 : 40001,
+            message: ok ? "OK" : "invalid access token",
+            requestId: "bench",
+            outcome: ok ? ("accepted" as const) : ("permanent" as const),
+            batchSize: ids.length,
+          },
+          deliveryIds: ids,
+        });
+        const attempts = [];
+        for (let i = 0; i < delivered.length; i += 1000)
+          attempts.push(attempt(delivered.slice(i, i + 1000), true));
+        if (failed.length > 0) attempts.push(attempt(failed, false));
+        const plan: SettlePlan = { decisions, attempts };
+        phases.claim += performance.now() - t;
+        t = performance.now();
+        await settle(prisma, "bench-seeder", plan, new Date());
+        phases.settle += performance.now() - t;
       }
-      const attempt = (ids: string[], ok: boolean) => ({
-        attempt: {
-          startedAt: new Date(),
-          durationMs: 120,
-          httpStatus: 200,
-          code: ok ? 0 : 40001,
-          message: ok ? "OK" : "invalid access token",
-          requestId: "bench",
-          outcome: ok ? ("accepted" as const) : ("permanent" as const),
-          batchSize: ids.length,
-        },
-        deliveryIds: ids,
-      });
-      const attempts = [];
-      for (let i = 0; i < delivered.length; i += 1000)
-        attempts.push(attempt(delivered.slice(i, i + 1000), true));
-      if (failed.length > 0) attempts.push(attempt(failed, false));
-      const plan: SettlePlan = { decisions, attempts };
-      phases.claim += performance.now() - t;
-      t = performance.now();
-      await settle(prisma, "bench-seeder", plan, new Date());
-      phases.settle += performance.now() - t;
       for (const id of [...planned.keys()].slice(0, 3))
         if (someIds.length < 1000) someIds.push(id);
       seeded += rows;
