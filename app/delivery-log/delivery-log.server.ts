@@ -10,8 +10,10 @@ import {
   deliveryWhere,
   encodeCursor,
   keysetWhere,
+  orderNameCandidates,
   parseCursor,
   parseFilters,
+  withinMatches,
   type DeliveryFilters,
 } from "./filters";
 import type { DeliveryStatus } from "~/delivery/outbox/states";
@@ -70,6 +72,9 @@ const rowSelect = {
   matchKeys: true,
 } as const;
 
+/** More deliveries than one order ever has (a Purchase, its resends, the odd other event). */
+export const MAX_SEARCH_MATCHES = 1000;
+
 export async function listDeliveries(
   shop: string,
   search: URLSearchParams,
@@ -78,16 +83,35 @@ export async function listDeliveries(
   const prisma = options.prisma ?? defaultPrisma;
   const filters = parseFilters(search);
   const cursor = parseCursor(search);
-  const base = deliveryWhere(shop, filters, options.now ?? new Date());
+  let base = deliveryWhere(shop, filters, options.now ?? new Date());
+  // False when a search found nothing: there is no page to read then.
+  let searchable = true;
+  const names = orderNameCandidates(filters.q);
+  if (names.length > 0) {
+    // A search is two lookups: the order's deliveries by name, through the (shop, orderName)
+    // index, then the filters and the page over those few rows (see withinMatches).
+    const matches = await prisma.delivery.findMany({
+      where: { shop, orderName: { in: names } },
+      select: { id: true },
+      take: MAX_SEARCH_MATCHES,
+    });
+    base = withinMatches(
+      base,
+      matches.map((m) => m.id),
+    );
+    searchable = matches.length > 0;
+  }
   const backwards = cursor?.direction === "before";
   const order = backwards ? "asc" : "desc";
 
-  const found = await prisma.delivery.findMany({
-    where: cursor ? { AND: [base, keysetWhere(cursor)] } : base,
-    orderBy: [{ createdAt: order }, { id: order }],
-    take: PAGE_SIZE + 1,
-    select: rowSelect,
-  });
+  const found = searchable
+    ? await prisma.delivery.findMany({
+        where: cursor ? { AND: [base, keysetWhere(cursor)] } : base,
+        orderBy: [{ createdAt: order }, { id: order }],
+        take: PAGE_SIZE + 1,
+        select: rowSelect,
+      })
+    : [];
   const more = found.length > PAGE_SIZE;
   const page = found.slice(0, PAGE_SIZE);
   if (backwards) page.reverse();
@@ -208,7 +232,6 @@ export async function getDeliveryDetail(
         orderBy: [{ startedAt: "desc" }, { id: "desc" }],
         take: MAX_ATTEMPTS_SHOWN,
       },
-      _count: { select: { attempts: true } },
     },
   });
   if (!row) return null;
@@ -223,6 +246,12 @@ export async function getDeliveryDetail(
           select: { lateRelayAt: true },
         })
       : null;
+  // Counted only when the page of attempts is full. Prisma's relation count (`_count`) groups
+  // the whole DeliveryAttempt table before joining, which grows with every shop's log.
+  const attemptTotal =
+    row.attempts.length < MAX_ATTEMPTS_SHOWN
+      ? row.attempts.length
+      : await prisma.deliveryAttempt.count({ where: { deliveryId: row.id } });
   return {
     id: row.id,
     label: deliveryLabel(row.source, row.orderName),
@@ -251,7 +280,7 @@ export async function getDeliveryDetail(
       outcome: a.outcome,
       batchSize: a.batchSize,
     })),
-    attemptsOmitted: Math.max(0, row._count.attempts - row.attempts.length),
+    attemptsOmitted: Math.max(0, attemptTotal - row.attempts.length),
     payloadJson: prettyPayload(row.payload),
     resend: resendAvailability(row.status, {
       eventTime: row.eventTime,

@@ -7,7 +7,8 @@ import {
   filtersToSearch,
   isFiltered,
   keysetWhere,
-  orderSearchTerm,
+  withinMatches,
+  orderNameCandidates,
   parseCursor,
   parseDay,
   parseFilters,
@@ -140,23 +141,31 @@ describe("cursors", () => {
   it("pages strictly older (after) or newer (before), tie-broken by id", () => {
     const createdAt = new Date(1000);
     expect(keysetWhere({ direction: "after", createdAt, id: "m" })).toEqual({
+      createdAt: { lte: createdAt },
       OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: "m" } }],
     });
     expect(keysetWhere({ direction: "before", createdAt, id: "m" })).toEqual({
+      createdAt: { gte: createdAt },
       OR: [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: "m" } }],
     });
   });
 });
 
-describe("orderSearchTerm", () => {
-  it("finds #1001 whether typed with or without the #", () => {
-    expect(orderSearchTerm("#1001")).toBe("1001");
-    expect(orderSearchTerm("  # 1001 ")).toBe("1001");
-    expect(orderSearchTerm("1001")).toBe("1001");
-    expect(orderSearchTerm("SHOP-1001")).toBe("SHOP-1001");
-    expect(orderSearchTerm("#")).toBe("");
-    expect(orderSearchTerm("%")).toBe("");
-    expect(orderSearchTerm("#10%01")).toBe("1001");
+describe("orderNameCandidates", () => {
+  it("finds #1001 whether typed with or without the #, by its exact name", () => {
+    expect(orderNameCandidates("#1001")).toEqual(["#1001", "1001"]);
+    expect(orderNameCandidates("  # 1001 ")).toEqual(["#1001", "1001"]);
+    expect(orderNameCandidates("1001")).toEqual(["#1001", "1001"]);
+    // A shop's own prefix is typed as shown; the "#" form is harmless.
+    expect(orderNameCandidates("SHOP-1001")).toEqual([
+      "#SHOP-1001",
+      "SHOP-1001",
+    ]);
+    // Nothing to look for: no search at all.
+    expect(orderNameCandidates("#")).toEqual([]);
+    expect(orderNameCandidates("   ")).toEqual([]);
+    // Typed characters are values, never patterns.
+    expect(orderNameCandidates("10%01")).toEqual(["#10%01", "10%01"]);
   });
 });
 
@@ -210,7 +219,21 @@ describe("dateWindow and deliveryWhere", () => {
       status: "failed",
       source: "order",
       createdAt: { gte: new Date("2026-11-13T12:00:00.000Z") },
-      orderName: { contains: "10" },
     });
+  });
+
+  it("narrows to a search's matches by id, the shop scoping carried by the ids", () => {
+    const where = deliveryWhere(
+      "a.myshopify.com",
+      { ...DEFAULT_FILTERS, status: "failed" },
+      NOW,
+    );
+    expect(withinMatches(where, ["d1", "d2"])).toEqual({
+      status: "failed",
+      source: "order",
+      id: { in: ["d1", "d2"] },
+    });
+    // No match: an empty id list, which selects nothing.
+    expect(withinMatches(where, [])).toMatchObject({ id: { in: [] } });
   });
 });

@@ -135,13 +135,15 @@ export function isFiltered(filters: DeliveryFilters): boolean {
 }
 
 /**
- * What to look for in order names: "#1001", "1001" and " # 1001 " all find "#1001".
- * Shopify names carry a shop-chosen prefix/suffix, so this is a substring match.
+ * The order names a search stands for. A merchant looks an order up by its name as Shopify
+ * shows it, typed with or without the "#": "#1001", "1001" and " # 1001 " all find "#1001",
+ * and a shop with its own prefix or suffix types the name it sees ("TT-1001"). The match is
+ * exact (not a substring: "100" does not find "#1001"), so it is one index lookup whatever
+ * the size of the log.
  */
-export function orderSearchTerm(q: string): string {
-  // Prisma passes `contains` to SQLite's LIKE unescaped: "%" would match every order, so
-  // it is dropped ("_" still matches itself, plus any one character, which is harmless).
-  return q.replace(/%/g, "").trim().replace(/^#\s*/, "").trim();
+export function orderNameCandidates(q: string): string[] {
+  const term = q.trim().replace(/^#\s*/, "").trim();
+  return term ? [`#${term}`, term] : [];
 }
 
 /** The creation-time window, or null for all time. `to` days are inclusive. */
@@ -163,7 +165,7 @@ export function dateWindow(
   return { gte: new Date(now.getTime() - RANGE_MS[filters.range]) };
 }
 
-/** The rows these filters select, always inside the one shop. */
+/** The rows these filters select, always inside the one shop; the search is `withinMatches`. */
 export function deliveryWhere(
   shop: string,
   filters: DeliveryFilters,
@@ -174,17 +176,34 @@ export function deliveryWhere(
   if (filters.source !== "all") where.source = filters.source;
   const window = dateWindow(filters, now);
   if (window) where.createdAt = window;
-  const term = orderSearchTerm(filters.q);
-  if (term) where.orderName = { contains: term };
   return where;
 }
 
-/** Rows strictly older (after) or newer (before) than the cursor, in list order. */
+/**
+ * Narrows `where` to the deliveries a search found (`ids`, looked up by order name within the
+ * shop). The shop condition is dropped because the ids already carry it: with it, SQLite's
+ * planner, which has no statistics, prefers walking a (shop, …) index in list order over the
+ * few rows the primary key names, and reads the shop's whole log to find them.
+ */
+export function withinMatches(
+  where: Prisma.DeliveryWhereInput,
+  ids: readonly string[],
+): Prisma.DeliveryWhereInput {
+  const { shop: _shop, ...rest } = where;
+  return { ...rest, id: { in: [...ids] } };
+}
+
+/**
+ * Rows strictly older (after) or newer (before) than the cursor, in list order. The bound on
+ * `createdAt` alone is implied by the OR, and is there so the index is read from the cursor on.
+ */
 export function keysetWhere(
   cursor: Pick<PageCursor, "direction" | "createdAt" | "id">,
 ): Prisma.DeliveryWhereInput {
-  const op = cursor.direction === "after" ? "lt" : "gt";
+  const after = cursor.direction === "after";
+  const op = after ? "lt" : "gt";
   return {
+    createdAt: { [after ? "lte" : "gte"]: cursor.createdAt },
     OR: [
       { createdAt: { [op]: cursor.createdAt } },
       { createdAt: cursor.createdAt, id: { [op]: cursor.id } },

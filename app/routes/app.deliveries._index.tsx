@@ -117,6 +117,7 @@ export default function DeliveryLog() {
                     value={query}
                     onChange={setQuery}
                     placeholder="Search by order number, e.g. #1001"
+                    helpText="The order's name as Shopify shows it, with or without the #"
                     autoComplete="off"
                     clearButton
                     onClearButtonClick={() => {

@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   delivery: () => import("./delivery"),
   "worker-scaling": () => import("./worker-scaling"),
   reconcile: () => import("./reconcile"),
+  "admin-views": () => import("./admin-views"),
 };
 
 async function main() {

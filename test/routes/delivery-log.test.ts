@@ -328,18 +328,21 @@ describe("delivery log list", () => {
     expect((await list(SHOP_A, "q=1002")).rows.map((r) => r.id)).toEqual([
       a.failed,
     ]);
-    // A substring search: #1001 also finds #10010.
+    // The order's exact name: #1001 does not find #10010, and a part of a name finds nothing.
     expect((await list(SHOP_A, "q=1001")).rows.map((r) => r.id)).toEqual([
       a.delivered,
+    ]);
+    expect((await list(SHOP_A, "q=10010")).rows.map((r) => r.id)).toEqual([
       a.skipped,
     ]);
+    expect((await list(SHOP_A, "q=100")).rows).toEqual([]);
     expect((await list(SHOP_B, "q=1001")).rows.map((r) => r.id)).toEqual([
       b.delivered,
     ]);
     expect(
       (await list(SHOP_A, "q=1001&status=delivered")).rows.map((r) => r.id),
     ).toEqual([a.delivered]);
-    // A typed "%" is not a LIKE wildcard: "1%3" would otherwise match #1003.
+    // A typed "%" is a character, not a wildcard: "1%3" does not match #1003.
     expect((await list(SHOP_A, "q=1%253")).rows).toEqual([]);
     const none = await list(SHOP_A, "q=9999");
     expect(none.rows).toEqual([]);
@@ -372,7 +375,8 @@ describe("delivery log pagination", () => {
         eventId: `page-${i}`,
         pixelCode: PIXEL,
         orderName: `#${2000 + i}`,
-        status: "delivered",
+        // One in six failed, spread through the pages, for paging a filtered view.
+        status: i % 6 === 5 ? "failed" : "delivered",
         payload: "{}",
         eventTime: createdAt,
         createdAt,
@@ -429,16 +433,39 @@ describe("delivery log pagination", () => {
   });
 
   it("keeps filters while paging", async () => {
-    const first = await list(SHOP_PAGES, "q=%2320");
-    // #2000–#2099 contain "20", #2100–#2119 do not: 100 of the 120 rows.
+    const first = await list(SHOP_PAGES, "status=delivered");
+    // 100 of the 120 rows are delivered.
     expect(first.rows).toHaveLength(50);
     const rest = await list(
       SHOP_PAGES,
-      `q=%2320&after=${first.page.nextCursor}`,
+      `status=delivered&after=${first.page.nextCursor}`,
     );
     expect(rest.rows).toHaveLength(50);
     expect(rest.page.hasNext).toBe(false);
-    expect(rest.rows.every((r) => r.label.includes("20"))).toBe(true);
+    expect(
+      [...first.rows, ...rest.rows].every((r) => r.status === "delivered"),
+    ).toBe(true);
+    const back = await list(
+      SHOP_PAGES,
+      `status=delivered&before=${rest.page.previousCursor}`,
+    );
+    expect(back.rows.map((r) => r.id)).toEqual(first.rows.map((r) => r.id));
+    expect(back.page.hasPrevious).toBe(false);
+  });
+
+  it("finds an order from any page, with the other filters applied", async () => {
+    const found = await list(SHOP_PAGES, "q=2007");
+    expect(found.rows.map((r) => r.label)).toEqual(["#2007"]);
+    expect(found.page).toMatchObject({ hasNext: false, hasPrevious: false });
+    // A filter that excludes the order's only delivery: no matches, not "no deliveries".
+    const excluded = await list(SHOP_PAGES, "q=%232005&status=delivered");
+    expect(excluded.rows).toEqual([]);
+    expect(excluded.empty).toBe("no-matches");
+    expect(
+      (await list(SHOP_PAGES, "q=%232005&status=failed")).rows.map(
+        (r) => r.label,
+      ),
+    ).toEqual(["#2005"]);
   });
 
   it("never pages into another shop's rows", async () => {
@@ -526,6 +553,30 @@ describe("delivery detail and resend", () => {
       JSON.stringify(JSON.parse(row.payload), null, 2),
     );
     expect(delivery.payloadJson).toContain('\n  "event_id": ');
+  });
+
+  it("shows the latest 200 attempts of a long-retried delivery and counts the rest", async () => {
+    const row = await seed({
+      shop: SHOP_A,
+      orderName: "#3002",
+      status: "failed",
+    });
+    const t0 = new Date("2026-11-20T10:00:00.000Z");
+    await app.prisma.deliveryAttempt.createMany({
+      data: Array.from({ length: 203 }, (_, i) => ({
+        deliveryId: row.id,
+        startedAt: new Date(t0.getTime() + i * 60_000),
+        durationMs: 50,
+        httpStatus: 500,
+        message: `try ${i + 1}`,
+        outcome: "retryable",
+      })),
+    });
+    const { delivery } = await (await getDetail(SHOP_A, row.id)).json();
+    expect(delivery.attemptsOmitted).toBe(3);
+    expect(delivery.attempts).toHaveLength(200);
+    expect(delivery.attempts[0].message).toBe("try 4");
+    expect(delivery.attempts.at(-1).message).toBe("try 203");
   });
 
   it("answers 404 for another shop's delivery or an unknown id", async () => {
