@@ -87,15 +87,48 @@ export function mergeContext(
 }
 
 /**
- * The checkout steps sent to TikTok as events. The contact and shipping steps only add to the
- * context; the completed checkout is the order's Purchase, sent from the order webhook.
+ * The TikTok event each checkout step may become. The completed checkout has none: it is the
+ * order's Purchase, sent from the order webhook. The contact and shipping steps have no TikTok
+ * standard event (https://ads.tiktok.com/help/article/supported-standard-events), so they go
+ * as custom events, and only when the shop turns them on. A custom event name is at most 50
+ * letters, digits, `_` or `-`, starts with a letter and is neither a standard nor a reserved
+ * name (https://ads.tiktok.com/help/article/custom-events); custom events count in reports and
+ * audiences, not in optimisation.
  */
-export const CHECKOUT_EVENTS: Partial<
-  Record<RelayEventName, "InitiateCheckout" | "AddPaymentInfo">
-> = {
+export const CHECKOUT_EVENTS = {
   checkout_started: "InitiateCheckout",
+  checkout_contact_info_submitted: "CheckoutContactInfo",
+  checkout_shipping_info_submitted: "CheckoutShippingInfo",
   payment_info_submitted: "AddPaymentInfo",
-};
+} as const satisfies Partial<Record<RelayEventName, string>>;
+
+export type CheckoutEventName =
+  (typeof CHECKOUT_EVENTS)[keyof typeof CHECKOUT_EVENTS];
+
+/** The shop's switches for the checkout steps (ShopSettings). */
+export interface CheckoutEventSwitches {
+  sendInitiateCheckout: boolean;
+  sendAddPaymentInfo: boolean;
+  sendCheckoutSteps: boolean;
+}
+
+/** The TikTok event a relayed step becomes for this shop, or null (not a step we send, or off). */
+export function checkoutEventName(
+  step: RelayEventName,
+  switches: CheckoutEventSwitches,
+): CheckoutEventName | null {
+  switch (step) {
+    case "checkout_started":
+      return switches.sendInitiateCheckout ? CHECKOUT_EVENTS[step] : null;
+    case "payment_info_submitted":
+      return switches.sendAddPaymentInfo ? CHECKOUT_EVENTS[step] : null;
+    case "checkout_contact_info_submitted":
+    case "checkout_shipping_info_submitted":
+      return switches.sendCheckoutSteps ? CHECKOUT_EVENTS[step] : null;
+    case "checkout_completed":
+      return null;
+  }
+}
 
 /**
  * One id per checkout and event: Shopify fires checkout_started again on every entry to the

@@ -11,10 +11,11 @@ import { orderGid } from "~/orders/shop-order";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import {
-  CHECKOUT_EVENTS,
   checkoutEvent,
+  checkoutEventName,
   mergeContext,
   type CheckoutContextState,
+  type CheckoutEventSwitches,
   type RelayRequest,
 } from "./checkout-context";
 
@@ -43,11 +44,9 @@ const CONTEXT_SELECT = {
 /** The TikTok event a relayed step becomes for this shop, or null (not a step we send, or turned off). */
 export function relayedEventName(
   body: RelayRequest["body"],
-  settings: { sendInitiateCheckout: boolean },
+  settings: CheckoutEventSwitches,
 ): string | null {
-  const name = CHECKOUT_EVENTS[body.event];
-  // InitiateCheckout and AddPaymentInfo follow the shop's "checkout" event switch.
-  return name && settings.sendInitiateCheckout ? name : null;
+  return checkoutEventName(body.event, settings);
 }
 
 /** Whether the shop takes relays at all: installed, with a pixel. */

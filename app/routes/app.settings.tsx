@@ -55,8 +55,18 @@ const EVENT_LABELS: [keyof SettingsView, string, string][] = [
   ["sendAddToCart", "AddToCart", "Add to cart, mirrored from the storefront."],
   [
     "sendInitiateCheckout",
-    "InitiateCheckout and AddPaymentInfo",
-    "Checkout started and payment info submitted, from the checkout web pixel, once per checkout.",
+    "InitiateCheckout",
+    "Checkout started, from the checkout web pixel, once per checkout.",
+  ],
+  [
+    "sendAddPaymentInfo",
+    "AddPaymentInfo",
+    "Payment info submitted, from the checkout web pixel, once per checkout.",
+  ],
+  [
+    "sendCheckoutSteps",
+    "Contact and shipping steps (custom events)",
+    "Sends CheckoutContactInfo and CheckoutShippingInfo once per checkout. TikTok has no standard event for these steps: custom events show in reports and audiences but cannot be optimised for. Off, they still add what they know (contact hashes, click id) to the checkout's other events and its Purchase.",
   ],
   [
     "sendSearch",

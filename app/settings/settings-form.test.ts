@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CONSENT_POLICIES,
+  DEFAULT_SETTINGS,
   EVENT_TOGGLES,
   ORDER_FILTERS,
   PURCHASE_EVENT_NAMES,
@@ -143,6 +144,30 @@ describe("parseSettingsForm: valid values", () => {
     },
   );
 
+  it("the checkout switches are read independently of InitiateCheckout", () => {
+    expect(
+      valueOf(
+        form({
+          sendInitiateCheckout: "on",
+          sendAddPaymentInfo: "off",
+          sendCheckoutSteps: "on",
+        }),
+      ),
+    ).toMatchObject({
+      sendInitiateCheckout: true,
+      sendAddPaymentInfo: false,
+      sendCheckoutSteps: true,
+    });
+  });
+
+  it("defaults keep the checkout as it was: AddPaymentInfo on, contact and shipping steps off", () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      sendInitiateCheckout: true,
+      sendAddPaymentInfo: true,
+      sendCheckoutSteps: false,
+    });
+  });
+
   it("reads FormData as well as a plain record", () => {
     const data = new FormData();
     for (const [key, value] of Object.entries(form({ sendSearch: "on" })))
@@ -250,6 +275,18 @@ describe("parseSettingsForm: field errors", () => {
       "a checkbox with an odd value",
       form({ sendPurchase: "yes" }),
       "sendPurchase",
+      /./,
+    ],
+    [
+      "the AddPaymentInfo switch with an odd value",
+      form({ sendAddPaymentInfo: "1" }),
+      "sendAddPaymentInfo",
+      /./,
+    ],
+    [
+      "the checkout steps switch with an odd value",
+      form({ sendCheckoutSteps: "enabled" }),
+      "sendCheckoutSteps",
       /./,
     ],
   ];

@@ -14,6 +14,8 @@ export const EVENT_TOGGLES = [
   "sendViewContent",
   "sendAddToCart",
   "sendInitiateCheckout",
+  "sendAddPaymentInfo",
+  "sendCheckoutSteps",
   "sendSearch",
 ] as const;
 export const ORDER_FILTERS = [
@@ -41,7 +43,10 @@ export interface SettingsInput extends Record<Toggle, boolean> {
 
 export type SettingsField = keyof SettingsInput;
 
-/** What a shop gets until it changes something: every event on, purchases on orders/create. */
+/**
+ * What a shop gets until it changes something: every standard event on, purchases on
+ * orders/create; the checkout's contact and shipping steps (custom events) off.
+ */
 export const DEFAULT_SETTINGS: Omit<
   SettingsInput,
   "pixelCode" | "accessToken"
@@ -51,6 +56,8 @@ export const DEFAULT_SETTINGS: Omit<
   sendViewContent: true,
   sendAddToCart: true,
   sendInitiateCheckout: true,
+  sendAddPaymentInfo: true,
+  sendCheckoutSteps: false,
   sendSearch: true,
   purchaseEventName: "Purchase",
   purchaseTrigger: "orders/create",

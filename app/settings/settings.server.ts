@@ -20,6 +20,8 @@ export interface SettingsView {
   sendViewContent: boolean;
   sendAddToCart: boolean;
   sendInitiateCheckout: boolean;
+  sendAddPaymentInfo: boolean;
+  sendCheckoutSteps: boolean;
   sendSearch: boolean;
   purchaseEventName: string;
   purchaseTrigger: PurchaseTrigger;
@@ -80,6 +82,8 @@ export function toSettingsView(row: ShopSettings | null): SettingsView {
     sendViewContent: row.sendViewContent,
     sendAddToCart: row.sendAddToCart,
     sendInitiateCheckout: row.sendInitiateCheckout,
+    sendAddPaymentInfo: row.sendAddPaymentInfo,
+    sendCheckoutSteps: row.sendCheckoutSteps,
     sendSearch: row.sendSearch,
     purchaseEventName: row.purchaseEventName,
     purchaseTrigger: row.purchaseTrigger as PurchaseTrigger,

@@ -182,6 +182,8 @@ if (!BASE_URL) {
           sendViewContent: true,
           sendAddToCart: true,
           sendInitiateCheckout: true,
+          sendAddPaymentInfo: true,
+          sendCheckoutSteps: false,
           sendSearch: true,
           skipTestOrders: true,
           skipPosOrders: true,

@@ -124,6 +124,79 @@ describe("checkout steps to TikTok", () => {
   });
 });
 
+describe("the checkout switches", () => {
+  /** Each step three times (Shopify re-fires), draining to TikTok after each round. */
+  async function walkCheckout(checkout: string) {
+    for (let i = 0; i < 3; i++) {
+      for (const [event, extra] of [
+        ["checkout_started", {}],
+        [
+          "checkout_contact_info_submitted",
+          { email: "Step.Buyer@Example.com", phone: "+1 415 555 0123" },
+        ],
+        ["checkout_shipping_info_submitted", {}],
+        ["payment_info_submitted", {}],
+      ] as const)
+        expect((await relay(checkout, { event, ...extra })).status).toBe(204);
+      await drain();
+    }
+  }
+  const sent = () => tiktok.accepted.map((e) => [e.event, e.event_id]).sort();
+
+  it("contact and shipping steps off (the default): they update the checkout context, nothing of theirs reaches TikTok", async () => {
+    const checkout = "ck-journey-steps-off";
+    await walkCheckout(checkout);
+    expect(sent()).toEqual([
+      ["AddPaymentInfo", `${checkout}_AddPaymentInfo`],
+      ["InitiateCheckout", `${checkout}_InitiateCheckout`],
+    ]);
+    const context = await app.prisma.checkoutContext.findUniqueOrThrow({
+      where: { shop_checkoutToken: { shop: SHOP, checkoutToken: checkout } },
+    });
+    expect(context).toMatchObject({
+      emailHash: sha256Hex("step.buyer@example.com"),
+      phoneHash: sha256Hex("+14155550123"),
+    });
+    // What the contact step taught the context rides on the later AddPaymentInfo.
+    expect(
+      tiktok.accepted.find((e) => e.event === "AddPaymentInfo")!.user,
+    ).toMatchObject({ email: [context.emailHash], phone: [context.phoneHash] });
+  });
+
+  it("contact and shipping steps on: one CheckoutContactInfo and one CheckoutShippingInfo reach TikTok, though each fired three times", async () => {
+    await configure({ sendCheckoutSteps: true });
+    const checkout = "ck-journey-steps-on";
+    await walkCheckout(checkout);
+    expect(sent()).toEqual([
+      ["AddPaymentInfo", `${checkout}_AddPaymentInfo`],
+      ["CheckoutContactInfo", `${checkout}_CheckoutContactInfo`],
+      ["CheckoutShippingInfo", `${checkout}_CheckoutShippingInfo`],
+      ["InitiateCheckout", `${checkout}_InitiateCheckout`],
+    ]);
+    expect(tiktok.duplicatesIgnored).toBe(0);
+    expect(tiktok.requests.reduce((n, r) => n + r.eventCount, 0)).toBe(4);
+    const contact = tiktok.accepted.find(
+      (e) => e.event === "CheckoutContactInfo",
+    )!;
+    expect(contact.user).toMatchObject({
+      email: [sha256Hex("step.buyer@example.com")],
+      ttclid: "E.C.P.journeyclick",
+      ip: SHOPPER,
+      user_agent: UA,
+    });
+  });
+
+  it("AddPaymentInfo off: InitiateCheckout still reaches TikTok, AddPaymentInfo never does", async () => {
+    await configure({ sendAddPaymentInfo: false });
+    const checkout = "ck-journey-no-payment-info";
+    await walkCheckout(checkout);
+    expect(sent()).toEqual([
+      ["InitiateCheckout", `${checkout}_InitiateCheckout`],
+    ]);
+    expect(await app.prisma.delivery.count()).toBe(1);
+  });
+});
+
 // A Buy-it-now order: a checkout token, and no cart attributes (the cart was skipped).
 const ORDER_IP = "198.51.100.200";
 const ORDER_UA = "Mozilla/5.0 (Order's own) Firefox/133";

@@ -37,6 +37,8 @@ beforeEach(async () => {
   await app.prisma.shopSettings.deleteMany({});
   for (const shop of [SHOP, OTHER])
     await app.prisma.shopSettings.create({ data: { shop, pixelCode: PIXEL } });
+  const { forgetCachedSettings } = await import("~/settings/settings.server");
+  for (const shop of [SHOP, OTHER]) forgetCachedSettings(shop);
   useLimits();
 });
 
@@ -81,6 +83,17 @@ const post = (
       },
     }),
   );
+
+/** Changes the shop's checkout switches as a saved form would (and drops the cached settings). */
+async function setSwitches(data: {
+  sendInitiateCheckout?: boolean;
+  sendAddPaymentInfo?: boolean;
+  sendCheckoutSteps?: boolean;
+}) {
+  await app.prisma.shopSettings.update({ where: { shop: SHOP }, data });
+  const { forgetCachedSettings } = await import("~/settings/settings.server");
+  forgetCachedSettings(SHOP);
+}
 
 const stored = async () => ({
   contexts: await app.prisma.checkoutContext.count(),
@@ -216,16 +229,97 @@ describe("checkout relay (/proxy/checkout)", () => {
     expect(await app.prisma.delivery.count()).toBe(0);
   });
 
-  it("checkout events turned off: the context is kept, nothing is queued", async () => {
-    await app.prisma.shopSettings.update({
-      where: { shop: SHOP },
-      data: { sendInitiateCheckout: false },
-    });
-    const { forgetCachedSettings } = await import("~/settings/settings.server");
-    forgetCachedSettings(SHOP);
+  it("InitiateCheckout turned off: the context is kept, nothing is queued; AddPaymentInfo has its own switch", async () => {
+    await setSwitches({ sendInitiateCheckout: false });
     expect((await post(relay())).status).toBe(204);
     expect(await stored()).toEqual({ contexts: 1, deliveries: 0 });
-    forgetCachedSettings(SHOP);
+    expect(
+      (await post(relay({ event: "payment_info_submitted", id: "pay-1" })))
+        .status,
+    ).toBe(204);
+    expect(
+      (await app.prisma.delivery.findMany()).map((r) => r.eventName),
+    ).toEqual(["AddPaymentInfo"]);
+  });
+
+  it("contact and shipping steps (switch off, the default) only add to the context: hashed contact, no delivery", async () => {
+    for (const event of [
+      "checkout_contact_info_submitted",
+      "checkout_shipping_info_submitted",
+    ])
+      expect(
+        (
+          await post(
+            relay({
+              event,
+              id: `off-${event}`,
+              email:
+                event === "checkout_contact_info_submitted"
+                  ? "steps.off@example.com"
+                  : undefined,
+            }),
+          )
+        ).status,
+      ).toBe(204);
+    expect(await stored()).toEqual({ contexts: 1, deliveries: 0 });
+    expect(await app.prisma.checkoutContext.findFirstOrThrow()).toMatchObject({
+      emailHash: sha256Hex("steps.off@example.com"),
+      ttclid: "E.C.P.checkoutclick",
+    });
+  });
+
+  it("contact and shipping steps turned on: one custom event each under <token>_<Event>, even relayed three times", async () => {
+    await setSwitches({ sendCheckoutSteps: true });
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (
+          await post(
+            relay({
+              event: "checkout_contact_info_submitted",
+              id: `c-${i}`,
+              email: "steps.on@example.com",
+            }),
+          )
+        ).status,
+      ).toBe(204);
+      expect(
+        (
+          await post(
+            relay({ event: "checkout_shipping_info_submitted", id: `s-${i}` }),
+          )
+        ).status,
+      ).toBe(204);
+    }
+    const rows = await app.prisma.delivery.findMany({
+      orderBy: { eventName: "asc" },
+    });
+    expect(rows.map((r) => [r.eventName, r.eventId, r.status])).toEqual([
+      ["CheckoutContactInfo", `${TOKEN}_CheckoutContactInfo`, "pending"],
+      ["CheckoutShippingInfo", `${TOKEN}_CheckoutShippingInfo`, "pending"],
+    ]);
+    const contact = JSON.parse(rows[0].payload);
+    expect(contact).toMatchObject({
+      event: "CheckoutContactInfo",
+      event_id: `${TOKEN}_CheckoutContactInfo`,
+    });
+    expect(contact.user).toMatchObject({
+      email: [sha256Hex("steps.on@example.com")],
+      ttclid: "E.C.P.checkoutclick",
+      ip: SHOPPER,
+    });
+    expect(await app.prisma.checkoutContext.count()).toBe(1);
+  });
+
+  it("AddPaymentInfo turned off: payment info queues nothing while InitiateCheckout still does", async () => {
+    await setSwitches({ sendAddPaymentInfo: false });
+    expect((await post(relay())).status).toBe(204);
+    expect(
+      (await post(relay({ event: "payment_info_submitted", id: "pay-1" })))
+        .status,
+    ).toBe(204);
+    const rows = await app.prisma.delivery.findMany();
+    expect(rows.map((r) => r.eventName)).toEqual(["InitiateCheckout"]);
+    expect(await stored()).toEqual({ contexts: 1, deliveries: 1 });
   });
 
   it.each([

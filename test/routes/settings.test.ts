@@ -60,6 +60,8 @@ function validForm(overrides: Record<string, string> = {}) {
     sendViewContent: "false",
     sendAddToCart: "true",
     sendInitiateCheckout: "true",
+    sendAddPaymentInfo: "false",
+    sendCheckoutSteps: "true",
     sendSearch: "false",
     skipTestOrders: "true",
     skipPosOrders: "false",
@@ -100,6 +102,10 @@ describe("settings page", () => {
       accessTokenSet: false,
       purchaseTrigger: "orders/create",
       skipPosOrders: true,
+      // The checkout switches as before they existed: AddPaymentInfo on, contact/shipping off.
+      sendInitiateCheckout: true,
+      sendAddPaymentInfo: true,
+      sendCheckoutSteps: false,
     });
   });
 
@@ -126,6 +132,9 @@ describe("settings page", () => {
       consentPolicy: "skip",
       valueSource: "subtotal",
       sendViewContent: false,
+      sendInitiateCheckout: true,
+      sendAddPaymentInfo: false,
+      sendCheckoutSteps: true,
       sendSearch: false,
       skipPosOrders: false,
     });
@@ -178,6 +187,50 @@ describe("settings page", () => {
       where: { shop: SHOP_A },
     });
     expect(readAccessToken(row)).toBe(TOKEN_A);
+  });
+
+  it("the checkout switches save and reload both ways; a bad value is refused and changes nothing", async () => {
+    const saved = async () =>
+      app.prisma.shopSettings.findUniqueOrThrow({
+        where: { shop: SHOP_A },
+        select: { sendAddPaymentInfo: true, sendCheckoutSteps: true },
+      });
+    expect(
+      (
+        await post(
+          SHOP_A,
+          validForm({ sendAddPaymentInfo: "true", sendCheckoutSteps: "false" }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(await saved()).toEqual({
+      sendAddPaymentInfo: true,
+      sendCheckoutSteps: false,
+    });
+    expect((await post(SHOP_A, validForm())).status).toBe(200);
+    expect(await saved()).toEqual({
+      sendAddPaymentInfo: false,
+      sendCheckoutSteps: true,
+    });
+    expect((await (await load(SHOP_A)).json()).settings).toMatchObject({
+      sendAddPaymentInfo: false,
+      sendCheckoutSteps: true,
+    });
+
+    const bad = await post(
+      SHOP_A,
+      validForm({ sendAddPaymentInfo: "yes", sendCheckoutSteps: "1" }),
+    );
+    expect(bad.status).toBe(422);
+    const { errors } = await bad.json();
+    expect(Object.keys(errors).sort()).toEqual([
+      "sendAddPaymentInfo",
+      "sendCheckoutSteps",
+    ]);
+    expect(await saved()).toEqual({
+      sendAddPaymentInfo: false,
+      sendCheckoutSteps: true,
+    });
   });
 
   it("gives field errors for bad input and saves nothing", async () => {
@@ -255,6 +308,8 @@ describe("settings page", () => {
     expect(html).toContain("Access token");
     expect(html).toContain("Test event code");
     expect(html).toContain("Set, ending in …9876");
+    expect(html).toContain("AddPaymentInfo");
+    expect(html).toContain("Contact and shipping steps (custom events)");
     expect(html).not.toContain(TOKEN_A);
     const row = await app.prisma.shopSettings.findUniqueOrThrow({
       where: { shop: SHOP_A },

@@ -156,6 +156,7 @@ describe("activation in the admin", () => {
       sendViewContent: "true",
       sendAddToCart: "true",
       sendInitiateCheckout: "true",
+      sendAddPaymentInfo: "true",
       sendSearch: "true",
       skipTestOrders: "true",
       skipPosOrders: "true",

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "ShopSettings" ADD COLUMN     "sendAddPaymentInfo" BOOLEAN NOT NULL DEFAULT true,
+ADD COLUMN     "sendCheckoutSteps" BOOLEAN NOT NULL DEFAULT false;
+
