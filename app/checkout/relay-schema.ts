@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonBody, type ParsedBody } from "~/storefront/parse-json-body";
 
 // What the checkout web pixel (extensions/tiktok-web-pixel/src/relay.ts) posts through the app
 // proxy, one body per Shopify checkout event. Strict: unknown keys are refused, so nothing can
@@ -111,28 +112,8 @@ export const relayBodySchema = z
 export type RelayBody = z.infer<typeof relayBodySchema>;
 
 /** Parses and validates; a short reason on failure (never echoes the input). */
-export function parseRelayBody(
-  text: string,
-): { ok: true; body: RelayBody } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    // Well-formed strings only: a lone surrogate must never reach the database driver.
-    json = JSON.parse(text, (_key, value: unknown) =>
-      typeof value === "string" ? value.toWellFormed() : value,
-    );
-  } catch {
-    return { ok: false, reason: "Body is not valid JSON." };
-  }
-  const result = relayBodySchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path.join(".") || "body";
-    return {
-      ok: false,
-      reason: `Invalid ${path}: ${issue?.message ?? "invalid"}`.slice(0, 200),
-    };
-  }
-  return { ok: true, body: result.data };
+export function parseRelayBody(text: string): ParsedBody<RelayBody> {
+  return parseJsonBody(relayBodySchema, text);
 }
 
 /** The order id's decimal digits, from either form the pixel may carry. */

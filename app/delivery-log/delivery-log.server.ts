@@ -2,6 +2,7 @@
 // authenticated shop: an id from another shop is indistinguishable from a missing one.
 import type { PrismaClient } from "@prisma/client";
 import defaultPrisma from "~/db.server";
+import { orderDigits } from "~/checkout/relay-schema";
 import { requeue } from "~/delivery/outbox/requeue.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { MatchKey } from "~/tiktok/match-keys";
@@ -240,7 +241,7 @@ export async function getDeliveryDetail(
       ? await prisma.checkoutContext.findFirst({
           where: {
             shop,
-            orderId: row.orderId.slice(row.orderId.lastIndexOf("/") + 1),
+            orderId: orderDigits(row.orderId),
             lateRelayAt: { not: null },
           },
           select: { lateRelayAt: true },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonBody, type ParsedBody } from "./parse-json-body";
 
 // What the storefront script (extensions/tiktok-pixel/src/storefront.js, shipped minified as assets/storefront.js) posts through
 // the app proxy. Strict: unknown keys are rejected, so nothing like an email can slip in.
@@ -78,27 +79,7 @@ export const collectBodySchema = z.strictObject({
 export type CollectBody = z.infer<typeof collectBodySchema>;
 export type CollectEvent = CollectBody["events"][number];
 
-/** Parses and validates; returns a short reason on failure (never echoes the input). */
-export function parseCollectBody(
-  text: string,
-): { ok: true; body: CollectBody } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    // Well-formed strings only: a lone surrogate must never reach the database driver.
-    json = JSON.parse(text, (_key, value: unknown) =>
-      typeof value === "string" ? value.toWellFormed() : value,
-    );
-  } catch {
-    return { ok: false, reason: "Body is not valid JSON." };
-  }
-  const result = collectBodySchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path.join(".") || "body";
-    return {
-      ok: false,
-      reason: `Invalid ${path}: ${issue?.message ?? "invalid"}`.slice(0, 200),
-    };
-  }
-  return { ok: true, body: result.data };
+/** Parses and validates; a short reason on failure (never echoes the input). */
+export function parseCollectBody(text: string): ParsedBody<CollectBody> {
+  return parseJsonBody(collectBodySchema, text);
 }
