@@ -11,7 +11,7 @@ import { forgetCachedSettings } from "~/settings/settings.server";
 export interface GraphqlAdmin {
   graphql: (
     query: string,
-    options?: { variables?: Record<string, unknown> },
+    options?: { variables?: Record<string, unknown>; signal?: AbortSignal },
   ) => Promise<Response>;
 }
 

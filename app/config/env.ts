@@ -128,6 +128,11 @@ export const envSchema = z.object({
   SHOPIFY_API_SECRET: optionalString(),
   SHOPIFY_APP_URL: httpUrl(),
   /**
+   * The theme app extension's uid (Shopify CLI writes it as SHOPIFY_TIKTOK_PIXEL_ID): the home
+   * page's app-embed check then matches our embed exactly rather than by its block handle.
+   */
+  SHOPIFY_TIKTOK_PIXEL_ID: optionalString(),
+  /**
    * Older Shopify CLI versions pass the app URL as HOST (vite.config.ts copies it into
    * SHOPIFY_APP_URL in development). remix-serve reads HOST as the address to listen on, so a
    * HOST that is not an http(s) URL is not an error: the app simply does not use it.

@@ -4,6 +4,12 @@ import { getShopSettings } from "~/settings/settings.server";
 import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
 import { loadLastRun, startRun } from "~/reconciliation/page.server";
 import { MAX_BACKFILL_AGE_DAYS } from "~/reconciliation/classify";
+import type { GraphqlAdmin } from "~/checkout/web-pixel.server";
+import {
+  EMBED_BLOCK_HANDLE,
+  type EmbedStatus,
+} from "~/theme-embed/embed-status";
+import { readEmbedStatus } from "~/theme-embed/embed-status.server";
 
 export interface ChecklistStep {
   label: string;
@@ -15,13 +21,63 @@ export interface ChecklistStep {
   repair?: boolean;
 }
 
-/** The theme editor with our app embed selected (handle = the block's file name). */
+/**
+ * The live theme's editor on the App embeds panel with our embed selected and switched on, for the
+ * merchant to save (https://shopify.dev/docs/apps/build/online-store/theme-app-extensions/configuration#app-embed-block-deep-linking).
+ */
 export function themeEditorUrl(shop: string, apiKey: string): string {
-  return `https://${shop}/admin/themes/current/editor?context=apps&activateAppId=${apiKey}/tiktok-pixel`;
+  return `https://${shop}/admin/themes/current/editor?context=apps&activateAppId=${apiKey}/${EMBED_BLOCK_HANDLE}`;
 }
 
-export async function loadHome(shop: string, now: Date = new Date()) {
-  const [settings, last7Days, storefrontSeen, reconciliation] =
+/**
+ * The setup step for the theme app embed: what the live theme's settings say (when Shopify could
+ * be asked), and whether storefront events arrived in the last 7 days, which proves it runs.
+ */
+export function embedStep(
+  embed: EmbedStatus,
+  storefrontSeen: boolean,
+  editorUrl: string,
+): ChecklistStep & { embed: EmbedStatus } {
+  const step = (label: string, done: boolean) => ({
+    label,
+    done,
+    href: editorUrl,
+    embed,
+  });
+  switch (embed.state) {
+    case "enabled":
+      return step(
+        storefrontSeen
+          ? `TikTok pixel app embed is on in your live theme “${embed.themeName}”, and storefront events arrived in the last 7 days`
+          : `TikTok pixel app embed is on in your live theme “${embed.themeName}”; no storefront events in the last 7 days yet (visit your store to check)`,
+        true,
+      );
+    case "disabled":
+      return step(
+        `TikTok pixel app embed is turned off in your live theme “${embed.themeName}”: turn it on (Customize → App embeds)`,
+        false,
+      );
+    case "missing":
+      return step(
+        `Turn on the TikTok pixel app embed in your live theme “${embed.themeName}” (Customize → App embeds)`,
+        false,
+      );
+    case "unknown":
+      return step(
+        storefrontSeen
+          ? `TikTok pixel app embed: storefront events arrived in the last 7 days (the theme could not be checked: ${embed.reason})`
+          : `Turn on the TikTok pixel app embed in your theme (Customize → App embeds); the theme could not be checked: ${embed.reason}`,
+        storefrontSeen,
+      );
+  }
+}
+
+export async function loadHome(
+  shop: string,
+  now: Date = new Date(),
+  admin?: GraphqlAdmin,
+) {
+  const [settings, last7Days, storefrontSeen, reconciliation, embed] =
     await Promise.all([
       getShopSettings(shop),
       loadDeliverySummary(shop, { now }),
@@ -34,6 +90,12 @@ export async function loadHome(shop: string, now: Date = new Date()) {
         select: { id: true },
       }),
       loadLastRun(shop),
+      admin
+        ? readEmbedStatus(admin)
+        : Promise.resolve<EmbedStatus>({
+            state: "unknown",
+            reason: "not checked",
+          }),
     ]);
   const checklist: ChecklistStep[] = [
     {
@@ -46,13 +108,11 @@ export async function loadHome(shop: string, now: Date = new Date()) {
       done: Boolean(settings?.accessTokenCiphertext),
       to: "/app/settings",
     },
-    {
-      label: storefrontSeen
-        ? "TikTok pixel app embed: storefront events received in the last 7 days"
-        : "Turn on the TikTok pixel app embed in your theme (Themes → Customize → App embeds)",
-      done: Boolean(storefrontSeen),
-      href: themeEditorUrl(shop, appConfig().apiKey),
-    },
+    embedStep(
+      embed,
+      Boolean(storefrontSeen),
+      themeEditorUrl(shop, appConfig().apiKey),
+    ),
     settings?.webPixelId && !settings.webPixelError
       ? {
           label: "Checkout web pixel connected",
@@ -77,7 +137,7 @@ export async function loadHome(shop: string, now: Date = new Date()) {
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
-  return { checklist, last7Days, reconciliation, installBackfill };
+  return { checklist, last7Days, reconciliation, installBackfill, embed };
 }
 
 /** The setup checklist's "send the last N days' orders": validated, then run in the background. */

@@ -30,8 +30,8 @@ import {
 import { MATCH_KEY_HELP } from "~/delivery-log/present";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
-  return loadHome(session.shop);
+  const { session, admin } = await authenticate.admin(request);
+  return loadHome(session.shop, new Date(), admin);
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -100,6 +100,11 @@ export default function Home() {
                       step.label
                     )}
                   </Text>
+                  {step.href && !step.done ? (
+                    <Button url={step.href} target="_top" size="slim">
+                      Open theme editor
+                    </Button>
+                  ) : null}
                   {step.repair ? (
                     <repair.Form method="post">
                       <input

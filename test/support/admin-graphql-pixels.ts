@@ -1,14 +1,17 @@
 // A real HTTP server on 127.0.0.1 standing in for the Shopify Admin GraphQL API, for the web
-// pixel calls only (webPixel, webPixelCreate, webPixelUpdate), checked the way Shopify checks
+// pixel calls (webPixel, webPixelCreate, webPixelUpdate), checked the way Shopify checks
 // them: the access token, one pixel per app and shop (TAKEN), settings validated against the
 // extension's definition (INVALID_SETTINGS), an unknown id (NOT_FOUND)
-// (https://shopify.dev/docs/api/admin-graphql/latest/enums/ErrorsWebPixelUserErrorCode).
+// (https://shopify.dev/docs/api/admin-graphql/latest/enums/ErrorsWebPixelUserErrorCode); and for
+// the live theme's settings file (themes(roles: [MAIN]) { files }), answered as text, base64 or a
+// short-lived URL (https://shopify.dev/docs/api/admin-graphql/latest/unions/OnlineStoreThemeFileBody),
+// or refused as Shopify refuses an app without read_themes (ACCESS_DENIED).
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface PixelCall {
   path: string;
-  operation: "query" | "create" | "update" | "other";
+  operation: "query" | "create" | "update" | "themes" | "other";
   variables: Record<string, unknown>;
 }
 
@@ -21,6 +24,17 @@ export interface AdminPixelStandin {
   failWith: number | null;
   /** The next webPixelCreate finds a pixel created meanwhile (a race with another request). */
   raceNextCreate: boolean;
+  /**
+   * The shop's live (MAIN) theme: its name and config/settings_data.json (null: the theme has no
+   * such file), and how the file's body is answered. null: the shop has no published theme.
+   */
+  theme: {
+    name: string;
+    settingsData: string | null;
+    bodyAs?: "text" | "base64" | "url";
+  } | null;
+  /** Answer theme queries as Shopify does when the app lacks the read_themes scope. */
+  themesAccessDenied: boolean;
   close(): Promise<void>;
 }
 
@@ -56,6 +70,8 @@ export async function startAdminPixelStandin(options: {
     calls: [],
     failWith: null,
     raceNextCreate: false,
+    theme: null,
+    themesAccessDenied: false,
   };
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -64,6 +80,12 @@ export async function startAdminPixelStandin(options: {
     };
     const text = await readBody(req);
     if (state.failWith) return send(state.failWith, { errors: "Unavailable" });
+    // The short-lived URL a large theme file's body is given as.
+    if (req.method === "GET" && req.url === "/theme-files/settings_data.json") {
+      if (!state.theme?.settingsData) return send(404, { errors: "Not Found" });
+      res.writeHead(200, { "Content-Type": "application/json" });
+      return res.end(state.theme.settingsData);
+    }
     if (
       req.method !== "POST" ||
       !/^\/admin\/api\/[\w-]+\/graphql\.json$/.test(req.url ?? "")
@@ -83,7 +105,9 @@ export async function startAdminPixelStandin(options: {
         ? "update"
         : /\bwebPixel\b/.test(query)
           ? "query"
-          : "other";
+          : /\bthemes\s*\(/.test(query)
+            ? "themes"
+            : "other";
     state.calls.push({ path: req.url ?? "", operation, variables });
     const input = variables.webPixel as { settings?: unknown } | undefined;
     const pixelOut = () => ({
@@ -91,6 +115,52 @@ export async function startAdminPixelStandin(options: {
       settings: state.pixel!.settings,
     });
     switch (operation) {
+      case "themes": {
+        if (state.themesAccessDenied)
+          return send(200, {
+            errors: [
+              {
+                message:
+                  "Access denied for themes field. Required access: `read_themes` access scope.",
+                extensions: { code: "ACCESS_DENIED" },
+              },
+            ],
+          });
+        const theme = state.theme;
+        if (!theme) return send(200, { data: { themes: { nodes: [] } } });
+        const content = theme.settingsData;
+        const body =
+          content === null
+            ? null
+            : theme.bodyAs === "base64"
+              ? {
+                  __typename: "OnlineStoreThemeFileBodyBase64",
+                  contentBase64: Buffer.from(content).toString("base64"),
+                }
+              : theme.bodyAs === "url"
+                ? {
+                    __typename: "OnlineStoreThemeFileBodyUrl",
+                    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/theme-files/settings_data.json`,
+                  }
+                : { __typename: "OnlineStoreThemeFileBodyText", content };
+        return send(200, {
+          data: {
+            themes: {
+              nodes: [
+                {
+                  id: "gid://shopify/OnlineStoreTheme/140000000000000001",
+                  name: theme.name,
+                  files: {
+                    nodes: body
+                      ? [{ filename: "config/settings_data.json", body }]
+                      : [],
+                  },
+                },
+              ],
+            },
+          },
+        });
+      }
       case "query":
         return state.pixel
           ? send(200, { data: { webPixel: pixelOut() } })
