@@ -6,9 +6,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { createTestApp, TEST_CREDS, type TestApp } from "../support/test-app";
 import {
+  routeAdminApiTo,
   startAdminPixelStandin,
   type AdminPixelStandin,
 } from "../support/admin-graphql-pixels";
@@ -47,10 +47,7 @@ beforeAll(async () => {
   admin = await startAdminPixelStandin({ accessToken: ACCESS_TOKEN });
   app = await createTestApp();
   await app.installShop(SHOP);
-  setAbstractFetchFunc(async (input, init) => {
-    const url = new URL(String(input));
-    return realFetch(`${admin.url}${url.pathname}${url.search}`, init);
-  });
+  routeAdminApiTo(admin);
 });
 afterAll(async () => {
   await app.close();

@@ -4,9 +4,9 @@
 // API client reaches the stand-in through the library's fetch hook, which only rewrites the
 // shop's host to the stand-in's address; the requests are real HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { createTestApp, type TestApp } from "../support/test-app";
 import {
+  routeAdminApiTo,
   startAdminPixelStandin,
   type AdminPixelStandin,
 } from "../support/admin-graphql-pixels";
@@ -25,10 +25,7 @@ beforeAll(async () => {
   admin = await startAdminPixelStandin({ accessToken: ACCESS_TOKEN });
   app = await createTestApp();
   await app.installShop(SHOP);
-  setAbstractFetchFunc(async (input, init) => {
-    const url = new URL(String(input));
-    return realFetch(`${admin.url}${url.pathname}${url.search}`, init);
-  });
+  routeAdminApiTo(admin);
 });
 afterAll(async () => {
   await app.close();

@@ -8,6 +8,19 @@
 // or refused as Shopify refuses an app without read_themes (ACCESS_DENIED).
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
+
+/**
+ * Points the app's Admin API client at the stand-in: the library's fetch hook rewrites only the
+ * shop's host to the stand-in's address, so the requests stay real HTTP.
+ */
+export function routeAdminApiTo(standin: { url: string }): void {
+  const realFetch = globalThis.fetch;
+  setAbstractFetchFunc(async (input, init) => {
+    const url = new URL(String(input));
+    return realFetch(`${standin.url}${url.pathname}${url.search}`, init);
+  });
+}
 
 export interface PixelCall {
   path: string;
