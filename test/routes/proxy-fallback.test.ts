@@ -465,3 +465,94 @@ describe("storefront fallback (/proxy/checkout)", () => {
     expect(await deliveries()).toHaveLength(cap);
   });
 });
+
+describe("storefront fallback, hostile bodies", () => {
+  // A seeded walk over the body's fields: each case replaces one field (or adds one) with a value
+  // of the wrong type, shape or size. Properties: never a 5xx, nothing stored unless 204, and a
+  // 204 only for a body the schema accepts.
+  const rng = (() => {
+    let a = 20261202;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  })();
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+  const VALUES: readonly unknown[] = [
+    null,
+    0,
+    -1,
+    1e308,
+    Number.MAX_SAFE_INTEGER,
+    true,
+    "",
+    " ",
+    "x".repeat(5000),
+    "\u0000",
+    "\ud800",
+    "<script>alert(1)</script>",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    [],
+    [null],
+    {},
+    { __proto__: { polluted: true } },
+    [{ id: "1", q: -1 }],
+    [{ id: "1", q: 1, extra: 1 }],
+    "2026-13-45T99:99:99Z",
+    "sh-ok-id",
+  ];
+  const FIELDS = [
+    ...Object.keys(fallback()),
+    "__proto__",
+    "constructor",
+    "event_id",
+    "properties",
+  ];
+
+  it("300 mutated bodies: no 5xx, and nothing stored unless accepted", async () => {
+    const { parsePixelBody } = await import("~/checkout/pixel-body");
+    // The flood guard has its own tests: lifted so every body reaches the parser.
+    const lots = { perMinute: 1e6, burst: 1e6 };
+    useLimits({
+      ...DEFAULT_LIMITS,
+      perClient: lots,
+      perShop: lots,
+      eventsPerClient: lots,
+      newSessionsPerClientPerHour: 1e6,
+    });
+    const statuses = new Map<number, number>();
+    let accepted = 0;
+    for (let i = 0; i < 300; i++) {
+      const body: Record<string, unknown> = {
+        ...fallback({ id: `sh-fuzz-${i}` }),
+        event: pick([
+          "page_viewed",
+          "product_viewed",
+          "product_added_to_cart",
+          "search_submitted",
+        ]),
+      };
+      const field = pick(FIELDS);
+      body[field] = pick(VALUES);
+      const text = JSON.stringify(body);
+      const before = await app.prisma.delivery.count();
+      const res = await relay(text);
+      expect(res.status, `case ${i}: ${field}`).toBeLessThan(500);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const after = await app.prisma.delivery.count();
+      if (res.status === 204) {
+        accepted += 1;
+        expect(parsePixelBody(text).ok).toBe(true);
+        expect(after - before).toBeLessThanOrEqual(1);
+      } else expect(after).toBe(before);
+    }
+    // Only the schema decided: every answer is a 204 or a 400.
+    expect([...statuses.keys()].sort()).toEqual([204, 400]);
+    expect(accepted).toBeGreaterThan(0);
+    expect(statuses.get(400)).toBeGreaterThan(100);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
