@@ -494,7 +494,7 @@ describe("storefront fallback, hostile bodies", () => {
     "\ud800",
     "<script>alert(1)</script>",
     "https://evil.example/",
-    "javascript:alert(1)",
+    "data:text/html,<b>x</b>",
     [],
     [null],
     {},
