@@ -2,7 +2,8 @@
 // the app (app/routes/proxy.checkout.tsx, whose schema app/checkout/relay-schema.ts is the
 // contract for the body built here). On storefront pages where the theme app embed did not run,
 // it also relays page views, product views, adds to cart and searches (the fallback, whose
-// contract is app/storefront/fallback-schema.ts; README, "Storefront fallback"). Runs in Shopify's strict sandbox, a web worker
+// contract is app/storefront/fallback-schema.ts; README, "Storefront fallback"). Runs in
+// Shopify's strict sandbox, a web worker
 // (https://shopify.dev/docs/api/web-pixels-api), so it touches no DOM; everything it needs
 // comes through the api `register` hands it. Kept small: the goal is 4 KB gzipped.
 //
@@ -165,9 +166,9 @@ const pathOf = (href: string): string | undefined => {
 };
 
 /**
- * The fallback body for a storefront event, or null when it has no theme page to report. The click
- * id comes from our cookie or, on the landing page, from the URL (the embed that keeps it in
- * the cookie may be missing). Values that would not pass the schema are left out.
+ * The fallback body for a storefront event, or null when it has no theme page to report. The
+ * click id comes from our cookie or, on the landing page, from the URL (the embed that keeps it
+ * in the cookie may be missing). Values that would not pass the schema are left out.
  */
 export function fallbackBody(event: StorefrontEvent, cookies: Cookies) {
   const url = httpUrl(event.context?.document?.location?.href);
@@ -258,7 +259,8 @@ export function startRelay(api: ExtensionApi): void {
     // wait (it may start after the event reached us).
     const embedRan = async (href: unknown) => {
       const path = typeof href == "string" && pathOf(href);
-      for (let step = 0; path; step++) {
+      if (!path) return false;
+      for (let step = 0; ; step++) {
         let value = await cookie(EMBED_COOKIE);
         try {
           value = value && decodeURIComponent(value);
@@ -266,10 +268,9 @@ export function startRelay(api: ExtensionApi): void {
           // not ours
         }
         if (value == path) return true;
-        if (step == EMBED_WAIT_STEPS) break;
+        if (step == EMBED_WAIT_STEPS) return false;
         await new Promise((resolve) => setTimeout(resolve, EMBED_WAIT_STEP_MS));
       }
-      return false;
     };
     const fallback = async (event: StorefrontEvent) => {
       if (
