@@ -46,6 +46,7 @@ const TOKEN = "fallback-e2e-token-1";
 // Headless Chromium says "HeadlessChrome", which the Shopify library turns away as a bot.
 const USER_AGENT =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const TTCLID = "E.C.P.fallback-e2e-click";
 const SHOPIFY_ID = /^sh-[0-9a-f-]{36}$/;
 const EMBED_ID = /^[0-9a-f]{32}$/;
 
@@ -138,7 +139,9 @@ async function shopper(
 /** The shopper's visit: a product page, an add to cart from it, then a search. */
 async function visit(s: Shopper): Promise<void> {
   const variant = PRODUCT.variants[1].id;
-  await s.page.goto(s.gateway.url(`/products/shirt?variant=${variant}`));
+  await s.page.goto(
+    s.gateway.url(`/products/shirt?variant=${variant}&ttclid=${TTCLID}`),
+  );
   await s.page.evaluate(async (id) => {
     const added = await fetch("/cart/add.js", {
       method: "POST",
@@ -329,6 +332,14 @@ describe.skipIf(!existsSync(chromiumPath()))(
         ip: "127.0.0.1",
         user_agent: USER_AGENT,
       });
+      // The landing page's click id, kept by the pixel in our cookie, rides on every event,
+      // the search page's too.
+      expect(
+        stored.map((r) => JSON.parse(r.payload).user.ttclid as string),
+      ).toEqual(expected.map(() => TTCLID));
+      expect(
+        (await s.context.cookies()).find((c) => c.name === "_tt_ttclid"),
+      ).toMatchObject({ value: TTCLID, secure: true, sameSite: "Lax" });
       expect(
         JSON.parse(stored.find((r) => r.eventName === "Search")!.payload)
           .properties,

@@ -39,7 +39,7 @@ export function webPixelHarnessHtml(options: HarnessOptions): string {
         settings: { relayUrl: RELAY_URL },
         analytics: { subscribe: function (name, cb) { (subscribers[name] = subscribers[name] || []).push(cb); } },
         browser: {
-          cookie: { get: function (name) { return ask("cookie", name); }, set: function () { return Promise.resolve(""); } },
+          cookie: { get: function (name) { return ask("cookie", name); }, set: function (cookie) { return ask("setCookie", cookie); } },
           localStorage: {}, sessionStorage: {}
         },
         init: { context: {}, data: { customer: null, cart: null, shop: {} }, customerPrivacy: granted },
@@ -63,6 +63,10 @@ export function webPixelHarnessHtml(options: HarnessOptions): string {
   var worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
   worker.onmessage = function (m) {
     var d = m.data;
+    if (d.op === "setCookie") {
+      document.cookie = d.arg;
+      worker.postMessage({ answer: d.ask, value: "" });
+    }
     if (d.op === "cookie") {
       var found = hidden.indexOf(d.arg) < 0 && document.cookie.match("(^|; )" + d.arg + "=([^;]*)");
       worker.postMessage({ answer: d.ask, value: found ? found[2] : "" });

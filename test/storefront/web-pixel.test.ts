@@ -82,7 +82,10 @@ function standIn(
       cookie: {
         // Shopify's cookie.get resolves to "" for a missing cookie.
         get: options.cookieGet ?? (async (name: string) => cookies[name] ?? ""),
-        set: async () => "",
+        set: async (cookie: string) => {
+          cookieSets.push(cookie);
+          return "";
+        },
       },
       localStorage: {},
       sessionStorage: {},
@@ -124,12 +127,15 @@ function standIn(
 }
 
 let sent: Sent[];
+/** What the pixel wrote through browser.cookie.set, in order. */
+let cookieSets: string[];
 let fetchImpl: (url: string, init: RequestInit) => Promise<Response>;
 const realFetch = globalThis.fetch;
 let registered: ((api: ExtensionApi) => void) | undefined;
 
 beforeEach(async () => {
   sent = [];
+  cookieSets = [];
   fetchImpl = async () => new Response(null, { status: 204 });
   // The sandbox's fetch; the pixel's only way out.
   globalThis.fetch = ((url: string, init: RequestInit) => {
@@ -394,7 +400,7 @@ describe("storefront fallback", () => {
   it("without the embed's cookie, relays each documented event once the wait is over, with exactly the expected body", async () => {
     const pixel = start({ cookies: { ...WITHOUT_EMBED } });
     const events = [
-      pageViewed(`https://${SHOP}/?ttclid=E.C.P.ignored-cookie-wins`),
+      pageViewed(`https://${SHOP}/`),
       productViewed(),
       productAddedToCart(),
       searchSubmitted("linen shirt"),
@@ -420,7 +426,7 @@ describe("storefront fallback", () => {
         ...common,
         event: "page_viewed",
         id: events[0].id,
-        url: `https://${SHOP}/?ttclid=E.C.P.ignored-cookie-wins`,
+        url: `https://${SHOP}/`,
       },
       {
         ...common,
@@ -488,7 +494,7 @@ describe("storefront fallback", () => {
     expect(bodies().map((b) => b.event)).toEqual(["product_viewed"]);
   });
 
-  it("without our cookies at all (a shop without the embed), it still relays, and takes the click id from the landing page's URL", async () => {
+  it("without our cookies at all (a shop without the embed), it still relays, takes the click id from the landing page's URL and keeps it in our cookie", async () => {
     const pixel = start({ cookies: {} });
     await emit(
       pixel,
@@ -499,6 +505,51 @@ describe("storefront fallback", () => {
     expect(body).not.toHaveProperty("sid");
     expect(body).not.toHaveProperty("ttp");
     expect(parsePixelBody(JSON.stringify(body))).toMatchObject({ ok: true });
+    // Kept as the embed keeps it, for the next pages and the checkout events.
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=E.C.P.landing;path=/;max-age=2592000;SameSite=Lax;Secure",
+    ]);
+  });
+
+  it("a newer click id in the URL replaces the one in our cookie; the same one is not written again", async () => {
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.newer`));
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.pixelclick`));
+    expect(bodies().map((b) => b.ttclid)).toEqual([
+      "E.C.P.newer",
+      "E.C.P.pixelclick",
+    ]);
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=E.C.P.newer;path=/;max-age=2592000;SameSite=Lax;Secure",
+    ]);
+  });
+
+  it("a cookie API that throws on write is contained", async () => {
+    const pixel = start({ cookies: {} });
+    (
+      pixel.api.browser.cookie as { set: (cookie: string) => Promise<string> }
+    ).set = () => {
+      throw new Error("cookie API broke");
+    };
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.broken`));
+    expect(bodies().map((b) => b.ttclid)).toEqual(["E.C.P.broken"]);
+    expect(() => pixel.consent({ marketingAllowed: false })).not.toThrow();
+  });
+
+  it("where the embed runs, the pixel writes no cookie; consent withdrawn, it deletes the click id", async () => {
+    const pixel = start({
+      cookies: { ...COOKIES, _tt_pg: encodeURIComponent("/") },
+    });
+    await emit(
+      pixel,
+      pageViewed(`https://${SHOP}/?ttclid=E.C.P.embed-keeps-it`),
+    );
+    expect(cookieSets).toEqual([]);
+    pixel.consent({ marketingAllowed: false });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=;path=/;max-age=0;SameSite=Lax;Secure",
+    ]);
   });
 
   it("consent denied: nothing is relayed; withdrawn during the wait: nothing either", async () => {

@@ -167,8 +167,8 @@ const pathOf = (href: string): string | undefined => {
 
 /**
  * The fallback body for a storefront event, or null when it has no theme page to report. The
- * click id comes from our cookie or, on the landing page, from the URL (the embed that keeps it
- * in the cookie may be missing). Values that would not pass the schema are left out.
+ * click id comes from the page's URL (a landing page's) or our cookie. Values that would not pass
+ * the schema are left out.
  */
 export function fallbackBody(event: StorefrontEvent, cookies: Cookies) {
   const url = httpUrl(event.context?.document?.location?.href);
@@ -183,9 +183,10 @@ export function fallbackBody(event: StorefrontEvent, cookies: Cookies) {
   const id = variant && lastSegment(variant.id);
   let ttclid = cookies.ttclid;
   try {
-    ttclid ||= new URL(url).searchParams.get("ttclid") || undefined;
+    // a newer click replaces the older one, as in the embed
+    ttclid = new URL(url).searchParams.get("ttclid") || ttclid;
   } catch {
-    // no click id
+    // no click id in the URL
   }
   return {
     v: 1,
@@ -225,8 +226,23 @@ export function startRelay(api: ExtensionApi): void {
     const { analytics, browser, init, settings, customerPrivacy } = api;
     const url: string = settings.relayUrl;
     let privacy: Privacy | undefined = init.customerPrivacy;
+    // Our click-id cookie, written like the embed writes it (30 days, first-party); the
+    // checkout events carry it to the order.
+    const keepClick = (value: string, maxAge: number) => {
+      try {
+        browser.cookie
+          .set(
+            `_tt_ttclid=${encodeURIComponent(value)};path=/;max-age=${maxAge};SameSite=Lax;Secure`,
+          )
+          .catch(() => {});
+      } catch {
+        // contained
+      }
+    };
     customerPrivacy.subscribe("visitorConsentCollected", (event) => {
       privacy = event.customerPrivacy;
+      // Withdrawn: the click id is forgotten, as the embed forgets it.
+      if (!allowed(privacy)) keepClick("", 0);
     });
     // A cookie that cannot be read is a missing cookie.
     const cookie = async (name: string) => {
@@ -273,12 +289,24 @@ export function startRelay(api: ExtensionApi): void {
       }
     };
     const fallback = async (event: StorefrontEvent) => {
+      const page = fallbackBody(event, {}); // null: not a theme page
       if (
-        allowed(privacy) &&
-        fallbackBody(event, {}) && // a theme page at all
-        !(await embedRan(event.context?.document?.location?.href))
+        !page ||
+        !allowed(privacy) ||
+        (await embedRan(event.context?.document?.location?.href))
       )
-        await post(fallbackBody(event, await cookies()));
+        return;
+      const found = await cookies();
+      // The embed keeps a landing page's click id for the later pages; without it, we do.
+      const click = new URL(page.url).searchParams.get("ttclid");
+      if (
+        click &&
+        click.length < 500 &&
+        click != found.ttclid &&
+        allowed(privacy)
+      )
+        keepClick(click, 2592e3);
+      await post(fallbackBody(event, found));
     };
     // Each event's handler (typed by the event names it is given), contained.
     const on = (
