@@ -25,8 +25,8 @@ const CARRIES_CONTACT: readonly RelayEventName[] = [
   "checkout_completed",
 ];
 
-const shortText = (max: number) => z.string().trim().min(1).max(max);
-const httpUrl = z
+export const shortText = (max: number) => z.string().trim().min(1).max(max);
+export const httpUrl = z
   .string()
   .max(2048)
   .refine((value) => {
@@ -37,9 +37,24 @@ const httpUrl = z
       return false;
     }
   }, "not an http(s) URL");
-const money = z.number().finite().min(0).max(1e9);
+export const money = z.number().finite().min(0).max(1e9);
 
-const item = z.strictObject({
+/** Shopify's id of a customer event. */
+export const shopifyEventId = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, "id must be 1-128 printable characters");
+/** Shopify's ISO 8601 timestamp of an event. */
+export const isoTimestamp = z
+  .string()
+  .max(40)
+  .refine((v) => !Number.isNaN(Date.parse(v)), "not a date");
+/** Our storefront session id (the theme script's _tt_sid cookie). */
+export const storefrontSessionId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, "sid must be 16-64 url-safe characters");
+
+/** A line as the pixel sends it: variant id, quantity, unit price, title. */
+export const relayItem = z.strictObject({
   id: z.string().trim().min(1).max(64),
   q: z.number().int().min(0).max(100_000),
   p: money.optional(),
@@ -51,14 +66,9 @@ export const relayBodySchema = z
     v: z.literal(1),
     event: z.enum(RELAY_EVENTS),
     /** Shopify's id of the customer event. */
-    id: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,128}$/, "id must be 1-128 printable characters"),
+    id: shopifyEventId,
     /** Shopify's ISO 8601 timestamp of the event. */
-    ts: z
-      .string()
-      .max(40)
-      .refine((v) => !Number.isNaN(Date.parse(v)), "not a date"),
+    ts: isoTimestamp,
     /** The checkout token; the order's `checkout_token` repeats it. */
     // Opaque to us: printable ASCII without spaces or quotes (it becomes part of an event_id).
     token: z
@@ -73,10 +83,7 @@ export const relayBodySchema = z
     ttclid: shortText(512).optional(),
     ttp: shortText(128).optional(),
     /** Our storefront session id (the theme script's _tt_sid cookie). */
-    sid: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,64}$/, "sid must be 16-64 url-safe characters")
-      .optional(),
+    sid: storefrontSessionId.optional(),
     /** Raw: hashed by the relay before anything is stored (app/tiktok/hashing.ts). */
     email: shortText(320).optional(),
     phone: shortText(64).optional(),
@@ -89,7 +96,7 @@ export const relayBodySchema = z
       .regex(/^[A-Z]{3}$/)
       .optional(),
     value: money.optional(),
-    items: z.array(item).max(50).optional(),
+    items: z.array(relayItem).max(50).optional(),
   })
   .superRefine((body, ctx) => {
     if (

@@ -1,20 +1,28 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { authenticate, isShopDomain } from "~/shopify.server";
 import { postOnlyLoader } from "~/http.server";
-import { MAX_RELAY_BODY_BYTES, parseRelayBody } from "~/checkout/relay-schema";
+import { MAX_RELAY_BODY_BYTES } from "~/checkout/relay-schema";
+import { parsePixelBody } from "~/checkout/pixel-body";
 import {
   ingestRelay,
   relayedEventName,
   relaySettings,
 } from "~/checkout/relay.server";
-import { checkRelayBody } from "~/checkout/relay-limits.server";
+import {
+  checkFallbackBody,
+  checkRelayBody,
+} from "~/checkout/relay-limits.server";
+import { isFallbackBody } from "~/storefront/fallback-schema";
+import { fallbackEventName } from "~/storefront/fallback";
+import { ingestFallback } from "~/storefront/fallback.server";
 import { clientIp } from "~/storefront/collect.server";
 import { checkProxyRate } from "~/storefront/proxy-limits.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
 
 // The checkout web pixel's relay: https://{shop}/apps/tiktok-events/checkout → /proxy/checkout
-// (README, "Checkout relay", says why the app proxy). Shopify signs the query
-// (authenticate.public.appProxy) and forwards the shopper's address in X-Forwarded-For
+// (README, "Checkout relay", says why the app proxy). It also takes the pixel's storefront
+// fallback events (README, "Storefront fallback"), told apart by the event name. Shopify signs
+// the query (authenticate.public.appProxy) and forwards the shopper's address in X-Forwarded-For
 // (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
 // Every refusal happens before anything is stored.
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -32,10 +40,32 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
   const raw = await readBodyLimited(request, MAX_RELAY_BODY_BYTES);
   if (raw === null) return text(413, "Body too large.");
-  const parsed = parseRelayBody(raw);
+  const parsed = parsePixelBody(raw);
   if (!parsed.ok) return text(400, parsed.reason);
   const settings = await relaySettings(shop);
   if (!settings) return text(404, "This shop does not take checkout relays.");
+  const userAgent = request.headers.get("user-agent")?.slice(0, 512) ?? null;
+
+  if (isFallbackBody(parsed.body)) {
+    const body = parsed.body;
+    const overCap = await checkFallbackBody(
+      shop,
+      ip,
+      body.sid,
+      fallbackEventName(body.event, settings) !== null,
+    );
+    if (overCap) return overCap;
+    const outcome = await ingestFallback(shop, {
+      body,
+      ip,
+      userAgent,
+      now: new Date(),
+    });
+    if (outcome.status === "unknown_shop")
+      return text(404, "This shop does not take checkout relays.");
+    return new Response(null, { status: 204 });
+  }
+
   const overCap = await checkRelayBody(
     shop,
     ip,
@@ -47,7 +77,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const outcome = await ingestRelay(shop, {
     body: parsed.body,
     ip,
-    userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+    userAgent,
     now: new Date(),
   });
   if (outcome.status === "unknown_shop")

@@ -1,7 +1,8 @@
 // The storefront's front door for the browser tests: what Shopify's edge does in front of a
 // shop. Pages, the script and /cart/* come from the fake storefront (test/storefront/fixture.ts);
-// the app proxy path /apps/tiktok-events/collect is forwarded to the app's /proxy/collect the way
-// Shopify's app proxy forwards it: cookies stripped, the query signed with the app's secret
+// the app proxy paths /apps/tiktok-events/* (the embed's collect, the web pixel's checkout
+// relay) are forwarded to the app's /proxy/* (shopify.app.toml, [app_proxy]) the way Shopify's
+// app proxy forwards them: cookies stripped, the query signed with the app's secret
 // (shop, logged_in_customer_id, path_prefix, timestamp, signature) and the shopper's address in
 // X-Forwarded-For.
 import http from "node:http";
@@ -9,8 +10,13 @@ import type { AddressInfo } from "node:net";
 import { signAppProxyUrl } from "../../dev/shopify-signing";
 import { PROXY_PATH } from "../storefront/fixture";
 
+/** Shopify's app proxy prefix and subpath for this app: /apps/tiktok-events/… */
+const PROXY_PREFIX = PROXY_PATH.slice(0, PROXY_PATH.lastIndexOf("/") + 1);
+
 export interface ForwardedCollect {
-  /** The body exactly as the storefront script sent it. */
+  /** The app route it went to: /proxy/collect or /proxy/checkout. */
+  path: string;
+  /** The body exactly as the storefront script (or web pixel) sent it. */
   body: string;
   /** The app's answer. */
   status: number;
@@ -59,7 +65,10 @@ export async function startStorefrontGateway(
     incoming: URL,
   ) {
     const body = await readBody(req);
-    const target = new URL("/proxy/collect", options.appUrl);
+    const target = new URL(
+      "/proxy/" + incoming.pathname.slice(PROXY_PREFIX.length),
+      options.appUrl,
+    );
     // The shopper's own query parameters travel along and are covered by the signature.
     for (const [key, value] of incoming.searchParams)
       target.searchParams.append(key, value);
@@ -87,6 +96,7 @@ export async function startStorefrontGateway(
     });
     const text = await answer.text();
     forwarded.push({
+      path: target.pathname,
       body: body.toString("utf8"),
       status: answer.status,
       answer: text,
@@ -120,7 +130,7 @@ export async function startStorefrontGateway(
 
   const server = http.createServer((req, res) => {
     const incoming = new URL(req.url ?? "/", "http://gateway.invalid");
-    if (incoming.pathname === PROXY_PATH) {
+    if (incoming.pathname.startsWith(PROXY_PREFIX)) {
       forwardToApp(req, res, incoming).catch((error: unknown) => {
         res.writeHead(502, { "content-type": "text/plain" });
         res.end(String(error));

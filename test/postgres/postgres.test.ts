@@ -698,5 +698,68 @@ if (!BASE_URL) {
         await shopify.close();
       }
     });
+
+    it("storefront fallback: queued once under Shopify's id, dropped when the embed reported the same action (timestamps bound in UTC)", async () => {
+      const { ingestFallback } = await import("~/storefront/fallback.server");
+      const { buildEvent } = await import("~/tiktok/event-builder");
+      const now = new Date();
+      const url = "https://pg-good.myshopify.com/products/shirt";
+      const sessionKey = "sid_pg_fallback_0123456789";
+      const view = (id: string) => ({
+        body: {
+          v: 1 as const,
+          event: "product_viewed" as const,
+          id,
+          ts: now.toISOString(),
+          url,
+          consent: "granted" as const,
+          sid: sessionKey,
+          items: [{ id: "4440000000001", q: 1 }],
+        },
+        ip: "203.0.113.9",
+        userAgent: "UA-1",
+        now,
+      });
+      // No embed report yet: queued, and Shopify's re-fire collapses on its id.
+      expect(await ingestFallback(GOOD.shop, view("sh-pg-1"))).toEqual({
+        status: "stored",
+        queued: 1,
+      });
+      expect(await ingestFallback(GOOD.shop, view("sh-pg-1"))).toEqual({
+        status: "stored",
+        queued: 0,
+        dropped: "duplicate",
+      });
+      // The embed's report of the same view (its own random id): a later fallback is dropped.
+      await writer.submit({
+        deliveries: [
+          {
+            shop: GOOD.shop,
+            source: "storefront",
+            pixelCode: GOOD.pixel,
+            sessionKey,
+            event: buildEvent({
+              eventName: "ViewContent",
+              eventId: "0123456789abcdef0123456789abcdef",
+              eventTime: now,
+              properties: { contents: [{ contentId: "4440000000001" }] },
+              page: { url },
+            }),
+          },
+        ],
+      });
+      expect(await ingestFallback(GOOD.shop, view("sh-pg-2"))).toEqual({
+        status: "stored",
+        queued: 0,
+        dropped: "embed_reported",
+      });
+      // Ten minutes on, the embed's report no longer matches.
+      expect(
+        await ingestFallback(GOOD.shop, {
+          ...view("sh-pg-3"),
+          now: new Date(now.getTime() + 11 * 60_000),
+        }),
+      ).toMatchObject({ queued: 1 });
+    });
   });
 }

@@ -326,7 +326,7 @@ describe("checkout relay (/proxy/checkout)", () => {
     ["not JSON", "{nope", /not valid JSON/],
     ["a missing token", { ...relay(), token: undefined }, /Invalid token/],
     ["a token with odd characters", relay({ token: "abc def ghi" }), /token/],
-    ["an unknown event", relay({ event: "page_viewed" }), /Invalid event/],
+    ["an unknown event", relay({ event: "cart_viewed" }), /Invalid event/],
     ["a bad timestamp", relay({ ts: "yesterday" }), /Invalid ts/],
     ["a non-https page", relay({ url: "ftp://example.com/x" }), /Invalid url/],
     ["51 items", relay({ items: Array(51).fill({ id: "1", q: 1 }) }), /items/],

@@ -97,6 +97,8 @@ export type StorefrontOptions = {
   headHtml?: string;
   /** theme scripts that throw, before and after the app embed, and a throwing click handler */
   themeErrors?: boolean;
+  /** false: the merchant never enabled the app embed, so pages carry no script of ours */
+  embed?: boolean;
 };
 
 export type Storefront = {
@@ -275,7 +277,7 @@ export async function startStorefront(
 ${privacyStub(s.consent)}
 ${options.headHtml ?? ""}
 ${options.themeErrors ? THEME_ERRORS_HEAD : ""}
-${embed(pageType, product, cookie(req, "cart") !== undefined, url.searchParams.get("variant"))}
+${options.embed === false ? "" : embed(pageType, product, cookie(req, "cart") !== undefined, url.searchParams.get("variant"))}
 </head><body><h1>${esc(title)}</h1>
 <nav><a id="home" href="/">Home</a> <a id="about" href="/pages/about">About</a> <a id="cart-link" href="/cart">Cart</a></nav>
 ${body}

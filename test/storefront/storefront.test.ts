@@ -188,6 +188,15 @@ describe("storefront script in Chromium", () => {
     expect(sid).toMatchObject({ path: "/", sameSite: "Lax", secure: true });
     expect(sid!.expires).toBeGreaterThan(t0 + 30 * 86400 - 3600);
     expect(body.session_id).toBe(sid!.value);
+    // The page the embed reports, for the web pixel's fallback (short-lived, path only).
+    const pg = cookies.find((c) => c.name === "_tt_pg");
+    expect(pg).toMatchObject({
+      value: encodeURIComponent("/products/shirt"),
+      path: "/",
+      sameSite: "Lax",
+      secure: true,
+    });
+    expect(pg!.expires).toBeLessThan(t0 + 3600);
 
     // Next page: same session, the referrer and the pixel's _ttp travel in the body.
     await h.page.click("#about");
@@ -212,6 +221,9 @@ describe("storefront script in Chromium", () => {
     const after = await ourCookies(h);
     expect(after.find((c) => c.name === "_tt_ttclid")?.value).toBe(
       "E.C.P.second-click",
+    );
+    expect(after.find((c) => c.name === "_tt_pg")?.value).toBe(
+      encodeURIComponent("/"),
     );
   });
 
@@ -512,6 +524,7 @@ describe("storefront script in Chromium", () => {
     await waitFor(() => tracked(h, "ViewContent").length > 0);
     expect(h.pixelRequests).toHaveLength(1);
     expect((await ourCookies(h)).map((c) => c.name).sort()).toEqual([
+      "_tt_pg",
       "_tt_sid",
       "_tt_ttclid",
     ]);

@@ -3,7 +3,7 @@
 // init, customerPrivacy, settings) and for the sandbox's fetch, fed with the documented event
 // payloads (test/fixtures/checkout-events.ts). The last test runs the bundle as built.
 import { runInNewContext } from "node:vm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ExtensionApi } from "@shopify/web-pixels-extension";
 import {
   buildWebPixel,
@@ -17,6 +17,19 @@ import {
   type CheckoutPixelEvent,
 } from "../fixtures/checkout-events";
 import { parseRelayBody } from "~/checkout/relay-schema";
+import { parsePixelBody } from "~/checkout/pixel-body";
+import {
+  EMBED_WAIT_STEP_MS,
+  EMBED_WAIT_STEPS,
+} from "../../extensions/tiktok-web-pixel/src/relay";
+import {
+  VARIANT_ID,
+  pageViewed,
+  productAddedToCart,
+  productViewed,
+  searchSubmitted,
+  type StorefrontPixelEvent,
+} from "../fixtures/storefront-events";
 
 const RELAY = `https://${SHOP}/apps/tiktok-events/checkout`;
 const GRANTED = {
@@ -37,6 +50,8 @@ interface StandIn {
   api: ExtensionApi;
   subscribed: string[];
   fire(event: CheckoutPixelEvent): Promise<void>;
+  /** Hands the event to the pixel's subscriber and returns at once (fake-timer tests). */
+  emit(event: { name: string }): void;
   consent(allowed: Partial<typeof GRANTED>): void;
 }
 
@@ -67,7 +82,10 @@ function standIn(
       cookie: {
         // Shopify's cookie.get resolves to "" for a missing cookie.
         get: options.cookieGet ?? (async (name: string) => cookies[name] ?? ""),
-        set: async () => "",
+        set: async (cookie: string) => {
+          cookieSets.push(cookie);
+          return "";
+        },
       },
       localStorage: {},
       sessionStorage: {},
@@ -98,6 +116,9 @@ function standIn(
       subscribers.get(event.name)!(event);
       await settle();
     },
+    emit(event) {
+      subscribers.get(event.name)!(event);
+    },
     consent(allowed) {
       for (const cb of consentSubscribers)
         cb({ customerPrivacy: { ...GRANTED, ...allowed } });
@@ -106,12 +127,15 @@ function standIn(
 }
 
 let sent: Sent[];
+/** What the pixel wrote through browser.cookie.set, in order. */
+let cookieSets: string[];
 let fetchImpl: (url: string, init: RequestInit) => Promise<Response>;
 const realFetch = globalThis.fetch;
 let registered: ((api: ExtensionApi) => void) | undefined;
 
 beforeEach(async () => {
   sent = [];
+  cookieSets = [];
   fetchImpl = async () => new Response(null, { status: 204 });
   // The sandbox's fetch; the pixel's only way out.
   globalThis.fetch = ((url: string, init: RequestInit) => {
@@ -158,13 +182,17 @@ const PRICED = {
 const CHECKOUT_URL = `https://${SHOP}/checkouts/cn/${CHECKOUT_TOKEN}`;
 
 describe("checkout web pixel", () => {
-  it("subscribes to the five checkout events through register", () => {
+  it("subscribes to the five checkout events and the four storefront events through register", () => {
     expect(start().subscribed).toEqual([
       "checkout_started",
       "checkout_contact_info_submitted",
       "checkout_shipping_info_submitted",
       "payment_info_submitted",
       "checkout_completed",
+      "page_viewed",
+      "product_viewed",
+      "product_added_to_cart",
+      "search_submitted",
     ]);
   });
 
@@ -342,5 +370,252 @@ describe("checkout web pixel", () => {
     });
     const { gzip } = await measureWebPixel();
     expect(gzip).toBeLessThanOrEqual(GZIP_GOAL_BYTES);
+  });
+});
+
+// The storefront fallback: on pages where the theme app embed did not run (no _tt_pg cookie
+// naming the page), the pixel relays the four storefront events itself, after looking for the
+// cookie for a while. Fake timers stand in for that wait.
+describe("storefront fallback", () => {
+  const WAIT = EMBED_WAIT_STEPS * EMBED_WAIT_STEP_MS;
+  const PRODUCT_PAGE = `https://${SHOP}/products/linen-shirt`;
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Hands Shopify's event to the pixel and lets `ms` pass. */
+  async function emit(
+    pixel: StandIn,
+    event: StorefrontPixelEvent,
+    ms = WAIT + EMBED_WAIT_STEP_MS,
+  ) {
+    pixel.emit(event);
+    await vi.advanceTimersByTimeAsync(ms);
+  }
+  const WITHOUT_EMBED = { ...COOKIES }; // the embed never ran on this page
+
+  it("without the embed's cookie, relays each documented event once the wait is over, with exactly the expected body", async () => {
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    const events = [
+      pageViewed(`https://${SHOP}/`),
+      productViewed(),
+      productAddedToCart(),
+      searchSubmitted("linen shirt"),
+    ];
+    pixel.emit(events[0]);
+    await vi.advanceTimersByTimeAsync(WAIT - EMBED_WAIT_STEP_MS);
+    expect(sent).toEqual([]); // still looking for the embed
+    await vi.advanceTimersByTimeAsync(2 * EMBED_WAIT_STEP_MS);
+    expect(sent).toHaveLength(1);
+    for (const event of events.slice(1)) await emit(pixel, event);
+    const common = {
+      v: 1,
+      consent: "granted",
+      ttclid: "E.C.P.pixelclick",
+      ttp: "2Xv_ttp_cookie_27chars_abcd",
+      sid: "sid_0123456789abcdefXYZ",
+      ts: "2026-12-02T07:30:00.000Z",
+      ref: `https://${SHOP}/`,
+    };
+    const item = { id: VARIANT_ID, p: 19.99, n: "Linen shirt" };
+    expect(bodies()).toEqual([
+      {
+        ...common,
+        event: "page_viewed",
+        id: events[0].id,
+        url: `https://${SHOP}/`,
+      },
+      {
+        ...common,
+        event: "product_viewed",
+        id: events[1].id,
+        url: PRODUCT_PAGE,
+        currency: "EUR",
+        value: 19.99,
+        items: [{ ...item, q: 1 }],
+      },
+      {
+        ...common,
+        event: "product_added_to_cart",
+        id: events[2].id,
+        url: PRODUCT_PAGE,
+        currency: "EUR",
+        value: 39.98,
+        items: [{ ...item, q: 2 }],
+      },
+      {
+        ...common,
+        event: "search_submitted",
+        id: events[3].id,
+        url: `https://${SHOP}/search?q=linen%20shirt`,
+        query: "linen shirt",
+      },
+    ]);
+    for (const { url, init } of sent) {
+      expect(url).toBe(RELAY);
+      expect(init).toMatchObject({ method: "POST", keepalive: true });
+    }
+    // Every body passes the relay's schema, as a fallback.
+    for (const body of bodies())
+      expect(parsePixelBody(JSON.stringify(body))).toMatchObject({ ok: true });
+  });
+
+  it("with the embed's cookie naming the page, relays nothing", async () => {
+    const pixel = start({
+      cookies: {
+        ...COOKIES,
+        _tt_pg: encodeURIComponent("/products/linen-shirt"),
+      },
+    });
+    await emit(pixel, pageViewed(PRODUCT_PAGE));
+    await emit(pixel, productViewed());
+    await emit(pixel, productAddedToCart());
+    expect(sent).toEqual([]);
+  });
+
+  it("the embed's cookie showing up during the wait (its deferred script ran late) silences the fallback", async () => {
+    const jar: Record<string, string> = { ...COOKIES };
+    const pixel = start({ cookies: jar });
+    pixel.emit(productViewed());
+    await vi.advanceTimersByTimeAsync(2 * EMBED_WAIT_STEP_MS);
+    jar._tt_pg = encodeURIComponent("/products/linen-shirt");
+    await vi.advanceTimersByTimeAsync(WAIT);
+    expect(sent).toEqual([]);
+  });
+
+  it("the embed's cookie for another page (the previous one, or another tab) does not silence it", async () => {
+    const pixel = start({
+      cookies: { ...COOKIES, _tt_pg: encodeURIComponent("/collections/all") },
+    });
+    await emit(pixel, productViewed());
+    expect(bodies().map((b) => b.event)).toEqual(["product_viewed"]);
+  });
+
+  it("without our cookies at all (a shop without the embed), it still relays, takes the click id from the landing page's URL and keeps it in our cookie", async () => {
+    const pixel = start({ cookies: {} });
+    await emit(
+      pixel,
+      pageViewed(`https://${SHOP}/products/linen-shirt?ttclid=E.C.P.landing`),
+    );
+    const [body] = bodies();
+    expect(body.ttclid).toBe("E.C.P.landing");
+    expect(body).not.toHaveProperty("sid");
+    expect(body).not.toHaveProperty("ttp");
+    expect(parsePixelBody(JSON.stringify(body))).toMatchObject({ ok: true });
+    // Kept as the embed keeps it, for the next pages and the checkout events.
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=E.C.P.landing;path=/;max-age=2592000;SameSite=Lax;Secure",
+    ]);
+  });
+
+  it("a newer click id in the URL replaces the one in our cookie; the same one is not written again", async () => {
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.newer`));
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.pixelclick`));
+    expect(bodies().map((b) => b.ttclid)).toEqual([
+      "E.C.P.newer",
+      "E.C.P.pixelclick",
+    ]);
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=E.C.P.newer;path=/;max-age=2592000;SameSite=Lax;Secure",
+    ]);
+  });
+
+  it("a cookie API that throws on write is contained", async () => {
+    const pixel = start({ cookies: {} });
+    (
+      pixel.api.browser.cookie as { set: (cookie: string) => Promise<string> }
+    ).set = () => {
+      throw new Error("cookie API broke");
+    };
+    await emit(pixel, pageViewed(`https://${SHOP}/?ttclid=E.C.P.broken`));
+    expect(bodies().map((b) => b.ttclid)).toEqual(["E.C.P.broken"]);
+    expect(() => pixel.consent({ marketingAllowed: false })).not.toThrow();
+  });
+
+  it("where the embed runs, the pixel writes no cookie; consent withdrawn, it deletes the click id", async () => {
+    const pixel = start({
+      cookies: { ...COOKIES, _tt_pg: encodeURIComponent("/") },
+    });
+    await emit(
+      pixel,
+      pageViewed(`https://${SHOP}/?ttclid=E.C.P.embed-keeps-it`),
+    );
+    expect(cookieSets).toEqual([]);
+    pixel.consent({ marketingAllowed: false });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(cookieSets).toEqual([
+      "_tt_ttclid=;path=/;max-age=0;SameSite=Lax;Secure",
+    ]);
+  });
+
+  it("consent denied: nothing is relayed; withdrawn during the wait: nothing either", async () => {
+    const denied = start({
+      cookies: { ...WITHOUT_EMBED },
+      privacy: { marketingAllowed: false },
+    });
+    await emit(denied, pageViewed());
+    await emit(denied, productViewed());
+    expect(sent).toEqual([]);
+
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    pixel.emit(productAddedToCart());
+    await vi.advanceTimersByTimeAsync(EMBED_WAIT_STEP_MS);
+    pixel.consent({ saleOfDataAllowed: false });
+    await vi.advanceTimersByTimeAsync(WAIT);
+    expect(sent).toEqual([]);
+  });
+
+  it("checkout, thank-you and order status pages are left to the checkout events", async () => {
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    await emit(pixel, pageViewed(`https://${SHOP}/checkouts/cn/abc123`));
+    await emit(pixel, pageViewed(`https://${SHOP}/12345/orders/abc123`));
+    expect(sent).toEqual([]);
+  });
+
+  it("odd payloads: a product id as a GID, no variant, a referrer that is no web page", async () => {
+    const pixel = start({ cookies: { ...WITHOUT_EMBED } });
+    const gid = productViewed();
+    gid.data.productVariant!.id = `gid://shopify/ProductVariant/${VARIANT_ID}`;
+    gid.context.document.referrer = "android-app://com.example/";
+    const none = productViewed();
+    (none.data as { productVariant: unknown }).productVariant = null; // defensive: typed non-null
+    await emit(pixel, gid);
+    await emit(pixel, none);
+    const [first, second] = bodies();
+    expect(first.items[0].id).toBe(VARIANT_ID);
+    expect(first).not.toHaveProperty("ref");
+    expect(second).not.toHaveProperty("items");
+    for (const body of bodies())
+      expect(parsePixelBody(JSON.stringify(body))).toMatchObject({ ok: true });
+  });
+
+  it("the built bundle relays a fallback in a fresh context", async () => {
+    const code = await buildWebPixel();
+    let callback: ((api: ExtensionApi) => void) | undefined;
+    const posted: Sent[] = [];
+    runInNewContext(code, {
+      shopify: {
+        extend: (_point: string, cb: (api: ExtensionApi) => void) =>
+          (callback = cb),
+      },
+      setTimeout,
+      URL,
+      fetch: async (url: string, init: RequestInit) => {
+        posted.push({ url, init });
+        return new Response(null, { status: 204 });
+      },
+    });
+    const pixel = standIn({ cookies: { ...WITHOUT_EMBED } });
+    callback!(pixel.api);
+    await emit(pixel, searchSubmitted());
+    expect(posted).toHaveLength(1);
+    expect(JSON.parse(String(posted[0].init.body))).toMatchObject({
+      event: "search_submitted",
+      query: "linen",
+    });
   });
 });

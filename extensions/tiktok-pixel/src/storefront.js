@@ -83,6 +83,10 @@
   // submit) leaves before the navigation starts.
   const send = (event, props) => {
     if (!on) return;
+    // The page we report, for the web pixel (extensions/tiktok-web-pixel), which relays
+    // storefront events itself only on pages where it does not find this cookie: refreshed with
+    // each event, as another tab may have written its own page meanwhile.
+    setCookie("_tt_pg", location.pathname, 1800);
     const event_id = randomId();
     queue.push({
       event,
@@ -234,6 +238,7 @@
     queue = [];
     setCookie("_tt_ttclid", "", 0);
     setCookie("_tt_sid", "", 0);
+    setCookie("_tt_pg", "", 0);
   };
   // Shopify's Customer Privacy API, also when visitorConsentCollected reports a decision
   // (the API reflects it by then). A sale-of-data opt-out always wins; no banner required

@@ -1,6 +1,9 @@
 // The checkout web pixel: relays Shopify's checkout events, with our first-party cookies, to
 // the app (app/routes/proxy.checkout.tsx, whose schema app/checkout/relay-schema.ts is the
-// contract for the body built here). Runs in Shopify's strict sandbox, a web worker
+// contract for the body built here). On storefront pages where the theme app embed did not run,
+// it also relays page views, product views, adds to cart and searches (the fallback, whose
+// contract is app/storefront/fallback-schema.ts; README, "Storefront fallback"). Runs in
+// Shopify's strict sandbox, a web worker
 // (https://shopify.dev/docs/api/web-pixels-api), so it touches no DOM; everything it needs
 // comes through the api `register` hands it. Kept small: the goal is 4 KB gzipped.
 //
@@ -15,6 +18,10 @@
 import type {
   ExtensionApi,
   PixelEventsCheckoutStarted,
+  PixelEventsPageViewed,
+  PixelEventsProductAddedToCart,
+  PixelEventsProductViewed,
+  PixelEventsSearchSubmitted,
 } from "@shopify/web-pixels-extension";
 
 /** The standard checkout events (https://shopify.dev/docs/api/web-pixels-api/standard-events). */
@@ -25,6 +32,35 @@ export const CHECKOUT_EVENTS = [
   "payment_info_submitted",
   "checkout_completed",
 ] as const;
+
+/**
+ * The storefront events relayed as a fallback, only where the embed did not run
+ * (https://shopify.dev/docs/api/web-pixels-api/standard-events).
+ */
+export const STOREFRONT_EVENTS = [
+  "page_viewed",
+  "product_viewed",
+  "product_added_to_cart",
+  "search_submitted",
+] as const;
+
+export type StorefrontEvent =
+  | PixelEventsPageViewed
+  | PixelEventsProductViewed
+  | PixelEventsProductAddedToCart
+  | PixelEventsSearchSubmitted;
+
+/**
+ * The embed's cookie: the path of the page it reports (extensions/tiktok-pixel/src/storefront.js
+ * writes it when it starts on a page and again with each event).
+ */
+export const EMBED_COOKIE = "_tt_pg";
+/**
+ * How long the pixel looks for the embed's cookie before relaying: the embed's script is
+ * deferred and waits for Shopify's consent API, while the pixel may get the event first.
+ */
+export const EMBED_WAIT_STEPS = 8;
+export const EMBED_WAIT_STEP_MS = 500;
 
 /** What each of the five events carries: the same `data.checkout` shape. */
 export type CheckoutEvent = Omit<PixelEventsCheckoutStarted, "name"> & {
@@ -117,14 +153,96 @@ export function relayBody(event: CheckoutEvent, cookies: Cookies) {
   };
 }
 
+const httpUrl = (value: unknown): string | undefined => {
+  const url = text(value, 2048);
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+};
+const pathOf = (href: string): string | undefined => {
+  try {
+    return new URL(href).pathname;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The fallback body for a storefront event, or null when it has no theme page to report. The
+ * click id comes from the page's URL (a landing page's) or our cookie. Values that would not pass
+ * the schema are left out.
+ */
+export function fallbackBody(event: StorefrontEvent, cookies: Cookies) {
+  const url = httpUrl(event.context?.document?.location?.href);
+  // Checkout, thank-you and order status pages are no theme pages: the embed never runs there,
+  // and the checkout events above report what happens on them.
+  if (!url || /\/(checkouts|orders)\//.test(pathOf(url) || "")) return null;
+  const name = event.name;
+  const line =
+    name == "product_added_to_cart" ? event.data?.cartLine : undefined;
+  const variant =
+    name == "product_viewed" ? event.data?.productVariant : line?.merchandise;
+  const id = variant && lastSegment(variant.id);
+  let ttclid = cookies.ttclid;
+  try {
+    // a newer click replaces the older one, as in the embed
+    ttclid = new URL(url).searchParams.get("ttclid") || ttclid;
+  } catch {
+    // no click id in the URL
+  }
+  return {
+    v: 1,
+    event: name,
+    id: event.id,
+    ts: event.timestamp,
+    url,
+    ref: httpUrl(event.context?.document?.referrer),
+    consent: "granted",
+    ttclid: text(ttclid, 512),
+    ttp: text(cookies.ttp, 128),
+    sid: /^[\w-]{16,64}$/.test(cookies.sid || "") ? cookies.sid : undefined,
+    currency: text(variant?.price?.currencyCode, 3),
+    value: amount(
+      line ? line.cost?.totalAmount?.amount : variant?.price?.amount,
+    ),
+    items: id
+      ? [
+          {
+            id,
+            q: line ? line.quantity : 1,
+            p: amount(variant.price?.amount),
+            n: text(variant.product?.title, 255),
+          },
+        ]
+      : undefined,
+    query:
+      name == "search_submitted"
+        ? text(event.data?.searchResult?.query, 500)
+        : undefined,
+  };
+}
+
 /** What `register` calls: subscribes to the checkout events and relays each, contained. */
 export function startRelay(api: ExtensionApi): void {
   try {
     const { analytics, browser, init, settings, customerPrivacy } = api;
     const url: string = settings.relayUrl;
     let privacy: Privacy | undefined = init.customerPrivacy;
+    // Our click-id cookie, written like the embed writes it (30 days, first-party); the
+    // checkout events carry it to the order.
+    const keepClick = (value: string, maxAge: number) => {
+      try {
+        browser.cookie
+          .set(
+            `_tt_ttclid=${encodeURIComponent(value)};path=/;max-age=${maxAge};SameSite=Lax;Secure`,
+          )
+          .catch(() => {});
+      } catch {
+        // contained
+      }
+    };
     customerPrivacy.subscribe("visitorConsentCollected", (event) => {
       privacy = event.customerPrivacy;
+      // Withdrawn: the click id is forgotten, as the embed forgets it.
+      if (!allowed(privacy)) keepClick("", 0);
     });
     // A cookie that cannot be read is a missing cookie.
     const cookie = async (name: string) => {
@@ -134,11 +252,12 @@ export function startRelay(api: ExtensionApi): void {
         return undefined;
       }
     };
-    const relay = async (event: CheckoutEvent) => {
-      if (!allowed(privacy)) return;
-      const cookies: Cookies = {};
-      for (const [key, name] of COOKIES) cookies[key] = await cookie(name);
-      const body = relayBody(event, cookies);
+    const cookies = async () => {
+      const found: Cookies = {};
+      for (const [key, name] of COOKIES) found[key] = await cookie(name);
+      return found;
+    };
+    const post = async (body: object | null) => {
       // Checked again: consent may have been withdrawn while the cookies were read.
       if (!body || !allowed(privacy)) return;
       // A CORS-safelisted text/plain body: no preflight; the answer is not read.
@@ -149,14 +268,62 @@ export function startRelay(api: ExtensionApi): void {
         mode: "no-cors",
       });
     };
-    for (const name of CHECKOUT_EVENTS)
-      analytics.subscribe(name, (event: CheckoutEvent) => {
+    const relay = async (event: CheckoutEvent) => {
+      if (allowed(privacy)) await post(relayBody(event, await cookies()));
+    };
+    // Whether the embed reports this page: its cookie names the page's path, now or within the
+    // wait (it may start after the event reached us).
+    const embedRan = async (href: unknown) => {
+      const path = typeof href == "string" && pathOf(href);
+      if (!path) return false;
+      for (let step = 0; ; step++) {
+        let value = await cookie(EMBED_COOKIE);
         try {
-          relay(event).catch(() => {});
+          value = value && decodeURIComponent(value);
         } catch {
-          // contained: the checkout must never see our errors
+          // not ours
         }
-      });
+        if (value == path) return true;
+        if (step == EMBED_WAIT_STEPS) return false;
+        await new Promise((resolve) => setTimeout(resolve, EMBED_WAIT_STEP_MS));
+      }
+    };
+    const fallback = async (event: StorefrontEvent) => {
+      const page = fallbackBody(event, {}); // null: not a theme page
+      if (
+        !page ||
+        !allowed(privacy) ||
+        (await embedRan(event.context?.document?.location?.href))
+      )
+        return;
+      const found = await cookies();
+      // The embed keeps a landing page's click id for the later pages; without it, we do.
+      const click = new URL(page.url).searchParams.get("ttclid");
+      if (
+        click &&
+        click.length < 500 &&
+        click != found.ttclid &&
+        allowed(privacy)
+      )
+        keepClick(click, 2592e3);
+      await post(fallbackBody(event, found));
+    };
+    // Each event's handler (typed by the event names it is given), contained.
+    const on = (
+      names: readonly string[],
+      handle: (event: never) => Promise<void>,
+    ) =>
+      names.map((name) =>
+        analytics.subscribe(name, (event: unknown) => {
+          try {
+            handle(event as never).catch(() => {});
+          } catch {
+            // contained: the page must never see our errors
+          }
+        }),
+      );
+    on(CHECKOUT_EVENTS, relay);
+    on(STOREFRONT_EVENTS, fallback);
   } catch {
     // contained
   }

@@ -1,0 +1,112 @@
+// Ingest of the web pixel's storefront fallback (README, "Storefront fallback"): one event, queued
+// through the outbox unless the shop turned it off or the theme app embed already reported the
+// same shopper action. The pixel stays silent when it sees the embed's cookie for the page; this is
+// the server's half, for a page where that signal failed but the embed's report arrived first.
+import prisma from "~/db.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
+import { getShopSettingsCached } from "~/settings/settings.server";
+import type { TikTokEvent } from "~/tiktok/wire-types";
+import {
+  EMBED_EVENT_ID,
+  fallbackEvent,
+  fallbackEventName,
+  sameAction,
+  type FallbackRequest,
+} from "./fallback";
+
+/**
+ * How far back an embed report may match. The embed's own events reach the app within seconds
+ * of the action, and the pixel waits a few seconds before it relays; minutes leave room for slow
+ * networks without matching an older visit to the page.
+ */
+export const EMBED_EVENT_WINDOW_MS = 10 * 60_000;
+/**
+ * The embed sends no page view to the app (the browser pixel sends it), but every page it runs on
+ * posts to the app at once, which marks the session as seen: seen this recently, it ran on the
+ * page the fallback page view comes from.
+ */
+export const EMBED_PAGE_WINDOW_MS = 30_000;
+
+export type FallbackOutcome =
+  | { status: "unknown_shop" }
+  | {
+      status: "stored";
+      queued: 0 | 1;
+      /** Why nothing was queued: the shop's switch, the embed's report, or a Shopify re-fire. */
+      dropped?: "switched_off" | "embed_reported" | "duplicate";
+    };
+
+/** Whether the shop takes fallbacks at all: installed, with a pixel. */
+export async function fallbackSettings(shop: string) {
+  const settings = await getShopSettingsCached(shop);
+  return settings?.pixelCode && !settings.uninstalledAt ? settings : null;
+}
+
+/** Whether the theme app embed already reported this action for the same storefront session. */
+export async function embedReported(
+  shop: string,
+  sessionKey: string,
+  event: TikTokEvent,
+  now: Date,
+): Promise<boolean> {
+  if (event.event === "Pageview") {
+    const session = await prisma.attributionSession.findUnique({
+      where: { shop_sessionKey: { shop, sessionKey } },
+      select: { lastSeenAt: true, consent: true },
+    });
+    return (
+      session !== null &&
+      session.consent === "granted" &&
+      session.lastSeenAt.getTime() >= now.getTime() - EMBED_PAGE_WINDOW_MS
+    );
+  }
+  // Bounded by the shop's recent storefront rows (index shop, source, createdAt): a shop without
+  // the embed has none from it, and with the embed the pixel rarely relays.
+  const recent = await prisma.delivery.findMany({
+    where: {
+      shop,
+      source: "storefront",
+      createdAt: { gte: new Date(now.getTime() - EMBED_EVENT_WINDOW_MS) },
+      sessionKey,
+      eventName: event.event,
+    },
+    select: { eventId: true, payload: true },
+    take: 50,
+  });
+  return recent.some(
+    (row) =>
+      EMBED_EVENT_ID.test(row.eventId) &&
+      sameAction(JSON.parse(row.payload) as TikTokEvent, event),
+  );
+}
+
+export async function ingestFallback(
+  shop: string,
+  request: FallbackRequest,
+): Promise<FallbackOutcome> {
+  const settings = await fallbackSettings(shop);
+  if (!settings) return { status: "unknown_shop" };
+  const { body, now } = request;
+  const eventName = fallbackEventName(body.event, settings);
+  if (!eventName)
+    return { status: "stored", queued: 0, dropped: "switched_off" };
+  const event = fallbackEvent(eventName, request);
+  if (body.sid && (await embedReported(shop, body.sid, event, now)))
+    return { status: "stored", queued: 0, dropped: "embed_reported" };
+
+  const delivery: NewDelivery = {
+    shop,
+    source: "storefront",
+    pixelCode: settings.pixelCode!,
+    sessionKey: body.sid ?? null,
+    event,
+  };
+  const [enqueued] = await prisma.$transaction((tx) =>
+    enqueue(tx, [delivery], now),
+  );
+  if (!enqueued.created)
+    return { status: "stored", queued: 0, dropped: "duplicate" };
+  notifyDeliveryWorker();
+  return { status: "stored", queued: 1 };
+}
