@@ -47,6 +47,12 @@ describe("match keys", () => {
       "email",
       "phone",
       "external_id",
+      "first_name",
+      "last_name",
+      "city",
+      "state",
+      "country",
+      "zip_code",
       "IP + UA",
     ]);
   });
@@ -243,6 +249,12 @@ describe("summarizeDeliveries", () => {
       email: [5, 83],
       phone: [2, 33],
       external_id: [0, 0],
+      first_name: [0, 0],
+      last_name: [0, 0],
+      city: [0, 0],
+      state: [0, 0],
+      country: [0, 0],
+      zip_code: [0, 0],
       ip_ua: [0, 0],
     });
     expect(summary.matchKeyShare.find((s) => s.key === "ip_ua")?.label).toBe(

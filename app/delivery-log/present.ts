@@ -37,6 +37,12 @@ export const MATCH_KEYS = [
   "email",
   "phone",
   "external_id",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "country",
+  "zip_code",
   "ip_ua",
 ] as const satisfies readonly MatchKey[];
 
@@ -46,6 +52,12 @@ export const MATCH_KEY_LABELS: Record<MatchKey, string> = {
   email: "email",
   phone: "phone",
   external_id: "external_id",
+  first_name: "first_name",
+  last_name: "last_name",
+  city: "city",
+  state: "state",
+  country: "country",
+  zip_code: "zip_code",
   ip_ua: "IP + UA",
 };
 
@@ -55,6 +67,12 @@ export const MATCH_KEY_HELP: Record<MatchKey, string> = {
   email: "Email address (hashed)",
   phone: "Phone number (hashed)",
   external_id: "Shopify customer id (hashed)",
+  first_name: "First name from the order's address (hashed)",
+  last_name: "Last name from the order's address (hashed)",
+  city: "City from the order's address",
+  state: "State or province code from the order's address",
+  country: "Country code from the order's address",
+  zip_code: "Postal code from the order's address (hashed)",
   ip_ua: "IP address and browser user agent",
 };
 
