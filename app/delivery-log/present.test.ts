@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   deliveryLabel,
+  keySourceRows,
   explainStatus,
   formatDateTime,
   formatDuration,
@@ -55,6 +56,29 @@ describe("match keys", () => {
       "zip_code",
       "IP + UA",
     ]);
+  });
+});
+
+describe("keySourceRows", () => {
+  it("lists each key with its source in words, in the canonical order, unknown ones last as stored", () => {
+    expect(
+      keySourceRows({
+        zip_code: "billing_address",
+        future_key: "some_new_place",
+        ttclid: "cart_attributes",
+        external_id: "app_proxy",
+        email: "checkout_pixel",
+        first_name: "shipping_address",
+      }),
+    ).toEqual([
+      { key: "ttclid", source: "cart attributes" },
+      { key: "email", source: "checkout pixel" },
+      { key: "external_id", source: "app proxy (signed by Shopify)" },
+      { key: "first_name", source: "order shipping address" },
+      { key: "zip_code", source: "order billing address" },
+      { key: "future_key", source: "some new place" },
+    ]);
+    expect(keySourceRows({})).toEqual([]);
   });
 });
 

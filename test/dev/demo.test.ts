@@ -105,7 +105,9 @@ describe("npm run demo", () => {
     expect(out).toContain("What TikTok received (8 events");
     // Where each Purchase's keys came from.
     expect(out).toMatch(/#1001 +ttclid<-cart_attributes ttp<-cart_attributes /);
-    expect(out).toMatch(/#1002 +ip<-order user_agent<-order email<-order\n/);
+    expect(out).toMatch(
+      /#1002 +ip<-order user_agent<-order email<-order first_name<-billing_address last_name<-billing_address country<-billing_address\n/,
+    );
     expect(out).toMatch(/#1005 +ttclid<-checkout_pixel ttp<-checkout_pixel /);
     expect(out).toMatch(/#1006 .*ttclid<-checkout_pixel/);
     // And what was not sent, with the app's reasons.
