@@ -113,7 +113,7 @@ export async function ingestStorefront(
     })
     .map((e) => ({
       shop,
-      source: "storefront" as const,
+      source: "storefront",
       pixelCode: settings.pixelCode!,
       sessionKey: body.session_id,
       // Lets a customers/redact or data request find these rows too.
@@ -145,11 +145,13 @@ export async function ingestStorefront(
         },
         page: { url: body.page.url, referrer: body.page.referrer },
       }),
-    }))
-    .map((d) => ({
-      ...d,
-      keySources: JSON.stringify(storefrontKeySources(d.event.user)),
     }));
+  // Every event of a request carries the same user, so the same sources.
+  const keySources =
+    deliveries.length > 0
+      ? JSON.stringify(storefrontKeySources(deliveries[0].event.user))
+      : null;
+  for (const delivery of deliveries) delivery.keySources = keySources;
 
   const written = await ingestWriter().submit({
     session: {
