@@ -179,6 +179,14 @@ describe("checkout web pixel", () => {
     ];
     for (const event of events) await pixel.fire(event);
     const ts = "2026-12-02T07:30:00.000Z";
+    // The billing address, raw here; hashed by the relay before anything is stored or sent.
+    const addr = {
+      fn: "Ada",
+      ln: "Buyer",
+      city: "Berlin",
+      cc: "DE",
+      zip: "10115",
+    };
     expect(bodies()).toEqual([
       {
         ...COMMON,
@@ -196,6 +204,7 @@ describe("checkout web pixel", () => {
         url: CHECKOUT_URL,
         email: "Ada.Buyer@Example.com", // raw here; hashed by the relay before storage
         phone: "+49 151 23456789",
+        addr,
       },
       {
         ...COMMON,
@@ -203,6 +212,7 @@ describe("checkout web pixel", () => {
         id: events[2].id,
         ts,
         url: CHECKOUT_URL,
+        addr,
       },
       {
         ...COMMON,
@@ -211,6 +221,7 @@ describe("checkout web pixel", () => {
         ts,
         url: CHECKOUT_URL,
         ...PRICED,
+        addr,
       },
       {
         ...COMMON,
