@@ -3,6 +3,8 @@
 import { buildEvent } from "~/tiktok/event-builder";
 import { hashNameAndAddress, hashUserIdentifiers } from "~/tiktok/hashing";
 import type { TikTokEvent } from "~/tiktok/wire-types";
+import { matchKeysOf } from "~/tiktok/match-keys";
+import type { KeySources } from "~/orders/browser-context";
 import type { RelayBody, RelayEventName } from "./relay-schema";
 import { orderDigits } from "./relay-schema";
 
@@ -187,4 +189,18 @@ export function checkoutEvent(
     },
     page: context.pageUrl ? { url: context.pageUrl } : undefined,
   });
+}
+
+/**
+ * Where each key of a checkout event came from: all of them from the checkout pixel's relays
+ * (this step or an earlier one; the IP and user agent are those of its requests), as the
+ * Purchase's join labels them.
+ */
+export function checkoutKeySources(event: TikTokEvent): KeySources {
+  const sources: KeySources = {};
+  for (const key of matchKeysOf(event))
+    if (key !== "ip_ua") sources[key] = "checkout_pixel";
+  if (event.user?.ip) sources.ip = "checkout_pixel";
+  if (event.user?.user_agent) sources.user_agent = "checkout_pixel";
+  return sources;
 }

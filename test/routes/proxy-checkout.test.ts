@@ -238,6 +238,18 @@ describe("checkout relay (/proxy/checkout)", () => {
     expect(row.matchKeys.split(",")).toEqual(
       expect.arrayContaining(["first_name", "last_name", "city", "zip_code"]),
     );
+    expect(JSON.parse(row.keySources!)).toEqual({
+      ttclid: "checkout_pixel",
+      ttp: "checkout_pixel",
+      first_name: "checkout_pixel",
+      last_name: "checkout_pixel",
+      city: "checkout_pixel",
+      state: "checkout_pixel",
+      country: "checkout_pixel",
+      zip_code: "checkout_pixel",
+      ip: "checkout_pixel",
+      user_agent: "checkout_pixel",
+    });
     await app.prisma.$disconnect();
     const bytes = Buffer.concat([
       readFileSync(app.dbFile),
