@@ -11,7 +11,11 @@ export interface TikTokUser {
   email?: string[];
   phone?: string[];
   external_id?: string[];
-  /** SHA-256 hex of the normalised name / postal code (app/tiktok/hashing.ts). */
+  /**
+   * SHA-256 hex of the normalised name / postal code (app/tiktok/hashing.ts). Single strings, as
+   * in Segment's TikTok destination (segmentio/action-destinations,
+   * tiktok-conversions/reportWebEvent/types.ts, TTUser).
+   */
   first_name?: string;
   last_name?: string;
   /** Plain, normalised: lower-case a-z0-9 (state and country are codes, e.g. "on", "ca"). */
