@@ -12,7 +12,9 @@
 //   documented `THROTTLED` error (HTTP 200, `data` absent, `actualQueryCost: null`).
 // - Injected failures: HTTP 5xx or 401 for the next N requests.
 // It does not parse GraphQL: it checks the query names the `orders` connection and answers with
-// the whole node shape the app selects (tests feed it nodes in that shape).
+// the whole node shape the app selects (tests feed it nodes in that shape), except the
+// `billingAddress` / `shippingAddress` objects, cut to the fields the query selects, so a field
+// the query forgets is missing here as it would be from Shopify.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -72,6 +74,34 @@ export interface OrdersStandin {
 const ORDER_GID = /^gid:\/\/shopify\/Order\/(\d+)$/;
 
 /** Opaque to clients; here the position after which the next page starts. */
+/** The fields the query selects inside `<object> { … }` (a flat selection), or null if absent. */
+function selectedFields(query: string, object: string): string[] | null {
+  const match = new RegExp(`\\b${object}\\s*\\{([^{}]*)\\}`).exec(query);
+  return match ? match[1].split(/[\s,]+/).filter(Boolean) : null;
+}
+
+/** The node with its addresses holding only the selected fields (dropped when not selected). */
+function withSelectedAddressFields(
+  node: StandinOrder,
+  query: string,
+): StandinOrder {
+  const out: StandinOrder = { ...node };
+  for (const object of ["billingAddress", "shippingAddress"]) {
+    const address = node[object];
+    if (address === null || address === undefined) continue;
+    const fields = selectedFields(query, object);
+    if (!fields) {
+      delete out[object];
+      continue;
+    }
+    const source = address as Record<string, unknown>;
+    out[object] = Object.fromEntries(
+      fields.map((field) => [field, source[field] ?? null]),
+    );
+  }
+  return out;
+}
+
 const cursorOf = (order: StandinOrder) =>
   Buffer.from(
     JSON.stringify({ id: order.id, createdAt: order.createdAt }),
@@ -356,7 +386,10 @@ export async function startOrdersStandin(
       b.available -= actual;
       costUsed += actual;
       log.actualCost = actual;
-      const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+      const edges = page.map((node) => ({
+        cursor: cursorOf(node),
+        node: withSelectedAddressFields(node, text),
+      }));
       finish(200, {
         data: {
           orders: {

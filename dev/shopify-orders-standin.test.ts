@@ -66,6 +66,40 @@ async function ask(
 const day = (n: number) => new Date(Date.UTC(2026, 10, 1 + n, 12));
 
 describe("Admin GraphQL orders stand-in", () => {
+  it("answers only the address fields the query selects, and no address the query leaves out", async () => {
+    standin = await startOrdersStandin();
+    standin.setOrders([
+      graphqlOrder(1, day(1), {
+        billingAddress: {
+          phone: null,
+          firstName: "Ann",
+          zip: "10115",
+          countryCodeV2: "DE",
+        },
+        shippingAddress: { firstName: "Bob", countryCodeV2: "FR" },
+      }),
+    ]);
+    const node = async (query: string) =>
+      (
+        await ask(
+          {
+            first: 1,
+            query: `created_at:>=${day(0).toISOString()} created_at:<${day(9).toISOString()}`,
+          },
+          ORDERS_STANDIN_TOKEN,
+          query,
+        )
+      ).json.data!.orders.edges[0].node as unknown as Record<string, unknown>;
+    const selecting = (fields: string) =>
+      QUERY.replace("createdAt", `createdAt billingAddress { ${fields} }`);
+    expect(
+      (await node(selecting("firstName zip city"))).billingAddress,
+    ).toEqual({ firstName: "Ann", zip: "10115", city: null });
+    const without = await node(selecting("countryCodeV2"));
+    expect(without.billingAddress).toEqual({ countryCodeV2: "DE" });
+    expect("shippingAddress" in without).toBe(false);
+  });
+
   it("pages through the window in creation order with cursors, ids exact", async () => {
     standin = await startOrdersStandin();
     // Out of order on purpose; two outside the window.

@@ -78,12 +78,19 @@ export function signAppProxyUrl(
     apiSecret: string;
     timestamp?: number;
     pathPrefix?: string;
-    customerId?: string;
+    /** Several values only to test a storefront URL that brings its own (each one is signed). */
+    customerId?: string | readonly string[];
   },
 ): URL {
   const signed = new URL(url);
   signed.searchParams.set("shop", options.shop);
-  signed.searchParams.set("logged_in_customer_id", options.customerId ?? "");
+  signed.searchParams.delete("logged_in_customer_id");
+  const customerIds =
+    typeof options.customerId === "string" || options.customerId === undefined
+      ? [options.customerId ?? ""]
+      : options.customerId;
+  for (const id of customerIds)
+    signed.searchParams.append("logged_in_customer_id", id);
   signed.searchParams.set(
     "path_prefix",
     options.pathPrefix ?? "/apps/tiktok-events",

@@ -4,6 +4,7 @@ import { RELAY_EVENTS } from "./relay-schema";
 import {
   CHECKOUT_EVENTS,
   checkoutEventName,
+  hashCheckoutAddress,
   type CheckoutEventSwitches,
 } from "./checkout-context";
 
@@ -64,5 +65,29 @@ describe("checkout event names", () => {
       expect(STANDARD_EVENTS).not.toContain(name);
       expect(name).toMatch(/^[A-Za-z][A-Za-z0-9_-]{0,49}$/);
     }
+  });
+});
+
+describe("hashCheckoutAddress", () => {
+  it("maps the relay's short address fields to TikTok's keys; none without an address", () => {
+    // printf '%s' josé | sha256sum; printf '%s' 94105-1234 | sha256sum
+    expect(
+      hashCheckoutAddress({
+        fn: " José",
+        city: "San Francisco",
+        prov: "CA",
+        cc: "US",
+        zip: "94105-1234",
+      }),
+    ).toEqual({
+      first_name:
+        "d994e1d001886fe5b45b1267bd1fa2b752ac50742579bd3dad7b2a2aa0ed6866",
+      city: "sanfrancisco",
+      state: "ca",
+      country: "us",
+      zip_code:
+        "8419808b12022b49f3b3724a6a2a8f3f8798fdf48376fbe8722a6de43fa3c5a9",
+    });
+    expect(hashCheckoutAddress(undefined)).toEqual({});
   });
 });

@@ -1,8 +1,10 @@
 // Pure: what one relayed checkout event adds to what we know of the checkout, and the TikTok
 // events the checkout steps become. Raw email/phone enter only `hashContact` and leave as hashes.
 import { buildEvent } from "~/tiktok/event-builder";
-import { hashUserIdentifiers } from "~/tiktok/hashing";
+import { hashNameAndAddress, hashUserIdentifiers } from "~/tiktok/hashing";
 import type { TikTokEvent } from "~/tiktok/wire-types";
+import { matchKeysOf } from "~/tiktok/match-keys";
+import type { KeySources } from "~/orders/browser-context";
 import type { RelayBody, RelayEventName } from "./relay-schema";
 import { orderDigits } from "./relay-schema";
 
@@ -140,6 +142,20 @@ export function checkoutEventId(token: string, eventName: string): string {
   return `${token}_${eventName}`;
 }
 
+/** The step's own address, hashed / normalised (never stored raw, nor in the context). */
+export function hashCheckoutAddress(addr: RelayBody["addr"]) {
+  return hashNameAndAddress(
+    addr && {
+      firstName: addr.fn,
+      lastName: addr.ln,
+      city: addr.city,
+      provinceCode: addr.prov,
+      countryCode: addr.cc,
+      zip: addr.zip,
+    },
+  );
+}
+
 /** The TikTok event for a checkout step, with what the context knows by now. */
 export function checkoutEvent(
   eventName: string,
@@ -154,6 +170,7 @@ export function checkoutEvent(
     user: {
       email: context.emailHash ? [context.emailHash] : undefined,
       phone: context.phoneHash ? [context.phoneHash] : undefined,
+      ...hashCheckoutAddress(body.addr),
       ttclid: context.ttclid,
       ttp: context.ttp,
       ip: context.ip,
@@ -172,4 +189,18 @@ export function checkoutEvent(
     },
     page: context.pageUrl ? { url: context.pageUrl } : undefined,
   });
+}
+
+/**
+ * Where each key of a checkout event came from: all of them from the checkout pixel's relays
+ * (this step or an earlier one; the IP and user agent are those of its requests), as the
+ * Purchase's join labels them.
+ */
+export function checkoutKeySources(event: TikTokEvent): KeySources {
+  const sources: KeySources = {};
+  for (const key of matchKeysOf(event))
+    if (key !== "ip_ua") sources[key] = "checkout_pixel";
+  if (event.user?.ip) sources.ip = "checkout_pixel";
+  if (event.user?.user_agent) sources.user_agent = "checkout_pixel";
+  return sources;
 }

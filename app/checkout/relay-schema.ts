@@ -87,6 +87,23 @@ export const relayBodySchema = z
     /** Raw: hashed by the relay before anything is stored (app/tiktok/hashing.ts). */
     email: shortText(320).optional(),
     phone: shortText(64).optional(),
+    /**
+     * Raw name and place of the checkout's billing (else shipping) address, once the checkout
+     * knows one: hashed or normalised by the relay (hashNameAndAddress) before anything is stored.
+     */
+    addr: z
+      .strictObject({
+        fn: shortText(255).optional(),
+        ln: shortText(255).optional(),
+        city: shortText(255).optional(),
+        prov: shortText(16).optional(),
+        cc: z
+          .string()
+          .regex(/^[A-Za-z]{2}$/)
+          .optional(),
+        zip: shortText(32).optional(),
+      })
+      .optional(),
     order_id: z
       .string()
       .regex(/^(gid:\/\/shopify\/Order\/)?\d{1,20}$/, "not an order id")
@@ -107,6 +124,13 @@ export const relayBodySchema = z
         code: "custom",
         path: ["email"],
         message: `${body.event} does not carry contact details`,
+      });
+    // The completed checkout becomes no event of its own (its order's Purchase has the address).
+    if (body.addr !== undefined && body.event === "checkout_completed")
+      ctx.addIssue({
+        code: "custom",
+        path: ["addr"],
+        message: "checkout_completed does not carry an address",
       });
     if (body.order_id !== undefined && body.event !== "checkout_completed")
       ctx.addIssue({

@@ -13,6 +13,7 @@ import { getShopSettingsCached } from "~/settings/settings.server";
 import {
   checkoutEvent,
   checkoutEventName,
+  checkoutKeySources,
   mergeContext,
   type CheckoutContextState,
   type CheckoutEventSwitches,
@@ -98,12 +99,14 @@ export async function ingestRelay(
           });
       }
       if (!eventName) return { queued: 0, purchase };
+      const event = checkoutEvent(eventName, body, context, now);
       const delivery: NewDelivery = {
         shop,
         source: "storefront",
         pixelCode: settings.pixelCode!,
         sessionKey: context.sessionKey,
-        event: checkoutEvent(eventName, body, context, now),
+        event,
+        keySources: JSON.stringify(checkoutKeySources(event)),
       };
       const [enqueued] = await enqueue(tx, [delivery], now);
       return { queued: enqueued.created ? 1 : 0, purchase };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   deliveryLabel,
+  keySourceRows,
   explainStatus,
   formatDateTime,
   formatDuration,
@@ -47,8 +48,37 @@ describe("match keys", () => {
       "email",
       "phone",
       "external_id",
+      "first_name",
+      "last_name",
+      "city",
+      "state",
+      "country",
+      "zip_code",
       "IP + UA",
     ]);
+  });
+});
+
+describe("keySourceRows", () => {
+  it("lists each key with its source in words, in the canonical order, unknown ones last as stored", () => {
+    expect(
+      keySourceRows({
+        zip_code: "billing_address",
+        future_key: "some_new_place",
+        ttclid: "cart_attributes",
+        external_id: "app_proxy",
+        email: "checkout_pixel",
+        first_name: "shipping_address",
+      }),
+    ).toEqual([
+      { key: "ttclid", source: "cart attributes" },
+      { key: "email", source: "checkout pixel" },
+      { key: "external_id", source: "app proxy (signed by Shopify)" },
+      { key: "first_name", source: "order shipping address" },
+      { key: "zip_code", source: "order billing address" },
+      { key: "future_key", source: "some new place" },
+    ]);
+    expect(keySourceRows({})).toEqual([]);
   });
 });
 
@@ -243,6 +273,12 @@ describe("summarizeDeliveries", () => {
       email: [5, 83],
       phone: [2, 33],
       external_id: [0, 0],
+      first_name: [0, 0],
+      last_name: [0, 0],
+      city: [0, 0],
+      state: [0, 0],
+      country: [0, 0],
+      zip_code: [0, 0],
       ip_ua: [0, 0],
     });
     expect(summary.matchKeyShare.find((s) => s.key === "ip_ua")?.label).toBe(

@@ -1,6 +1,7 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
 import type { MatchKey } from "~/tiktok/match-keys";
+import type { KeySource, SourcedKey } from "~/orders/browser-context";
 import { deliveredResendable } from "~/delivery/outbox/retry-policy";
 import {
   canTransition,
@@ -37,6 +38,12 @@ export const MATCH_KEYS = [
   "email",
   "phone",
   "external_id",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "country",
+  "zip_code",
   "ip_ua",
 ] as const satisfies readonly MatchKey[];
 
@@ -46,6 +53,12 @@ export const MATCH_KEY_LABELS: Record<MatchKey, string> = {
   email: "email",
   phone: "phone",
   external_id: "external_id",
+  first_name: "first_name",
+  last_name: "last_name",
+  city: "city",
+  state: "state",
+  country: "country",
+  zip_code: "zip_code",
   ip_ua: "IP + UA",
 };
 
@@ -55,6 +68,12 @@ export const MATCH_KEY_HELP: Record<MatchKey, string> = {
   email: "Email address (hashed)",
   phone: "Phone number (hashed)",
   external_id: "Shopify customer id (hashed)",
+  first_name: "First name from the order's address (hashed)",
+  last_name: "Last name from the order's address (hashed)",
+  city: "City from the order's address",
+  state: "State or province code from the order's address",
+  country: "Country code from the order's address",
+  zip_code: "Postal code from the order's address (hashed)",
   ip_ua: "IP address and browser user agent",
 };
 
@@ -62,6 +81,65 @@ export const MATCH_KEY_HELP: Record<MatchKey, string> = {
 export function parseMatchKeys(stored: string): MatchKey[] {
   const present = new Set(stored.split(",").map((k) => k.trim()));
   return MATCH_KEYS.filter((key) => present.has(key));
+}
+
+/** Where a key came from (Delivery.keySources values), in words. */
+export const KEY_SOURCE_LABELS: Record<KeySource, string> = {
+  cart_attributes: "cart attributes",
+  checkout_pixel: "checkout pixel",
+  storefront_session: "storefront session",
+  landing_site: "order landing page",
+  order: "order",
+  billing_address: "order billing address",
+  shipping_address: "order shipping address",
+  storefront_script: "storefront script",
+  app_proxy: "app proxy (signed by Shopify)",
+};
+
+/** The order the detail page lists sourced keys in. */
+const SOURCED_KEYS = [
+  "ttclid",
+  "ttp",
+  "email",
+  "phone",
+  "external_id",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "country",
+  "zip_code",
+  "ip",
+  "user_agent",
+  "consent",
+] as const satisfies readonly SourcedKey[];
+
+export interface KeySourceRow {
+  key: string;
+  source: string;
+}
+
+/**
+ * One row per key, in the canonical order, each source in words. Keys or sources this version
+ * does not know (older or newer rows) are still shown, as stored, after the known ones.
+ */
+export function keySourceRows(
+  sources: Readonly<Record<string, string>>,
+): KeySourceRow[] {
+  const known: readonly string[] = SOURCED_KEYS;
+  const keys = [
+    ...SOURCED_KEYS.filter((key) => Object.hasOwn(sources, key)),
+    ...Object.keys(sources).filter((key) => !known.includes(key)),
+  ];
+  return keys.map((key) => {
+    const source = sources[key];
+    return {
+      key,
+      source: Object.hasOwn(KEY_SOURCE_LABELS, source)
+        ? KEY_SOURCE_LABELS[source as KeySource]
+        : source.replace(/_/g, " "),
+    };
+  });
 }
 
 export type DeliverySourceValue = "order" | "storefront" | "test";

@@ -14,7 +14,15 @@ export type KeySource =
   | "checkout_pixel"
   | "storefront_session"
   | "landing_site"
-  | "order";
+  | "order"
+  /** The order's billing address (names, city, state, country, postal code). */
+  | "billing_address"
+  /** The order's shipping address, when it has no billing address. */
+  | "shipping_address"
+  /** A storefront event's body, as the theme script sent it (ttclid, ttp). */
+  | "storefront_script"
+  /** What Shopify's app proxy added to a storefront request: the signed logged_in_customer_id, the shopper's IP and user agent. */
+  | "app_proxy";
 
 export type SourcedKey =
   | "ttclid"
@@ -22,6 +30,12 @@ export type SourcedKey =
   | "email"
   | "phone"
   | "external_id"
+  | "first_name"
+  | "last_name"
+  | "city"
+  | "state"
+  | "country"
+  | "zip_code"
   | "ip"
   | "user_agent"
   | "consent";
@@ -211,6 +225,12 @@ export function withCheckoutContext(
     email: merge("email", user.email, context.emailHash),
     phone: merge("phone", user.phone, context.phoneHash),
     external_id: user.external_id,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    city: user.city,
+    state: user.state,
+    country: user.country,
+    zip_code: user.zip_code,
     ip: take("ip", context.ip, user.ip),
     userAgent: take("user_agent", context.userAgent, user.user_agent),
     locale: user.locale,

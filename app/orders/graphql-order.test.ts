@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  addressedOrder,
+  BILLING_ADDRESS,
   canadianOrderWithClick,
   germanGuestOrder,
   orderBody,
   simpleOrder,
+  SHIPPING_ADDRESS,
   type FixtureOrder,
 } from "../../test/fixtures/orders";
 import { graphqlFromWebhook } from "../../test/fixtures/graphql-orders";
@@ -70,6 +73,22 @@ const FIXTURES: [string, () => FixtureOrder][] = [
     "order without client details",
     () => canadianOrderWithClick({ client_details: null }),
   ],
+  [
+    "billing and shipping addresses",
+    () =>
+      addressedOrder({
+        billing_address: BILLING_ADDRESS,
+        shipping_address: SHIPPING_ADDRESS,
+      }),
+  ],
+  [
+    "shipping address only",
+    () =>
+      addressedOrder({
+        billing_address: null,
+        shipping_address: SHIPPING_ADDRESS,
+      }),
+  ],
   ["subtotal value, tags", () => simpleOrder({ tags: "vip, gift" })],
   ["test order (filtered)", () => simpleOrder({ test: true })],
   ["point of sale (filtered)", () => simpleOrder({ source_name: "pos" })],
@@ -112,6 +131,35 @@ describe("GraphQL order and webhook payload make the same Purchase", () => {
         }
       }
     }
+  });
+
+  it("a backfilled Purchase carries the same name and address keys as the webhook's", () => {
+    const { fromWebhook, fromGraphql } = bothEdges(
+      addressedOrder({
+        billing_address: BILLING_ADDRESS,
+        shipping_address: SHIPPING_ADDRESS,
+      }),
+    );
+    const graphql = mapPurchase(SHOP, fromGraphql, null, SETTINGS);
+    expect(graphql.event.user).toMatchObject({
+      city: "sanfrancisco",
+      state: "ca",
+      country: "us",
+    });
+    expect(matchKeysOf(graphql.event)).toEqual(
+      expect.arrayContaining([
+        "first_name",
+        "last_name",
+        "city",
+        "state",
+        "country",
+        "zip_code",
+      ]),
+    );
+    expect(graphql.keySources).toEqual(
+      mapPurchase(SHOP, fromWebhook, null, SETTINGS).keySources,
+    );
+    expect(graphql.keySources.first_name).toBe("billing_address");
   });
 
   it("an order without client details gives the identical event, field for field", () => {

@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   cartAttributesFrom,
   orderFlags,
+  pickAddress,
   ttclidFromLandingSite,
   type ShopOrder,
 } from "./shop-order";
@@ -39,7 +40,12 @@ const moneyBag = optional(
 const address = optional(
   z.object({
     phone: text(64),
+    firstName: text(255),
+    lastName: text(255),
+    city: text(255),
+    provinceCode: text(16),
     countryCodeV2: optional(z.string().regex(/^[A-Za-z]{2}$/)),
+    zip: text(32),
   }),
 );
 
@@ -129,6 +135,18 @@ const present = (values: ReadonlyArray<string | null | undefined>): string[] =>
 const date = (value: string | null | undefined): Date | null =>
   value ? new Date(value) : null;
 
+const graphqlAddress = (a: GraphqlOrder["billingAddress"]) =>
+  a
+    ? {
+        firstName: a.firstName || null,
+        lastName: a.lastName || null,
+        city: a.city || null,
+        provinceCode: a.provinceCode || null,
+        countryCode: a.countryCodeV2 || null,
+        zip: a.zip || null,
+      }
+    : null;
+
 /** The GraphQL order as a ShopOrder: the same fields fromWebhookOrder fills, from their GraphQL names. */
 export function fromGraphqlOrder(order: GraphqlOrder): ShopOrder {
   const {
@@ -173,6 +191,7 @@ export function fromGraphqlOrder(order: GraphqlOrder): ShopOrder {
         billing?.countryCodeV2?.toUpperCase() ??
         shipping?.countryCodeV2?.toUpperCase() ??
         null,
+      address: pickAddress(graphqlAddress(billing), graphqlAddress(shipping)),
     },
     hints: {
       cartAttributes: cartAttributesFrom(

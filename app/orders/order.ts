@@ -24,7 +24,12 @@ const timestamp = optional(
 const address = optional(
   z.object({
     phone: text(64),
+    first_name: text(255),
+    last_name: text(255),
+    city: text(255),
+    province_code: text(16),
     country_code: optional(z.string().regex(/^[A-Za-z]{2}$/)),
+    zip: text(32),
   }),
 );
 const lineItem = z.object({

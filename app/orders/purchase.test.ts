@@ -59,6 +59,7 @@ function shopOrder(overrides: Partial<ShopOrder> = {}): ShopOrder {
       emails: ["Jane@Example.com"],
       phones: ["+1 613-555-0123"],
       countryCode: "CA",
+      address: null,
     },
     hints: {
       cartAttributes: {},
@@ -407,6 +408,7 @@ describe("customer keys", () => {
         emails: ["Jane@Example.com"],
         phones: ["+1 613-555-0123"],
         countryCode: "CA",
+        address: null,
       },
       ["email", "phone", "external_id"],
     ],
@@ -417,20 +419,37 @@ describe("customer keys", () => {
         emails: ["a@b.io"],
         phones: ["+16135550123"],
         countryCode: null,
+        address: null,
       },
       ["email", "phone"],
     ],
     [
       "no email",
-      { id: "7", emails: [], phones: ["+16135550123"], countryCode: null },
+      {
+        id: "7",
+        emails: [],
+        phones: ["+16135550123"],
+        countryCode: null,
+        address: null,
+      },
       ["phone", "external_id"],
     ],
     [
       "no phone",
-      { id: "7", emails: ["a@b.io"], phones: [], countryCode: null },
+      {
+        id: "7",
+        emails: ["a@b.io"],
+        phones: [],
+        countryCode: null,
+        address: null,
+      },
       ["email", "external_id"],
     ],
-    ["nothing", { id: null, emails: [], phones: [], countryCode: null }, []],
+    [
+      "nothing",
+      { id: null, emails: [], phones: [], countryCode: null, address: null },
+      [],
+    ],
   ];
   it.each(cases)("%s", (_label, customer, keys) => {
     const user = map(shopOrder({ customer })).event.user ?? {};
@@ -445,11 +464,88 @@ describe("customer keys", () => {
       emails: [" Jane@Example.com ", "jane@example.com"],
       phones: ["(613) 555-0123"],
       countryCode: "CA",
+      address: null,
     };
     const user = map(shopOrder({ customer })).event.user;
     expect(user?.email).toEqual([sha("jane@example.com")]);
     expect(user?.phone).toEqual([sha("+16135550123")]);
     expect(JSON.stringify(user)).not.toMatch(/Jane|613/);
+  });
+});
+
+describe("name and address keys", () => {
+  // printf '%s' '<normalised>' | sha256sum
+  const JOSE =
+    "d994e1d001886fe5b45b1267bd1fa2b752ac50742579bd3dad7b2a2aa0ed6866"; // josé
+  const MULLER =
+    "5d111567d02391abb8602b6a6498465eb1edf98eb6ba46fa5bd2f2d69351a514"; // müllerlüdenscheidt
+  const ZIP_PLUS4 =
+    "8419808b12022b49f3b3724a6a2a8f3f8798fdf48376fbe8722a6de43fa3c5a9"; // 94105-1234
+  const customer: ShopOrder["customer"] = {
+    id: "7",
+    emails: [],
+    phones: [],
+    countryCode: "US",
+    address: {
+      source: "shipping_address",
+      firstName: "  José ",
+      lastName: "Müller-Lüdenscheidt",
+      city: "San Francisco",
+      provinceCode: "CA",
+      countryCode: "US",
+      zip: "94105-1234",
+    },
+  };
+
+  it("hashes names and postal code, sends city/state/country plain, and records the address they came from", () => {
+    const mapping = map(shopOrder({ customer }));
+    expect(mapping.event.user).toMatchObject({
+      first_name: JOSE,
+      last_name: MULLER,
+      city: "sanfrancisco",
+      state: "ca",
+      country: "us",
+      zip_code: ZIP_PLUS4,
+    });
+    expect(mapping.keySources).toMatchObject({
+      external_id: "order",
+      first_name: "shipping_address",
+      last_name: "shipping_address",
+      city: "shipping_address",
+      state: "shipping_address",
+      country: "shipping_address",
+      zip_code: "shipping_address",
+    });
+    expect(JSON.stringify(mapping.event)).not.toMatch(/José|Müller|94105/);
+  });
+
+  it("omits the keys an address lacks, and their sources", () => {
+    const mapping = map(
+      shopOrder({
+        customer: {
+          ...customer,
+          address: {
+            source: "billing_address",
+            firstName: null,
+            lastName: "",
+            city: null,
+            provinceCode: null,
+            countryCode: "DE",
+            zip: null,
+          },
+        },
+      }),
+    );
+    const user = mapping.event.user ?? {};
+    for (const key of ["first_name", "last_name", "city", "state", "zip_code"])
+      expect(key in user, key).toBe(false);
+    expect(user.country).toBe("de");
+    expect(mapping.keySources).toEqual({
+      external_id: "order",
+      country: "billing_address",
+      ip: "order",
+      user_agent: "order",
+    });
   });
 });
 

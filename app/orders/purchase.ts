@@ -1,5 +1,9 @@
 // Pure mapping from a Shopify order (plus what the storefront told us) to a TikTok Purchase.
-import { hashUserIdentifiers } from "~/tiktok/hashing";
+import {
+  hashNameAndAddress,
+  hashUserIdentifiers,
+  NAME_AND_ADDRESS_KEYS,
+} from "~/tiktok/hashing";
 import { buildEvent } from "~/tiktok/event-builder";
 import { type TikTokEvent } from "~/tiktok/wire-types";
 import { cartAttribute, type ShopOrder } from "./shop-order";
@@ -132,8 +136,9 @@ export interface PurchaseMapping {
 }
 
 /**
- * Builds the Purchase. Raw email and phone enter here and leave only as SHA-256 hashes;
- * the caller stores the returned event, never the order.
+ * Builds the Purchase. Raw email, phone, names and postal code enter here and leave only as
+ * SHA-256 hashes (city, state and country leave normalised, as TikTok wants them plain); the
+ * caller stores the returned event, never the order.
  */
 export function mapPurchase(
   shop: string,
@@ -152,6 +157,7 @@ export function mapPurchase(
     externalIds: [customer.id],
     defaultCountry: customer.countryCode,
   });
+  const place = hashNameAndAddress(customer.address);
 
   // The cart attribute is the click the storefront saw last before checkout; the stored session
   // may hold an older one; the order's landing page is the fallback.
@@ -176,6 +182,9 @@ export function mapPurchase(
   if (customer.phones.length > 0 && identifiers.phone) sources.phone = "order";
   else if (identifiers.phone) sources.phone = "checkout_pixel";
   if (identifiers.external_id) sources.external_id = "order";
+  if (customer.address)
+    for (const key of NAME_AND_ADDRESS_KEYS)
+      if (place[key]) sources[key] = customer.address.source;
 
   const event = buildEvent({
     eventName,
@@ -183,6 +192,7 @@ export function mapPurchase(
     eventTime: order.createdAt ?? new Date(),
     user: {
       ...identifiers,
+      ...place,
       ttclid,
       ttp,
       ip: attribution?.ip ?? hints.clientIp,
@@ -224,6 +234,12 @@ function presentSources(sources: KeySources, event: TikTokEvent): KeySources {
     email: !!user.email?.length,
     phone: !!user.phone?.length,
     external_id: !!user.external_id?.length,
+    first_name: !!user.first_name,
+    last_name: !!user.last_name,
+    city: !!user.city,
+    state: !!user.state,
+    country: !!user.country,
+    zip_code: !!user.zip_code,
     ip: !!user.ip,
     user_agent: !!user.user_agent,
     consent: true,

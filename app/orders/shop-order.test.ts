@@ -59,6 +59,15 @@ describe("fromWebhookOrder: whole orders", () => {
         ],
         phones: ["(613) 555-0123", "+1 613-555-0123", "613 555 0123"],
         countryCode: "CA",
+        address: {
+          source: "billing_address",
+          firstName: "Jane",
+          lastName: "Doe",
+          city: null,
+          provinceCode: null,
+          countryCode: "CA",
+          zip: "K1A 0B1",
+        },
       },
       hints: {
         cartAttributes: {
@@ -90,6 +99,15 @@ describe("fromWebhookOrder: whole orders", () => {
       emails: ["HANS@example.de"],
       phones: ["0049 151 23456789", "+49 151 23456789"],
       countryCode: "DE",
+      address: {
+        source: "billing_address",
+        firstName: null,
+        lastName: null,
+        city: null,
+        provinceCode: null,
+        countryCode: "DE",
+        zip: null,
+      },
     });
     expect(order.hints).toMatchObject({
       cartAttributes: {},
@@ -137,7 +155,7 @@ describe("fromWebhookOrder: field by field", () => {
       "no customer",
       { customer: null },
       (o) => o.customer,
-      { id: null, emails: [], phones: [], countryCode: null },
+      { id: null, emails: [], phones: [], countryCode: null, address: null },
     ],
     // name and times
     ["name missing", {}, (o) => o.name, null],
@@ -253,6 +271,71 @@ describe("fromWebhookOrder: field by field", () => {
       { shipping_address: { country_code: "US" } },
       (o) => o.customer.countryCode,
       "US",
+    ],
+    // name and address: one whole address, billing first
+    [
+      "name and address from billing, not mixed with shipping",
+      {
+        billing_address: {
+          first_name: "Ann",
+          zip: "10115",
+          country_code: "DE",
+        },
+        shipping_address: {
+          first_name: "Bob",
+          city: "Paris",
+          country_code: "FR",
+        },
+      },
+      (o) => o.customer.address,
+      {
+        source: "billing_address",
+        firstName: "Ann",
+        lastName: null,
+        city: null,
+        provinceCode: null,
+        countryCode: "DE",
+        zip: "10115",
+      },
+    ],
+    [
+      "name and address from shipping when billing is missing",
+      {
+        billing_address: null,
+        shipping_address: {
+          first_name: "Bob",
+          last_name: "Li",
+          city: "Paris",
+          province_code: "IDF",
+          country_code: "FR",
+          zip: "75001",
+        },
+      },
+      (o) => o.customer.address,
+      {
+        source: "shipping_address",
+        firstName: "Bob",
+        lastName: "Li",
+        city: "Paris",
+        provinceCode: "IDF",
+        countryCode: "FR",
+        zip: "75001",
+      },
+    ],
+    [
+      "a billing address with nothing but blanks counts as missing",
+      {
+        billing_address: { first_name: " ", phone: "1" },
+        shipping_address: { city: "Paris" },
+      },
+      (o) => o.customer.address?.source,
+      "shipping_address",
+    ],
+    [
+      "no address at all",
+      { billing_address: null, shipping_address: null },
+      (o) => o.customer.address,
+      null,
     ],
     // attribution hints
     [

@@ -25,6 +25,38 @@ export interface ShopOrderCustomer {
   phones: string[];
   /** ISO 3166-1 alpha-2 of the billing (else shipping) address: the region of national phone numbers. */
   countryCode: string | null;
+  /** Name and place from one address: billing, or shipping when the order has no billing address. */
+  address: ShopOrderAddress | null;
+}
+
+/** One address's name and place, raw (hashed later by ~/tiktok/hashing's hashNameAndAddress). */
+export interface ShopOrderAddress {
+  source: "billing_address" | "shipping_address";
+  firstName: string | null;
+  lastName: string | null;
+  city: string | null;
+  /** Shopify's province code ("ON"), not the province name. */
+  provinceCode: string | null;
+  countryCode: string | null;
+  zip: string | null;
+}
+
+type AddressFields = Omit<ShopOrderAddress, "source">;
+
+/**
+ * The billing address when it holds any name or place, else the shipping address, else null.
+ * One address, not a field-by-field mix, so the keys describe one person at one place.
+ */
+export function pickAddress(
+  billing: AddressFields | null,
+  shipping: AddressFields | null,
+): ShopOrderAddress | null {
+  const usable = (a: AddressFields | null): a is AddressFields =>
+    a !== null &&
+    Object.values(a).some((v) => typeof v === "string" && v.trim() !== "");
+  if (usable(billing)) return { source: "billing_address", ...billing };
+  if (usable(shipping)) return { source: "shipping_address", ...shipping };
+  return null;
 }
 
 /** What the order says about the visit it came from; stored sessions may know better. */
@@ -144,6 +176,22 @@ const present = (values: ReadonlyArray<string | null | undefined>): string[] =>
 const date = (value: string | null | undefined): Date | null =>
   value ? new Date(value) : null;
 
+type WebhookAddress = NonNullable<WebhookOrder["billing_address"]>;
+
+const webhookAddress = (
+  a: WebhookAddress | null | undefined,
+): AddressFields | null =>
+  a
+    ? {
+        firstName: a.first_name || null,
+        lastName: a.last_name || null,
+        city: a.city || null,
+        provinceCode: a.province_code || null,
+        countryCode: a.country_code || null,
+        zip: a.zip || null,
+      }
+    : null;
+
 /** The webhook payload (already checked by parseOrder) as a ShopOrder. */
 export function fromWebhookOrder(payload: WebhookOrder): ShopOrder {
   const customer = payload.customer;
@@ -185,6 +233,7 @@ export function fromWebhookOrder(payload: WebhookOrder): ShopOrder {
         billing?.country_code?.toUpperCase() ??
         shipping?.country_code?.toUpperCase() ??
         null,
+      address: pickAddress(webhookAddress(billing), webhookAddress(shipping)),
     },
     hints: {
       cartAttributes: cartAttributesFrom(

@@ -36,8 +36,8 @@ export const ORDERS_QUERY = `query ReconcileOrders($first: Int!, $after: String,
           defaultEmailAddress { emailAddress }
           defaultPhoneNumber { phoneNumber }
         }
-        billingAddress { phone countryCodeV2 }
-        shippingAddress { phone countryCodeV2 }
+        billingAddress { phone firstName lastName city provinceCode countryCodeV2 zip }
+        shippingAddress { phone firstName lastName city provinceCode countryCodeV2 zip }
         lineItems(first: ${LINE_ITEMS_PER_ORDER}) {
           nodes {
             sku title vendor quantity

@@ -40,6 +40,7 @@ import {
 } from "~/delivery-log/components";
 import {
   formatDuration,
+  keySourceRows,
   NOT_FOUND_MESSAGE,
   outcomeBadge,
   payloadHeading,
@@ -142,12 +143,17 @@ export default function DeliveryDetail() {
                     ? [
                         {
                           term: "Where the keys came from",
-                          description: Object.entries(delivery.keySources)
-                            .map(
-                              ([key, source]) =>
-                                `${key}: ${source.replace(/_/g, " ")}`,
-                            )
-                            .join(", "),
+                          description: (
+                            <BlockStack gap="050">
+                              {keySourceRows(delivery.keySources).map(
+                                ({ key, source }) => (
+                                  <Text as="span" key={key}>
+                                    <code>{key}</code>: {source}
+                                  </Text>
+                                ),
+                              )}
+                            </BlockStack>
+                          ),
                         },
                       ]
                     : []),

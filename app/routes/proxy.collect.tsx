@@ -20,7 +20,8 @@ import { requestLogger, type Logger } from "~/observability/logger.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
 // query (checked by authenticate.public.appProxy) and strips cookies, so everything the
-// storefront knows travels in the JSON body.
+// storefront knows travels in the JSON body; the one thing taken from the signed query is
+// Shopify's logged_in_customer_id (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
 // One log line per request: the shop, the outcome and the event ids queued. The shopper's
 // address is used for the rate limits and stored for TikTok, never logged.
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -31,7 +32,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (declared > MAX_COLLECT_BODY_BYTES)
     return rejected(log, "size", 413, "Body too large.");
 
-  const shop = new URL(request.url).searchParams.get("shop");
+  const query = new URL(request.url).searchParams;
+  const shop = query.get("shop");
   if (!isShopDomain(shop))
     return rejected(log, "signature", 400, "Missing or invalid shop.");
   const shopLog = log.child({ shop });
@@ -59,6 +61,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     body: parsed.body,
     ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+    // Covered by the signature authenticate.public.appProxy checked above.
+    loggedInCustomerIds: query.getAll("logged_in_customer_id"),
   });
   recordProxyAccepted();
   shopLog.info(

@@ -1,4 +1,8 @@
 import { buildEvent } from "~/tiktok/event-builder";
+import { hashUserIdentifiers } from "~/tiktok/hashing";
+import type { TikTokUser } from "~/tiktok/wire-types";
+import type { KeySources } from "~/orders/browser-context";
+import { customerGid } from "~/orders/shop-order";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
@@ -23,7 +27,36 @@ export interface CollectContext {
   /** First X-Forwarded-For hop (the shopper, as Shopify's proxy saw them). */
   ip: string | null;
   userAgent: string | null;
+  /**
+   * Every `logged_in_customer_id` value of the signed app proxy query (Shopify sends one, empty
+   * when the shopper is not logged in). Never taken from the JSON body, which anyone can write.
+   */
+  loggedInCustomerIds?: readonly string[];
   now?: Date;
+}
+
+/**
+ * The customer's id digits, or null for a guest or anything not shaped like a Shopify id. A
+ * repeated parameter is not trusted: a storefront URL can carry its own `logged_in_customer_id`
+ * next to Shopify's, and the signature covers both (joined with ",").
+ */
+export function loggedInCustomer(
+  values: readonly string[] | undefined,
+): string | null {
+  if (values?.length !== 1) return null;
+  const id = values[0].trim();
+  return /^\d{1,20}$/.test(id) ? id : null;
+}
+
+/** Where each key of a storefront event came from: the script's body, or Shopify's app proxy. */
+function storefrontKeySources(user: TikTokUser | undefined): KeySources {
+  const sources: KeySources = {};
+  if (user?.ttclid) sources.ttclid = "storefront_script";
+  if (user?.ttp) sources.ttp = "storefront_script";
+  if (user?.external_id) sources.external_id = "app_proxy";
+  if (user?.ip) sources.ip = "app_proxy";
+  if (user?.user_agent) sources.user_agent = "app_proxy";
+  return sources;
 }
 
 export interface CollectResult {
@@ -69,6 +102,10 @@ export async function ingestStorefront(
     return { stored: true, queued: 0, eventIds: [] };
   }
 
+  // Hashed exactly as the Purchase hashes the order's customer id (mapPurchase), so TikTok can
+  // join this shopper's storefront events to their orders.
+  const customerId = loggedInCustomer(ctx.loggedInCustomerIds);
+  const { external_id } = hashUserIdentifiers({ externalIds: [customerId] });
   const deliveries: NewDelivery[] = body.events
     .filter((e) => {
       const flag = MIRRORED[e.event];
@@ -79,11 +116,14 @@ export async function ingestStorefront(
       source: "storefront",
       pixelCode: settings.pixelCode!,
       sessionKey: body.session_id,
+      // Lets a customers/redact or data request find these rows too.
+      customerId: customerId ? customerGid(customerId) : null,
       event: buildEvent({
         eventName: e.event,
         eventId: e.event_id,
         eventTime: clampEventTime(e.event_time, now),
         user: {
+          external_id,
           ttclid: body.ttclid,
           ttp: body.ttp,
           ip: ctx.ip,
@@ -106,6 +146,12 @@ export async function ingestStorefront(
         page: { url: body.page.url, referrer: body.page.referrer },
       }),
     }));
+  // Every event of a request carries the same user, so the same sources.
+  const keySources =
+    deliveries.length > 0
+      ? JSON.stringify(storefrontKeySources(deliveries[0].event.user))
+      : null;
+  for (const delivery of deliveries) delivery.keySources = keySources;
 
   const written = await ingestWriter().submit({
     session: {

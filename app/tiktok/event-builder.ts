@@ -14,7 +14,11 @@ import {
   type Id,
   type Text,
 } from "./formatters";
-import type { HashedUserIdentifiers } from "./hashing";
+import {
+  NAME_AND_ADDRESS_KEYS,
+  type HashedNameAndAddress,
+  type HashedUserIdentifiers,
+} from "./hashing";
 import type {
   ContentType,
   TikTokContent,
@@ -33,14 +37,18 @@ export interface ContentInput {
   brand?: Text;
 }
 
-/** Hashed identifiers from `hashUserIdentifiers` plus values TikTok wants raw (never hashed). */
-export type UserInput = HashedUserIdentifiers & {
-  ttclid?: Text;
-  ttp?: Text;
-  ip?: Text;
-  userAgent?: Text;
-  locale?: Text;
-};
+/**
+ * Hashed identifiers from `hashUserIdentifiers`, names and address from `hashNameAndAddress`,
+ * plus values TikTok wants raw (never hashed).
+ */
+export type UserInput = HashedUserIdentifiers &
+  HashedNameAndAddress & {
+    ttclid?: Text;
+    ttp?: Text;
+    ip?: Text;
+    userAgent?: Text;
+    locale?: Text;
+  };
 
 export interface PropertiesInput {
   currency?: Text;
@@ -124,6 +132,13 @@ export function formatUser(u: UserInput): TikTokUser | undefined {
   if (externalId) {
     user.external_id = externalId;
     hasUser = true;
+  }
+  for (const key of NAME_AND_ADDRESS_KEYS) {
+    const value = formatText(u[key]);
+    if (value) {
+      user[key] = value;
+      hasUser = true;
+    }
   }
   const ip = formatText(u.ip);
   if (ip) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { JANE, US_PHONE, fullPurchase } from "./__fixtures__/purchase";
+import {
+  JANE,
+  SHOPIFY_ID,
+  US_PHONE,
+  fullPurchase,
+} from "./__fixtures__/purchase";
 import { validateEvent, validateTrackBody } from "./event-validation";
 import type { TikTokEvent } from "./wire-types";
 
@@ -81,6 +86,51 @@ describe("validateEvent", () => {
     expect(validateEvent({ ...base(), user: { ip: "not-an-ip" } })).toEqual([
       "user.ip must be an IPv4 or IPv6 address",
     ]);
+  });
+
+  it("accepts the name and address keys in TikTok's v1.3 user object, hashed or normalised", () => {
+    expect(
+      validateEvent({
+        ...base(),
+        user: {
+          first_name: JANE,
+          last_name: US_PHONE,
+          city: "saopaulo",
+          state: "sp",
+          country: "br",
+          zip_code: SHOPIFY_ID,
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it("rejects raw names, postal codes and un-normalised places", () => {
+    expect(
+      validateEvent({
+        ...base(),
+        user: {
+          first_name: "Jane",
+          last_name: [JANE],
+          zip_code: "SW1A 1AA",
+          city: "São Paulo",
+          state: "",
+          country: "CA",
+        },
+      }),
+    ).toEqual([
+      "user.first_name must be a lowercase SHA-256 hex hash, never a raw value",
+      "user.last_name must be a lowercase SHA-256 hex hash, never a raw value",
+      "user.zip_code must be a lowercase SHA-256 hex hash, never a raw value",
+      "user.city must be lower-case letters and digits only",
+      "user.state must be a lower-case region code",
+      "user.country must be a lower-case two-letter country code",
+    ]);
+    expect(
+      validateEvent({ ...base(), user: { first_name: JANE.toUpperCase() } }),
+    ).toHaveLength(1);
+    expect(validateEvent({ ...base(), user: { country: "can" } })).toHaveLength(
+      1,
+    );
   });
 
   it("names legacy 1.x fields", () => {

@@ -27,6 +27,12 @@ const USER_KEYS = new Set([
   "email",
   "phone",
   "external_id",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "country",
+  "zip_code",
   "ip",
   "user_agent",
   "locale",
@@ -159,8 +165,23 @@ export function validateEventTime(
 
 const HASHED_USER_KEYS = ["email", "phone", "external_id"] as const;
 const RAW_USER_KEYS = ["ttclid", "ttp", "user_agent", "locale"] as const;
+/** One SHA-256 hex string each (TikTok's `user` object takes these as single strings). */
+const HASHED_SINGLE_USER_KEYS = [
+  "first_name",
+  "last_name",
+  "zip_code",
+] as const;
+/** Sent plain but normalised (app/tiktok/hashing.ts): anything else is raw input leaking through. */
+const PLAIN_USER_KEYS: ReadonlyArray<readonly [string, RegExp, string]> = [
+  ["city", /^[a-z0-9]{1,100}$/, "lower-case letters and digits only"],
+  ["state", /^[a-z0-9]{1,10}$/, "a lower-case region code"],
+  ["country", /^[a-z]{2}$/, "a lower-case two-letter country code"],
+];
 
-/** `user`: email/phone/external_id only as lowercase SHA-256 hex, ip a real address. */
+/**
+ * `user`: email/phone/external_id/first_name/last_name/zip_code only as lowercase SHA-256 hex,
+ * city/state/country normalised, ip a real address.
+ */
 export function validateUser(user: unknown, errors: string[]) {
   if (!isObj(user)) {
     errors.push("user must be an object");
@@ -180,6 +201,24 @@ export function validateUser(user: unknown, errors: string[]) {
         break;
       }
     }
+  }
+  for (const key of HASHED_SINGLE_USER_KEYS) {
+    const value = user[key];
+    if (
+      value !== undefined &&
+      (typeof value !== "string" || !isLowerSha256Hex(value))
+    )
+      errors.push(
+        `user.${key} must be a lowercase SHA-256 hex hash, never a raw value`,
+      );
+  }
+  for (const [key, pattern, rule] of PLAIN_USER_KEYS) {
+    const value = user[key];
+    if (
+      value !== undefined &&
+      (typeof value !== "string" || !pattern.test(value))
+    )
+      errors.push(`user.${key} must be ${rule}`);
   }
   for (const key of RAW_USER_KEYS) {
     const value = user[key];

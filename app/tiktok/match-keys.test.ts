@@ -26,6 +26,36 @@ describe("matchKeysOf", () => {
     ]);
   });
 
+  it("names the address keys, in the canonical order, between external_id and ip_ua", () => {
+    const event = fullPurchase();
+    event.user = {
+      ...event.user,
+      first_name: JANE,
+      last_name: US_PHONE,
+      city: "ottawa",
+      state: "on",
+      country: "ca",
+      zip_code: SHOPIFY_ID,
+    };
+    expect(matchKeysOf(event)).toEqual([
+      "ttclid",
+      "ttp",
+      "email",
+      "phone",
+      "external_id",
+      "first_name",
+      "last_name",
+      "city",
+      "state",
+      "country",
+      "zip_code",
+      "ip_ua",
+    ]);
+    expect(
+      matchKeysOf({ ...base, user: { country: "de", zip_code: JANE } }),
+    ).toEqual(["country", "zip_code"]);
+  });
+
   it("is empty without a user, and without any usable identifier", () => {
     expect(matchKeysOf(base)).toEqual([]);
     expect(

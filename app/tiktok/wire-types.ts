@@ -11,6 +11,18 @@ export interface TikTokUser {
   email?: string[];
   phone?: string[];
   external_id?: string[];
+  /**
+   * SHA-256 hex of the normalised name / postal code (app/tiktok/hashing.ts). Single strings, as
+   * in Segment's TikTok destination (segmentio/action-destinations,
+   * tiktok-conversions/reportWebEvent/types.ts, TTUser).
+   */
+  first_name?: string;
+  last_name?: string;
+  /** Plain, normalised: lower-case a-z0-9 (state and country are codes, e.g. "on", "ca"). */
+  city?: string;
+  state?: string;
+  country?: string;
+  zip_code?: string;
   ip?: string;
   user_agent?: string;
   locale?: string;

@@ -34,6 +34,12 @@ const MATCH_KEYS = [
   "email",
   "phone",
   "external_id",
+  "first_name",
+  "last_name",
+  "city",
+  "state",
+  "country",
+  "zip_code",
   "ip",
   "user_agent",
 ] as const;

@@ -83,10 +83,10 @@ describe("npm run demo", () => {
       /AddToCart\s+[0-9a-f]{32}\s+ttclid ttp ip user_agent\s+49\.00 USD/,
     );
     expect(out).toMatch(
-      /Purchase\s+6120458731001_Purchase\s+ttclid ttp email phone external_id ip user_agent\s+58\.80 USD/,
+      /Purchase\s+6120458731001_Purchase\s+ttclid ttp email phone external_id first_name last_name country ip user_agent\s+58\.80 USD/,
     );
     expect(out).toMatch(
-      /Purchase\s+6120458731002_Purchase\s+email ip user_agent\s+18\.10 USD\s+limited data use/,
+      /Purchase\s+6120458731002_Purchase\s+email first_name last_name country ip user_agent\s+18\.10 USD\s+limited data use/,
     );
     // The checkout web pixel's journeys: Buy it now (steps and Purchase joined by checkout
     // token) and orders/create before the thank-you page (held, then released by the relay).
@@ -97,15 +97,17 @@ describe("npm run demo", () => {
       /AddPaymentInfo\s+[0-9a-f]{32}_AddPaymentInfo\s+ttclid ttp email phone ip user_agent\s+28\.30 USD/,
     );
     expect(out).toMatch(
-      /Purchase\s+6120458731005_Purchase\s+ttclid ttp email phone ip user_agent\s+31\.85 USD\s*\n/,
+      /Purchase\s+6120458731005_Purchase\s+ttclid ttp email phone first_name last_name country ip user_agent\s+31\.85 USD\s*\n/,
     );
     expect(out).toMatch(
-      /Purchase\s+6120458731006_Purchase\s+ttclid ttp email ip user_agent\s+31\.85 USD\s*\n/,
+      /Purchase\s+6120458731006_Purchase\s+ttclid ttp email first_name last_name country ip user_agent\s+31\.85 USD\s*\n/,
     );
     expect(out).toContain("What TikTok received (8 events");
     // Where each Purchase's keys came from.
     expect(out).toMatch(/#1001 +ttclid<-cart_attributes ttp<-cart_attributes /);
-    expect(out).toMatch(/#1002 +ip<-order user_agent<-order email<-order\n/);
+    expect(out).toMatch(
+      /#1002 +ip<-order user_agent<-order email<-order first_name<-billing_address last_name<-billing_address country<-billing_address\n/,
+    );
     expect(out).toMatch(/#1005 +ttclid<-checkout_pixel ttp<-checkout_pixel /);
     expect(out).toMatch(/#1006 .*ttclid<-checkout_pixel/);
     // And what was not sent, with the app's reasons.

@@ -13,7 +13,12 @@ import {
 import { createTestApp, type TestApp } from "../support/test-app";
 import type { ReconcileOptions } from "~/reconciliation/run.server";
 import { configureShop } from "../support/shops";
-import { orderBody, simpleOrder, type FixtureOrder } from "../fixtures/orders";
+import {
+  BILLING_ADDRESS,
+  orderBody,
+  simpleOrder,
+  type FixtureOrder,
+} from "../fixtures/orders";
 import { BASE_ORDER_ID, graphqlFromWebhook } from "../fixtures/graphql-orders";
 
 const SHOP = "shop-reconcile.myshopify.com";
@@ -118,6 +123,8 @@ describe("reconciliation of 1,000 orders, 37 without a webhook", () => {
     const orders = Array.from({ length: 1000 }, (_, i) => {
       const overrides: Record<string, unknown> = {};
       const missing = i % 27 === 5;
+      // The backfill reads names and address through the GraphQL query too.
+      if (missing) overrides.billing_address = BILLING_ADDRESS;
       if (!missing && i % 50 === 7) overrides.test = true;
       if (!missing && i % 50 === 13)
         overrides.note_attributes = [
@@ -172,6 +179,16 @@ describe("reconciliation of 1,000 orders, 37 without a webhook", () => {
       order_id: missing[3].fixture.id,
       currency: "GBP",
       value: Number(missing[3].fixture.json.total_price),
+    });
+    // printf '%s' josé | sha256sum; printf '%s' 94105-1234 | sha256sum
+    expect(sample.user).toMatchObject({
+      first_name:
+        "d994e1d001886fe5b45b1267bd1fa2b752ac50742579bd3dad7b2a2aa0ed6866",
+      city: "sanfrancisco",
+      state: "ca",
+      country: "us",
+      zip_code:
+        "8419808b12022b49f3b3724a6a2a8f3f8798fdf48376fbe8722a6de43fa3c5a9",
     });
 
     const rows = await app.prisma.reconciliationOrder.findMany({

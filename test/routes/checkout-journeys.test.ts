@@ -326,6 +326,7 @@ describe("the Purchase join with the checkout pixel (orders/create with a checko
       email: "order",
       phone: "checkout_pixel",
       external_id: "order",
+      country: "billing_address",
     });
   });
 
@@ -347,6 +348,7 @@ describe("the Purchase join with the checkout pixel (orders/create with a checko
       external_id: [CUSTOMER],
       ip: SHOPPER,
       user_agent: UA,
+      country: "de", // the order's own address keys survive the rebuild with the checkout's
     });
     expect(purchase.limited_data_use).toBe(false);
     // and after the hold would have ended, nothing more goes
@@ -367,6 +369,7 @@ describe("the Purchase join with the checkout pixel (orders/create with a checko
     expect(purchase.user).toEqual({
       email: [EMAIL],
       external_id: [CUSTOMER],
+      country: "de",
       ip: ORDER_IP,
       user_agent: ORDER_UA,
       locale: "de-DE",
@@ -376,6 +379,7 @@ describe("the Purchase join with the checkout pixel (orders/create with a checko
     expect(await keySourcesOf(order.id)).toEqual({
       email: "order",
       external_id: "order",
+      country: "billing_address",
       ip: "order",
       user_agent: "order",
     });

@@ -762,6 +762,12 @@ describe("home page: last 7 days", () => {
       email: 75,
       phone: 50,
       external_id: 25,
+      first_name: 0,
+      last_name: 0,
+      city: 0,
+      state: 0,
+      country: 0,
+      zip_code: 0,
       ip_ua: 25,
     });
   });

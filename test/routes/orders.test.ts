@@ -28,6 +28,9 @@ const H = {
     "8ef5d31e692df42691e40c358a07dd201ca4afecea1bf0b41af07ef2ffc940c8", // 7390123456789
   hans: "50bc8cfc57b25d48301cbb08771db101fbfaf93f8c26dc19e6cfbfadafdbb677",
   hansPhone: "663a4322addcdcc2be9435bfd2505066dc1048b89d33e48f363119f18bdd71e8", // +4915123456789
+  janeFirst: "81f8f6dde88365f3928796ec7aa53f72820b06db8664f5fe76a7eb13e24546a2", // jane
+  doeLast: "799ef92a11af918e3fb741df42934f3b568ed2d93ac1df74f1b8d41a27932a6f", // doe
+  k1a0b1: "3e8d74314dc02166b1ea8c7bd8c2357fb3f9898074395b8c57f8799848b4daa1", // k1a0b1
 };
 
 let app: TestApp;
@@ -127,6 +130,11 @@ describe("orders/create → Purchase", () => {
         email: [H.jane],
         phone: [H.janePhone],
         external_id: [H.janeCustomer],
+        // the billing address: "Jane", "Doe", "K1A 0B1", country CA (no city or province)
+        first_name: H.janeFirst,
+        last_name: H.doeLast,
+        country: "ca",
+        zip_code: H.k1a0b1,
         ip: "198.51.100.20",
         user_agent: "Mozilla/5.0 (session)",
         locale: "en-US",
@@ -170,12 +178,16 @@ describe("orders/create → Purchase", () => {
       attemptCount: 1,
     });
     expect(delivery.matchKeys.split(",").sort()).toEqual([
+      "country",
       "email",
       "external_id",
+      "first_name",
       "ip_ua",
+      "last_name",
       "phone",
       "ttclid",
       "ttp",
+      "zip_code",
     ]);
     expect(delivery.attempts).toHaveLength(1);
     expect(delivery.attempts[0]).toMatchObject({
@@ -196,6 +208,7 @@ describe("orders/create → Purchase", () => {
       ttclid: "E.C.P.landing999",
       email: [H.hans],
       phone: [H.hansPhone],
+      country: "de",
       ip: "2001:db8::1",
       user_agent: "Mozilla/5.0 (de)",
       locale: "de-DE",

@@ -205,6 +205,66 @@ describe("checkout relay (/proxy/checkout)", () => {
     expect(bytes.includes(emailHash)).toBe(true);
   });
 
+  it("a step that knows the address carries its name and place keys, hashed or normalised; nothing raw is stored", async () => {
+    const res = await post(
+      relay({
+        event: "payment_info_submitted",
+        addr: {
+          fn: "  Zoe\u0308 ", // NFD
+          ln: "O'Brien",
+          city: "São Paulo",
+          prov: "SP",
+          cc: "BR",
+          zip: "SW1A 1AA",
+        },
+      }),
+    );
+    expect(res.status).toBe(204);
+    const row = await app.prisma.delivery.findFirstOrThrow({
+      where: { shop: SHOP },
+    });
+    // printf '%s' zoë | sha256sum; printf '%s' obrien | sha256sum; printf '%s' sw1a1aa | sha256sum
+    expect(JSON.parse(row.payload).user).toMatchObject({
+      first_name:
+        "2752b88686847fa5c86f47b94ce652b7b3f22a91c37617d451a4db9afa431450",
+      last_name:
+        "b4cb6cb33fe4b865868de825023a1e2790dc12ac01ecc8d7c5afe8254071c8ba",
+      city: "saopaulo",
+      state: "sp",
+      country: "br",
+      zip_code:
+        "830e1d4b9838bab1f5c2acdb23e0b502ff13a9832c4632e8d67a1d43d3b7f614",
+    });
+    expect(row.matchKeys.split(",")).toEqual(
+      expect.arrayContaining(["first_name", "last_name", "city", "zip_code"]),
+    );
+    expect(JSON.parse(row.keySources!)).toEqual({
+      ttclid: "checkout_pixel",
+      ttp: "checkout_pixel",
+      first_name: "checkout_pixel",
+      last_name: "checkout_pixel",
+      city: "checkout_pixel",
+      state: "checkout_pixel",
+      country: "checkout_pixel",
+      zip_code: "checkout_pixel",
+      ip: "checkout_pixel",
+      user_agent: "checkout_pixel",
+    });
+    await app.prisma.$disconnect();
+    const bytes = Buffer.concat([
+      readFileSync(app.dbFile),
+      ...[`${app.dbFile}-wal`].flatMap((f) => {
+        try {
+          return [readFileSync(f)];
+        } catch {
+          return [];
+        }
+      }),
+    ]);
+    for (const raw of ["Zoe\u0308", "zoë", "O'Brien", "SW1A 1AA", "sw1a1aa"])
+      expect(bytes.includes(Buffer.from(raw, "utf8")), raw).toBe(false);
+  });
+
   it("checkout_completed records the order id and completion; the shipping step queues nothing", async () => {
     expect(
       (await post(relay({ event: "checkout_shipping_info_submitted" }))).status,
@@ -353,6 +413,16 @@ describe("checkout relay (/proxy/checkout)", () => {
       /contact/,
     ],
     ["an order id before completion", relay({ order_id: "1001" }), /order id/],
+    [
+      "an address on checkout_completed",
+      relay({ event: "checkout_completed", addr: { fn: "Ada" } }),
+      /address/,
+    ],
+    [
+      "an unknown address field",
+      relay({ addr: { fn: "Ada", street: "1 Main St" } }),
+      /Unrecognized key/,
+    ],
   ])(
     "forged fields (%s): refused with 400, nothing stored",
     async (_name, body, reason) => {

@@ -207,6 +207,14 @@ describe("checkout web pixel", () => {
     ];
     for (const event of events) await pixel.fire(event);
     const ts = "2026-12-02T07:30:00.000Z";
+    // The billing address, raw here; hashed by the relay before anything is stored or sent.
+    const addr = {
+      fn: "Ada",
+      ln: "Buyer",
+      city: "Berlin",
+      cc: "DE",
+      zip: "10115",
+    };
     expect(bodies()).toEqual([
       {
         ...COMMON,
@@ -224,6 +232,7 @@ describe("checkout web pixel", () => {
         url: CHECKOUT_URL,
         email: "Ada.Buyer@Example.com", // raw here; hashed by the relay before storage
         phone: "+49 151 23456789",
+        addr,
       },
       {
         ...COMMON,
@@ -231,6 +240,7 @@ describe("checkout web pixel", () => {
         id: events[2].id,
         ts,
         url: CHECKOUT_URL,
+        addr,
       },
       {
         ...COMMON,
@@ -239,6 +249,7 @@ describe("checkout web pixel", () => {
         ts,
         url: CHECKOUT_URL,
         ...PRICED,
+        addr,
       },
       {
         ...COMMON,

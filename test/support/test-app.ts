@@ -45,6 +45,8 @@ export interface TestApp {
       timestamp?: number;
       secret?: string;
       headers?: Record<string, string>;
+      /** Shopify's signed logged_in_customer_id (empty = not logged in). */
+      customerId?: string | readonly string[];
     },
   ): Request;
   close(): Promise<void>;
@@ -127,6 +129,7 @@ export async function createTestApp(
         shop: options.shop,
         apiSecret: options.secret ?? TEST_CREDS.apiSecret,
         timestamp: options.timestamp,
+        customerId: options.customerId,
       });
       return new Request(url, {
         method: "POST",

@@ -95,6 +95,28 @@ const amount = (value: unknown): number | undefined =>
 const lastSegment = (id: unknown): string | undefined =>
   id == null ? undefined : text(String(id).split("/").pop(), 64);
 
+type Address = {
+  firstName?: unknown;
+  lastName?: unknown;
+  city?: unknown;
+  provinceCode?: unknown;
+  countryCode?: unknown;
+  zip?: unknown;
+} | null;
+
+/** Name and place of one address, raw (the relay hashes them); undefined when it has none. */
+const place = (a: Address | undefined) => {
+  const out = a && {
+    fn: text(a.firstName, 255),
+    ln: text(a.lastName, 255),
+    city: text(a.city, 255),
+    prov: text(a.provinceCode, 16),
+    cc: /^[A-Za-z]{2}$/.test(String(a.countryCode)) ? a.countryCode : undefined,
+    zip: text(a.zip, 32),
+  };
+  return out && Object.values(out).some((v) => v) ? out : undefined;
+};
+
 export const allowed = (p: Privacy | undefined): boolean =>
   !!p && p.marketingAllowed && p.saleOfDataAllowed;
 
@@ -131,6 +153,11 @@ export function relayBody(event: CheckoutEvent, cookies: Cookies) {
           64,
         )
       : undefined,
+    // Billing, else shipping, as the order's Purchase picks (the completed checkout needs none).
+    addr:
+      name == "checkout_completed"
+        ? undefined
+        : place(checkout.billingAddress) || place(checkout.shippingAddress),
     order_id:
       name == "checkout_completed"
         ? lastSegment(checkout.order?.id)
