@@ -59,6 +59,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       body,
       ip,
       userAgent,
+      loggedInCustomerIds: new URL(request.url).searchParams.getAll(
+        "logged_in_customer_id",
+      ),
       now: new Date(),
     });
     if (outcome.status === "unknown_shop")

@@ -7,9 +7,13 @@ import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
 import type { TikTokEvent } from "~/tiktok/wire-types";
+import { customerGid } from "~/orders/shop-order";
+import { hashUserIdentifiers } from "~/tiktok/hashing";
+import { loggedInCustomer } from "./collect.server";
 import {
   EMBED_EVENT_ID,
   fallbackEvent,
+  fallbackKeySources,
   fallbackEventName,
   sameAction,
   type FallbackRequest,
@@ -83,7 +87,10 @@ export async function embedReported(
 
 export async function ingestFallback(
   shop: string,
-  request: FallbackRequest,
+  request: FallbackRequest & {
+    /** Every logged_in_customer_id of the signed app proxy query (never the JSON body). */
+    loggedInCustomerIds?: readonly string[];
+  },
 ): Promise<FallbackOutcome> {
   const settings = await fallbackSettings(shop);
   if (!settings) return { status: "unknown_shop" };
@@ -91,7 +98,13 @@ export async function ingestFallback(
   const eventName = fallbackEventName(body.event, settings);
   if (!eventName)
     return { status: "stored", queued: 0, dropped: "switched_off" };
-  const event = fallbackEvent(eventName, request);
+  // Hashed exactly as the Purchase's, so TikTok joins this shopper's events to their orders.
+  const customerId = loggedInCustomer(request.loggedInCustomerIds);
+  const { external_id } = hashUserIdentifiers({ externalIds: [customerId] });
+  const event = fallbackEvent(eventName, {
+    ...request,
+    externalId: external_id,
+  });
   if (body.sid && (await embedReported(shop, body.sid, event, now)))
     return { status: "stored", queued: 0, dropped: "embed_reported" };
 
@@ -100,6 +113,9 @@ export async function ingestFallback(
     source: "storefront",
     pixelCode: settings.pixelCode!,
     sessionKey: body.sid ?? null,
+    // Lets a customers/redact or data request find the row too.
+    customerId: customerId ? customerGid(customerId) : null,
+    keySources: JSON.stringify(fallbackKeySources(event)),
     event,
   };
   const [enqueued] = await prisma.$transaction((tx) =>

@@ -2,6 +2,7 @@
 // fallback"), and when an event the theme app embed reported is the same shopper action.
 import { relayEventTime } from "~/checkout/checkout-context";
 import { buildEvent } from "~/tiktok/event-builder";
+import type { KeySources } from "~/orders/browser-context";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import type { FallbackBody, FallbackEventName } from "./fallback-schema";
 
@@ -51,6 +52,8 @@ export interface FallbackRequest {
   body: FallbackBody;
   ip: string | null;
   userAgent: string | null;
+  /** SHA-256 of the signed app proxy's logged_in_customer_id, as the Purchase's external_id. */
+  externalId?: string[];
   now: Date;
 }
 
@@ -68,6 +71,7 @@ export function fallbackEvent(
     eventId: body.id,
     eventTime: relayEventTime(body.ts, request.now),
     user: {
+      external_id: request.externalId,
       ttclid: body.ttclid,
       ttp: body.ttp,
       ip: request.ip,
@@ -123,4 +127,16 @@ export function sameAction(embed: TikTokEvent, fallback: TikTokEvent): boolean {
   const ours = contentIds(fallback);
   if (ours.size === 0) return true;
   return [...contentIds(embed)].some((id) => ours.has(id));
+}
+
+/** Where a fallback's keys came from: the web pixel's cookies, or Shopify's app proxy. */
+export function fallbackKeySources(event: TikTokEvent): KeySources {
+  const user = event.user;
+  const sources: KeySources = {};
+  if (user?.ttclid) sources.ttclid = "checkout_pixel";
+  if (user?.ttp) sources.ttp = "checkout_pixel";
+  if (user?.external_id?.length) sources.external_id = "app_proxy";
+  if (user?.ip) sources.ip = "app_proxy";
+  if (user?.user_agent) sources.user_agent = "app_proxy";
+  return sources;
 }

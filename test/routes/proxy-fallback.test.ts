@@ -80,11 +80,13 @@ const post = (
     shop?: string;
     ip?: string;
     headers?: Record<string, string>;
+    customerId?: string | string[];
   } = {},
 ) =>
   app.handle(
     app.appProxyRequest(path, {
       shop: options.shop ?? SHOP,
+      customerId: options.customerId,
       body: typeof body === "string" ? body : JSON.stringify(body),
       headers: {
         "Content-Type": "text/plain;charset=UTF-8",
@@ -205,6 +207,32 @@ describe("storefront fallback (/proxy/checkout)", () => {
       if (tiktokName === "Pageview") expect(sent.properties).toBeUndefined();
     },
   );
+
+  it("a logged-in shopper's fallback carries external_id from the signed logged_in_customer_id, hashed as the Purchase's", async () => {
+    // printf '%s' '7390123456789' | sha256sum
+    const hashed =
+      "8ef5d31e692df42691e40c358a07dd201ca4afecea1bf0b41af07ef2ffc940c8";
+    expect(
+      (await relay(fallback(), { customerId: "7390123456789" })).status,
+    ).toBe(204);
+    const [row] = await deliveries();
+    expect(JSON.parse(row.payload).user.external_id).toEqual([hashed]);
+    expect(row.payload).not.toContain("7390123456789");
+    expect(row.customerId).toBe("gid://shopify/Customer/7390123456789");
+    expect(JSON.parse(row.keySources!)).toEqual({
+      ttclid: "checkout_pixel",
+      ttp: "checkout_pixel",
+      external_id: "app_proxy",
+      ip: "app_proxy",
+      user_agent: "app_proxy",
+    });
+    // A guest (Shopify sends the parameter empty): no external_id, no customer.
+    const guest = fallback({ id: "sh-guest-0000-0000-0000-000000000001" });
+    expect((await relay(guest, { customerId: "" })).status).toBe(204);
+    const guestRow = (await deliveries()).find((r) => r.eventId === guest.id)!;
+    expect(JSON.parse(guestRow.payload).user.external_id).toBeUndefined();
+    expect(guestRow.customerId).toBeNull();
+  });
 
   it("Shopify firing the same event again (same id) is still one delivery", async () => {
     for (let i = 0; i < 3; i++)
