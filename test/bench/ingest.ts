@@ -8,7 +8,7 @@
 // .ci/postgres.sh (as worker-scaling does), else that half is skipped. BENCH_INGEST_DB=sqlite or
 // =postgres runs one half only. BENCH_CPU_PROF=<dir> starts the server under `node --cpu-prof`
 // and leaves its profile in <dir> (how the README's "Where the time goes" was measured).
-// BENCH_INGEST_COMPARE=<dir> also serves another checkout's build in the same rounds (see measure).
+// BENCH_INGEST_COMPARE=<dir>[,<dir>] also serves other checkouts' builds in the same rounds.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -335,7 +335,7 @@ function processCpuMs(pid: number | undefined): number | null {
 }
 
 interface Target {
-  /** "" for this checkout; "before: " for BENCH_INGEST_COMPARE's. */
+  /** "" for this checkout; "<folder>: " for one of BENCH_INGEST_COMPARE's. */
   prefix: string;
   server: ServerProcess;
 }
@@ -349,20 +349,23 @@ interface RouteRounds {
 }
 
 async function measure(db: BenchDatabase): Promise<string[]> {
-  // BENCH_INGEST_COMPARE=<dir>: another checkout of this repository, built there (for instance the
-  // commit before a change), served in the same rounds, so before and after share the machine's
-  // load of the moment and one baseline.
-  const compare = process.env.BENCH_INGEST_COMPARE?.trim();
+  // BENCH_INGEST_COMPARE=<dir>[,<dir>…]: other checkouts of this repository, each built there
+  // (for instance the commit before a change), served in the same rounds, so before and after
+  // share the machine's load of the moment and one baseline. Their lines carry the folder's name.
+  const compare = (process.env.BENCH_INGEST_COMPARE ?? "")
+    .split(",")
+    .map((dir) => dir.trim())
+    .filter(Boolean);
   const targets: Target[] = [];
   const base = await startBaseline(db);
   const lines: string[] = [];
   const tag = (label: string) => `${db.label}: ${label}`;
   const hook = () => webhookRequest();
   try {
-    if (compare)
+    for (const dir of compare)
       targets.push({
-        prefix: "before: ",
-        server: await startBenchServer(db, compare),
+        prefix: `${path.basename(path.resolve(dir))}: `,
+        server: await startBenchServer(db, dir),
       });
     targets.push({ prefix: "", server: await startBenchServer(db) });
     for (const { server } of targets) {

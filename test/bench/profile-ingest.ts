@@ -57,6 +57,8 @@ const MIDDLEWARE = new Set([
 function packageOf(url: string): string | null {
   const dependency = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (dependency) return dependency[1];
+  // The web server (app/cli/web.ts) runs from source, beside the build it serves.
+  if (/\/app\/(web-server|cli)\//.test(url)) return "web-server";
   return url.includes("build/server") ? "app" : null;
 }
 
@@ -94,6 +96,8 @@ function layer(stack: ProfileNode[]): string {
       return "Remix request/response conversion (web-fetch polyfill)";
     if (MIDDLEWARE.has(pkg))
       return "remix-serve middleware (express, morgan, compression)";
+    if (pkg === "web-server")
+      return "our web server (app/web-server: request/response, static files)";
     if (pkg.startsWith("@shopify/")) return "Shopify library";
     return `other: ${pkg}`;
   }
