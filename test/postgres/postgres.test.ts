@@ -558,6 +558,84 @@ if (!BASE_URL) {
       ]);
     });
 
+    it("checkout relay on the ingest writer: relays of one new checkout batched together; failed work is isolated", async () => {
+      const { ingestRelay } = await import("~/checkout/relay.server");
+      const { parseRelayBody } = await import("~/checkout/relay-schema");
+      const token = `pgrelay${randomBytes(6).toString("hex")}`;
+      const relay = (event: string, id: string) => {
+        const parsed = parseRelayBody(
+          JSON.stringify({
+            v: 1,
+            event,
+            id,
+            ts: new Date().toISOString(),
+            token,
+            url: `https://${GOOD.shop}/checkouts/cn/${token}`,
+            consent: "granted",
+            ttclid: "E.C.P.pgrelay",
+            currency: "EUR",
+            value: 19.99,
+            items: [{ id: "4440000000001", q: 1, p: 19.99 }],
+          }),
+        );
+        if (!parsed.ok) throw new Error(parsed.reason);
+        return ingestRelay(GOOD.shop, {
+          body: parsed.body,
+          ip: "203.0.113.5",
+          userAgent: "Mozilla/5.0 (pg)",
+          now: new Date(),
+        });
+      };
+      // Submitted together: one batch, in which the first creates the checkout's context and
+      // the others update it (no insert race between them).
+      const outcomes = await Promise.all([
+        relay("checkout_started", "pg-r-1"),
+        relay("checkout_started", "pg-r-2"),
+        relay("payment_info_submitted", "pg-r-3"),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        "stored",
+        "stored",
+        "stored",
+      ]);
+      expect(
+        await prisma.checkoutContext.count({
+          where: { shop: GOOD.shop, checkoutToken: token },
+        }),
+      ).toBe(1);
+      const steps = await prisma.delivery.findMany({
+        where: {
+          shop: GOOD.shop,
+          source: "storefront",
+          eventId: { contains: token },
+        },
+        select: { eventName: true },
+        orderBy: { eventName: "asc" },
+      });
+      expect(steps.map((d) => d.eventName)).toEqual([
+        "AddPaymentInfo",
+        "InitiateCheckout",
+      ]);
+
+      // A statement that fails aborts a PostgreSQL transaction: the batch is redone job by job.
+      const { ingestWriter } = await import("~/delivery/runtime.server");
+      const receipt = `pg-transact-${randomBytes(4).toString("hex")}`;
+      const results = await Promise.allSettled([
+        ingestWriter().transact((tx) =>
+          tx.webhookReceipt.create({
+            data: { id: receipt, shop: GOOD.shop, topic: "T" },
+          }),
+        ),
+        ingestWriter().transact((tx) =>
+          tx.$executeRawUnsafe("SELECT * FROM no_such_table"),
+        ),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+      expect(
+        await prisma.webhookReceipt.count({ where: { id: receipt } }),
+      ).toBe(1);
+    });
+
     it("order attribution lookup: the named session first, else the cart token's latest, only in the shop", async () => {
       await checkAttributionLookup(GOOD.shop, BAD.shop, (session) =>
         writer.submit({ session, deliveries: [] }),
