@@ -1,9 +1,8 @@
-// The checkout relay's ingest: in one transaction (shared with the other relays and ingest writes
-// of its batch), update the checkout's context and queue the checkout step it reports (through
-// the outbox, the only writer of deliveries).
+// The checkout relay's ingest: one transaction that updates the checkout's context and queues
+// the checkout step it reports (through the outbox, the only writer of deliveries).
 import { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
-import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { releaseHold } from "~/delivery/outbox/hold.server";
 import { STATUS } from "~/delivery/outbox/states";
@@ -65,10 +64,8 @@ export async function ingestRelay(
   const { body, now } = request;
   const eventName = relayedEventName(body, settings);
 
-  // In the ingest writer's next batch (group commit, as /collect and the order webhooks):
-  // one transaction per batch of relays instead of one per relay.
   const write = () =>
-    ingestWriter().transact(async (tx) => {
+    prisma.$transaction(async (tx) => {
       const where = {
         shop_checkoutToken: { shop, checkoutToken: body.token },
       };

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import { enqueue, type NewDelivery } from "./outbox/enqueue.server";
 import { chunks } from "~/db/chunks";
 import {
@@ -20,22 +20,11 @@ export interface IngestOutcome {
   deliveries: { deliveryId: string; created: boolean }[];
 }
 
-/** Work of its own (read, decide, write) run inside a batch's transaction. */
-export type TransactionWork<T> = (tx: Prisma.TransactionClient) => Promise<T>;
-
-type Job =
-  | {
-      request: IngestRequest;
-      work?: undefined;
-      resolve: (o: IngestOutcome) => void;
-      reject: (e: unknown) => void;
-    }
-  | {
-      request?: undefined;
-      work: TransactionWork<unknown>;
-      resolve: (value: unknown) => void;
-      reject: (e: unknown) => void;
-    };
+type Job = {
+  request: IngestRequest;
+  resolve: (o: IngestOutcome) => void;
+  reject: (e: unknown) => void;
+};
 
 const MAX_BATCH = 200;
 
@@ -58,49 +47,29 @@ export class IngestWriter {
 
   submit(request: IngestRequest): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
-      this.enqueueJob({ request, resolve, reject });
+      this.queue.push({ request, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.drain());
+      }
     });
-  }
-
-  /**
-   * Runs `work` in the next batch's transaction: after the batch's set-based writes, and in
-   * submission order with other work (later work sees earlier work's rows). For writes that
-   * must read first (the checkout relay). Should the batch fail, each job runs again in a
-   * transaction of its own, so `work` may run twice and must not act outside `tx`.
-   */
-  transact<T>(work: TransactionWork<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.enqueueJob({
-        work,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      });
-    });
-  }
-
-  private enqueueJob(job: Job): void {
-    this.queue.push(job);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => void this.drain());
-    }
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const results = await this.write(batch);
-        batch.forEach((job, i) => settle(job, results[i]));
+        const outcomes = await this.write(batch.map((j) => j.request));
+        batch.forEach((job, i) => job.resolve(outcomes[i]));
       } catch (error) {
         if (batch.length === 1) {
           batch[0].reject(error);
           continue;
         }
-        // Isolate the job that failed (e.g. a unique race with another process).
+        // Isolate the request that failed (e.g. a unique race with another process).
         for (const job of batch) {
           try {
-            settle(job, (await this.write([job]))[0]);
+            job.resolve((await this.write([job.request]))[0]);
           } catch (single) {
             job.reject(single);
           }
@@ -110,91 +79,72 @@ export class IngestWriter {
     this.flushing = false;
   }
 
-  /** One transaction: the requests' set-based writes, then each job's own work in order. */
-  private write(jobs: Job[]): Promise<unknown[]> {
+  private write(requests: IngestRequest[]): Promise<IngestOutcome[]> {
     return this.prisma.$transaction(async (tx) => {
-      const requests = jobs.flatMap((job) =>
-        job.request ? [job.request] : [],
-      );
-      const outcomes =
-        requests.length > 0 ? await this.writeRequests(tx, requests) : [];
-      const results: unknown[] = [];
-      let next = 0;
-      for (const job of jobs)
-        results.push(job.work ? await job.work(tx) : outcomes[next++]);
-      return results;
-    });
-  }
-
-  private async writeRequests(
-    tx: Prisma.TransactionClient,
-    requests: IngestRequest[],
-  ): Promise<IngestOutcome[]> {
-    const now = new Date();
-    const at = now.toISOString();
-    const outcomes: IngestOutcome[] = requests.map(() => ({
-      duplicateReceipt: false,
-      deliveries: [],
-    }));
-
-    // 1. Webhook receipts: INSERT … ON CONFLICT DO NOTHING RETURNING tells which are new.
-    const receipts = new Map<string, number>(); // receipt id → first request carrying it
-    requests.forEach((r, i) => {
-      if (!r.receipt) return;
-      if (receipts.has(r.receipt.id)) outcomes[i].duplicateReceipt = true;
-      else receipts.set(r.receipt.id, i);
-    });
-    if (receipts.size > 0) {
-      const rows = [...receipts.keys()].map((id) => ({
-        ...requests[receipts.get(id)!].receipt!,
-        at,
+      const now = new Date();
+      const at = now.toISOString();
+      const outcomes: IngestOutcome[] = requests.map(() => ({
+        duplicateReceipt: false,
+        deliveries: [],
       }));
-      const source = jsonRowsSql(rows, [
-        ["id", "text"],
-        ["shop", "text"],
-        ["topic", "text"],
-        ["at", "timestamp(3)"],
-      ]);
-      const inserted = await tx.$queryRaw<{ id: string }[]>`
+
+      // 1. Webhook receipts: INSERT … ON CONFLICT DO NOTHING RETURNING tells which are new.
+      const receipts = new Map<string, number>(); // receipt id → first request carrying it
+      requests.forEach((r, i) => {
+        if (!r.receipt) return;
+        if (receipts.has(r.receipt.id)) outcomes[i].duplicateReceipt = true;
+        else receipts.set(r.receipt.id, i);
+      });
+      if (receipts.size > 0) {
+        const rows = [...receipts.keys()].map((id) => ({
+          ...requests[receipts.get(id)!].receipt!,
+          at,
+        }));
+        const source = jsonRowsSql(rows, [
+          ["id", "text"],
+          ["shop", "text"],
+          ["topic", "text"],
+          ["at", "timestamp(3)"],
+        ]);
+        const inserted = await tx.$queryRaw<{ id: string }[]>`
           INSERT INTO "WebhookReceipt" ("id", "shop", "topic", "receivedAt")
           SELECT r."id", r."shop", r."topic", r."at" FROM ${source} AS r WHERE true
           ON CONFLICT ("id") DO NOTHING RETURNING "id"`;
-      const fresh = new Set(inserted.map((row) => row.id));
-      for (const [id, i] of receipts)
-        if (!fresh.has(id)) outcomes[i].duplicateReceipt = true;
-    }
+        const fresh = new Set(inserted.map((row) => row.id));
+        for (const [id, i] of receipts)
+          if (!fresh.has(id)) outcomes[i].duplicateReceipt = true;
+      }
 
-    // 2. Storefront sessions: one upsert; the latest request per session wins
-    //    (PostgreSQL refuses to update one row twice in a statement).
-    const sessions = new Map<string, AttributionUpsert>();
-    requests.forEach((r, i) => {
-      if (!r.session || outcomes[i].duplicateReceipt) return;
-      const k = `${r.session.shop}\u0000${r.session.sessionKey}`;
-      const previous = sessions.get(k);
-      sessions.set(k, previous ? mergeSession(previous, r.session) : r.session);
+      // 2. Storefront sessions: one upsert; the latest request per session wins
+      //    (PostgreSQL refuses to update one row twice in a statement).
+      const sessions = new Map<string, AttributionUpsert>();
+      requests.forEach((r, i) => {
+        if (!r.session || outcomes[i].duplicateReceipt) return;
+        const k = `${r.session.shop}\u0000${r.session.sessionKey}`;
+        const previous = sessions.get(k);
+        sessions.set(
+          k,
+          previous ? mergeSession(previous, r.session) : r.session,
+        );
+      });
+      for (const part of chunks([...sessions.values()], 500)) {
+        await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
+      }
+
+      // 3. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
+      //    Only the first request of the batch carrying a delivery "created" it.
+      const fresh = requests.flatMap((r, i) =>
+        outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i })),
+      );
+      const enqueued = await enqueue(
+        tx,
+        fresh.map((f) => f.d),
+        now,
+      );
+      enqueued.forEach((e, j) => outcomes[fresh[j].i].deliveries.push(e));
+      return outcomes;
     });
-    for (const part of chunks([...sessions.values()], 500)) {
-      await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
-    }
-
-    // 3. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
-    //    Only the first request of the batch carrying a delivery "created" it.
-    const fresh = requests.flatMap((r, i) =>
-      outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i })),
-    );
-    const enqueued = await enqueue(
-      tx,
-      fresh.map((f) => f.d),
-      now,
-    );
-    enqueued.forEach((e, j) => outcomes[fresh[j].i].deliveries.push(e));
-    return outcomes;
   }
-}
-
-function settle(job: Job, result: unknown): void {
-  if (job.request) job.resolve(result as IngestOutcome);
-  else job.resolve(result);
 }
 
 /** Two updates of one session in a batch: later values win, missing ones keep the earlier. */
