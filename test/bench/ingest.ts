@@ -93,7 +93,7 @@ export function proxyRequest(i: number): PreparedRequest {
 }
 
 /** The checkout web pixel's relay: checkout_started and payment_info_submitted for 2,000 checkouts. */
-function relayRequest(i: number): PreparedRequest {
+export function relayRequest(i: number): PreparedRequest {
   const url = signAppProxyUrl(new URL("/proxy/checkout", APP_URL), {
     shop: SHOP,
     apiSecret: TEST_CREDS.apiSecret,
