@@ -45,6 +45,11 @@ export function createWebServer(options: WebServerOptions): http.Server {
   const handler = createHandler(options);
   return http.createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {
+      if (isBadRequestUrl(error)) {
+        // A Host header that makes no URL: the client's mistake, not worth an error line.
+        if (!res.headersSent) res.writeHead(400).end();
+        return;
+      }
       options.log.error(
         { url: req.url?.split("?")[0], error: errorSummary(error) },
         "request failed",
@@ -55,6 +60,14 @@ export function createWebServer(options: WebServerOptions): http.Server {
       } else res.destroy();
     });
   });
+}
+
+/** The web Request could not be built: the Host header and path do not make a URL. */
+function isBadRequestUrl(error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    (error.cause as { code?: unknown } | undefined)?.code === "ERR_INVALID_URL"
+  );
 }
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

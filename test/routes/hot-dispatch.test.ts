@@ -178,12 +178,15 @@ async function viaServer(c: Case): Promise<Answer> {
   );
 }
 
-/** Through node:http, which (unlike fetch) sends a Content-Length that the body does not match. */
-function rawPost(c: Case): Promise<Answer> {
+/**
+ * Through node:http, which (unlike fetch) sends any Host header, and a Content-Length that the
+ * body does not match (`partial`: the rest of the declared body is never sent).
+ */
+function rawRequest(c: Case, partial = false): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${server.url}${c.path}`,
-      { method: "POST", headers: c.headers },
+      { method: c.method ?? "POST", headers: c.headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -194,13 +197,13 @@ function rawPost(c: Case): Promise<Answer> {
             allow: res.headers.allow ?? null,
             body: Buffer.concat(chunks).toString(),
           });
-          // The rest of the declared body is never sent: the answer is all this test wants.
           req.destroy();
         });
       },
     );
     req.on("error", reject);
-    req.write(c.body ?? "");
+    if (partial) req.write(c.body ?? "");
+    else req.end(c.body);
   });
 }
 
@@ -280,7 +283,7 @@ describe("hot routes: the production server answers as Remix does", () => {
       });
     const remix = await viaRemix(oversize());
     expect(remix.status).toBe(413);
-    expect(await rawPost(oversize())).toEqual(remix);
+    expect(await rawRequest(oversize(), true)).toEqual(remix);
   });
 
   it("/proxy/collect with a streamed body (no Content-Length) is read from the stream and stored", async () => {
@@ -303,6 +306,20 @@ describe("hot routes: the production server answers as Remix does", () => {
   it("/proxy/checkout: a signed relay is taken; a bad body is refused", async () => {
     await same(() => proxy("/proxy/checkout", relayBody()), 204);
     await same(() => proxy("/proxy/checkout", "not json"), 400);
+  });
+
+  it("a Host header that makes no URL is answered 400, on the ingest routes and elsewhere", async () => {
+    for (const c of [
+      webhook(),
+      { method: "GET", path: "/auth/login" } satisfies Case,
+    ]) {
+      const res = await rawRequest({
+        ...c,
+        headers: { ...c.headers, Host: "not a host" },
+      });
+      expect(res.status, `${c.path}\n${server.output()}`).toBe(400);
+    }
+    expect(server.output()).not.toMatch(/request failed/);
   });
 
   it("other methods still go through Remix: GET answers 405 with Allow", async () => {
