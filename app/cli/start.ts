@@ -6,14 +6,13 @@
 //
 // Not through npm, and the server and the worker run IN this process rather than as children:
 // a container's SIGTERM then lands on the code that drains (runDeliveries' handler and
-// remix-serve's server.close) with no relay in between to lose it, and the exit code is theirs.
+// the web server's close, app/cli/web.ts) with no relay in between to lose it, and the exit code is theirs.
 // This also holds when this process is PID 1, for which Linux ignores signals that have no
 // handler (https://github.com/moby/moby/pull/12228): both install handlers. Only the Prisma CLI runs as a child (it ends with process.exit); signals are
 // forwarded to it while it runs, and a migration that fails stops the start.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { exitAfterLogs, logger } from "../observability/logger.server";
 
 const START_COMMANDS = ["migrate", "web", "worker"] as const;
@@ -88,22 +87,14 @@ async function checkConfiguration(): Promise<void> {
   }
 }
 
-/** remix-serve on build/server/index.js, in this process (see above). */
+/** The web server (app/cli/web.ts) on build/server/index.js, in this process (see above). */
 async function serve(): Promise<void> {
-  const build = path.join("build", "server", "index.js");
-  if (!existsSync(build))
-    throw new StartError(`${build} is missing: run \`npm run build\` first`);
-  const cli = path.join(
-    root,
-    "node_modules",
-    "@remix-run",
-    "serve",
-    "dist",
-    "cli.js",
-  );
-  // remix-serve reads its build path from argv[2], as when run as `remix-serve <build>`.
-  process.argv = [process.argv[0], cli, build];
-  await import(pathToFileURL(cli).href);
+  const { serveWeb, WebStartError } = await import("./web");
+  await serveWeb().catch((error: unknown) => {
+    throw error instanceof WebStartError
+      ? new StartError(error.message)
+      : error;
+  });
 }
 
 async function start(command: StartCommand): Promise<void> {

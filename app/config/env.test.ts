@@ -292,7 +292,7 @@ describe("appUrlOf", () => {
     expect(appUrlOf(parseEnv({ HOST: "https://old.example" }))).toBe(
       "https://old.example",
     );
-    // remix-serve's listen address is not an app URL.
+    // the web server's listen address is not an app URL.
     expect(appUrlOf(parseEnv({ HOST: "127.0.0.1" }))).toBe(
       "http://localhost:3000",
     );

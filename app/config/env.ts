@@ -122,7 +122,7 @@ function isEncryptionKey(value: string): boolean {
 }
 
 export const envSchema = z.object({
-  /** Set by the npm scripts and remix-serve; "production" turns on the checks below. */
+  /** Set by the npm scripts and the web server (app/cli/web.ts); "production" turns on the checks below. */
   NODE_ENV: optionalString(),
   SHOPIFY_API_KEY: optionalString(),
   SHOPIFY_API_SECRET: optionalString(),
@@ -134,7 +134,7 @@ export const envSchema = z.object({
   SHOPIFY_TIKTOK_PIXEL_ID: optionalString(),
   /**
    * Older Shopify CLI versions pass the app URL as HOST (vite.config.ts copies it into
-   * SHOPIFY_APP_URL in development). remix-serve reads HOST as the address to listen on, so a
+   * SHOPIFY_APP_URL in development). The web server (app/cli/web.ts) reads HOST as the address to listen on, so a
    * HOST that is not an http(s) URL is not an error: the app simply does not use it.
    */
   HOST: optionalString(),

@@ -1,4 +1,4 @@
-// Ingest benchmarks against the production build under remix-serve (worker off), on SQLite and
+// Ingest benchmarks against the production build under its web server (worker off), on SQLite and
 // on PostgreSQL: the app proxy endpoint and signed orders/create webhooks at concurrency 32,
 // next to a bare-Node baseline on the same database that only checks the HMAC and inserts one
 // row. The ratios to that baseline (same run, same concurrency) are what the goals are about;
@@ -8,6 +8,7 @@
 // .ci/postgres.sh (as worker-scaling does), else that half is skipped. BENCH_INGEST_DB=sqlite or
 // =postgres runs one half only. BENCH_CPU_PROF=<dir> starts the server under `node --cpu-prof`
 // and leaves its profile in <dir> (how the README's "Where the time goes" was measured).
+// BENCH_INGEST_COMPARE=<dir>[,<dir>] also serves other checkouts' builds in the same rounds.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,6 +24,8 @@ import { createPostgresDatabase } from "../support/postgres";
 import {
   ensureProductionBuild,
   startServerProcess,
+  type ServerCommand,
+  type ServerProcess,
 } from "../support/server-process";
 import { orderBody, simpleOrder } from "../fixtures/orders";
 import {
@@ -90,7 +93,7 @@ export function proxyRequest(i: number): PreparedRequest {
 }
 
 /** The checkout web pixel's relay: checkout_started and payment_info_submitted for 2,000 checkouts. */
-function relayRequest(i: number): PreparedRequest {
+export function relayRequest(i: number): PreparedRequest {
   const url = signAppProxyUrl(new URL("/proxy/checkout", APP_URL), {
     shop: SHOP,
     apiSecret: TEST_CREDS.apiSecret,
@@ -267,26 +270,38 @@ async function startBaseline(db: BenchDatabase) {
   };
 }
 
-/** The production server on `db`, as the bench runs it (flood guard lifted, worker off). */
-export function startBenchServer(db: BenchDatabase) {
+/**
+ * The production server on `db`, as the bench runs it (flood guard lifted, worker off); with
+ * `checkout`, the one of that other checkout of this repository (built there), to compare.
+ */
+export function startBenchServer(db: BenchDatabase, checkout?: string) {
   const profileDir = process.env.BENCH_CPU_PROF?.trim();
-  return startServerProcess({
-    DATABASE_URL: db.url,
-    SHOPIFY_API_KEY: TEST_CREDS.apiKey,
-    SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
-    SHOPIFY_APP_URL: APP_URL,
-    SCOPES: "read_orders",
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    DELIVERY_WORKER: "off",
-    // The bench measures ingest throughput from one address, not the flood guard: lift it.
-    PROXY_RATE_PER_CLIENT_PER_MIN: "1000000000",
-    PROXY_RATE_PER_SHOP_PER_MIN: "1000000000",
-    PROXY_EVENTS_PER_CLIENT_PER_MIN: "1000000000",
-    PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "1000000000",
-    ...(profileDir
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
-      : {}),
-  });
+  const command: ServerCommand =
+    checkout && !existsSync(path.join(checkout, "app/cli/web.ts"))
+      ? "remix-serve"
+      : "web";
+  return startServerProcess(
+    {
+      DATABASE_URL: db.url,
+      SHOPIFY_API_KEY: TEST_CREDS.apiKey,
+      SHOPIFY_API_SECRET: TEST_CREDS.apiSecret,
+      SHOPIFY_APP_URL: APP_URL,
+      SCOPES: "read_orders",
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      DELIVERY_WORKER: "off",
+      // The bench measures ingest throughput from one address, not the flood guard: lift it.
+      PROXY_RATE_PER_CLIENT_PER_MIN: "1000000000",
+      PROXY_RATE_PER_SHOP_PER_MIN: "1000000000",
+      PROXY_EVENTS_PER_CLIENT_PER_MIN: "1000000000",
+      PROXY_NEW_SESSIONS_PER_CLIENT_PER_HOUR: "1000000000",
+      ...(profileDir
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
+        : {}),
+    },
+    undefined,
+    command,
+    checkout ? path.resolve(checkout) : undefined,
+  );
 }
 
 const ratioLine = (label: string, perRound: number[], route: LoadResult) => {
@@ -319,115 +334,133 @@ function processCpuMs(pid: number | undefined): number | null {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+interface Target {
+  /** "" for this checkout; "<folder>: " for one of BENCH_INGEST_COMPARE's. */
+  prefix: string;
+  server: ServerProcess;
+}
+
+interface RouteRounds {
+  proxy: LoadResult[];
+  hooks: LoadResult[];
+  relay: LoadResult[];
+  /** The server's own CPU per request, per round. */
+  cpu: { proxy: number[]; hooks: number[]; relay: number[] };
+}
+
 async function measure(db: BenchDatabase): Promise<string[]> {
-  const server = await startBenchServer(db);
+  // BENCH_INGEST_COMPARE=<dir>[,<dir>…]: other checkouts of this repository, each built there
+  // (for instance the commit before a change), served in the same rounds, so before and after
+  // share the machine's load of the moment and one baseline. Their lines carry the folder's name.
+  const compare = (process.env.BENCH_INGEST_COMPARE ?? "")
+    .split(",")
+    .map((dir) => dir.trim())
+    .filter(Boolean);
+  const targets: Target[] = [];
   const base = await startBaseline(db);
   const lines: string[] = [];
   const tag = (label: string) => `${db.label}: ${label}`;
   const hook = () => webhookRequest();
   try {
-    // Warm-up: JIT, connection pools, the settings cache.
-    await runLoad(server.url, 500, proxyRequest, CONCURRENCY);
-    await runLoad(server.url, 300, hook, CONCURRENCY);
-    await runLoad(server.url, 300, relayRequest, CONCURRENCY);
+    for (const dir of compare)
+      targets.push({
+        prefix: `${path.basename(path.resolve(dir))}: `,
+        server: await startBenchServer(db, dir),
+      });
+    targets.push({ prefix: "", server: await startBenchServer(db) });
+    for (const { server } of targets) {
+      // Warm-up: JIT, connection pools, the settings cache.
+      await runLoad(server.url, 500, proxyRequest, CONCURRENCY);
+      await runLoad(server.url, 300, hook, CONCURRENCY);
+      await runLoad(server.url, 300, relayRequest, CONCURRENCY);
+    }
     await runLoad(base.url, 300, hook, CONCURRENCY);
-    const rounds: {
-      proxy: LoadResult;
-      hooks: LoadResult;
-      relay: LoadResult;
-      base: LoadResult;
-    }[] = [];
+    const results = targets.map((): RouteRounds => ({
+      proxy: [],
+      hooks: [],
+      relay: [],
+      cpu: { proxy: [], hooks: [], relay: [] },
+    }));
+    const baseRounds: LoadResult[] = [];
     // The server's own CPU per request: unlike throughput, barely moved by the other work on
     // a shared machine, so it is the figure to compare between runs.
-    const cpu = {
-      proxy: [] as number[],
-      hooks: [] as number[],
-      relay: [] as number[],
-    };
     const timed = async (
-      key: keyof typeof cpu,
-      run: () => Promise<LoadResult>,
+      target: Target,
+      into: RouteRounds,
+      key: "proxy" | "hooks" | "relay",
+      request: (i: number) => PreparedRequest,
     ) => {
-      const before = processCpuMs(server.child.pid);
-      const result = await run();
-      const after = processCpuMs(server.child.pid);
+      const pid = target.server.child.pid;
+      const before = processCpuMs(pid);
+      const result = await runLoad(
+        target.server.url,
+        PER_ROUND,
+        request,
+        CONCURRENCY,
+      );
+      const after = processCpuMs(pid);
       if (before !== null && after !== null)
-        cpu[key].push((after - before) / result.requests);
-      return result;
+        into.cpu[key].push((after - before) / result.requests);
+      into[key].push(result);
     };
     for (let round = 0; round < ROUNDS; round++) {
-      const proxy = await timed("proxy", () =>
-        runLoad(server.url, PER_ROUND, proxyRequest, CONCURRENCY),
-      );
-      const hooks = await timed("hooks", () =>
-        runLoad(server.url, PER_ROUND, hook, CONCURRENCY),
-      );
-      const relay = await timed("relay", () =>
-        runLoad(server.url, PER_ROUND, relayRequest, CONCURRENCY),
-      );
-      rounds.push({
-        proxy,
-        hooks,
-        relay,
-        base: await runLoad(base.url, PER_ROUND, hook, CONCURRENCY),
-      });
+      for (const [t, target] of targets.entries()) {
+        await timed(target, results[t], "proxy", proxyRequest);
+        await timed(target, results[t], "hooks", hook);
+        await timed(target, results[t], "relay", relayRequest);
+      }
+      baseRounds.push(await runLoad(base.url, PER_ROUND, hook, CONCURRENCY));
     }
-    // Same route and checks, for a shop without settings: acknowledged, nothing written.
-    // The distance to the webhook line is what storing the Purchase costs.
-    const floor = await runLoad(
-      server.url,
-      2000,
-      () => webhookRequest("not-configured.myshopify.com"),
-      CONCURRENCY,
-    );
-    // Closed loop: at c=32 the median is ~32/throughput whatever the service time; c=8 shows
-    // the latency a request sees when the server is not queueing 32 deep.
-    const proxyC8 = await runLoad(server.url, 1500, proxyRequest, 8);
-    const hooksC8 = await runLoad(server.url, 1500, hook, 8);
-    const proxy = combineLoads(rounds.map((r) => r.proxy));
-    const hooks = combineLoads(rounds.map((r) => r.hooks));
-    const relay = combineLoads(rounds.map((r) => r.relay));
-    const baseline = combineLoads(rounds.map((r) => r.base));
-    const ratios = (pick: (r: (typeof rounds)[number]) => LoadResult) =>
-      rounds.map((r) => pick(r).rps / r.base.rps);
-    lines.push(
-      describeLoad(tag("app proxy /collect (c=32)"), proxy) +
-        `  [goal >= 1,500 req/s, p99 <= 20 ms]`,
-      describeLoad(tag("orders/create webhook ingest (c=32)"), hooks) +
-        `  [goal >= 800 req/s, p99 <= 25 ms]`,
-      describeLoad(
-        tag("same webhook route, shop not configured (no write) (c=32)"),
-        floor,
-      ),
-      describeLoad(tag("app proxy /collect (c=8)"), proxyC8),
-      describeLoad(tag("orders/create webhook ingest (c=8)"), hooksC8),
-      describeLoad(tag("bare-Node baseline: HMAC + 1 insert (c=32)"), baseline),
-      ratioLine(
-        tag("webhook ingest"),
-        ratios((r) => r.hooks),
-        hooks,
-      ),
-      ratioLine(
-        tag("app proxy"),
-        ratios((r) => r.proxy),
-        proxy,
-      ),
-      describeLoad(tag("checkout relay /proxy/checkout (c=32)"), relay),
-      ratioLine(
-        tag("checkout relay"),
-        ratios((r) => r.relay),
-        relay,
-      ),
-    );
-    if (cpu.hooks.length > 0)
-      lines.push(
-        tag(
-          `server CPU per request (median of rounds): webhook ${fmt(median(cpu.hooks), 2)} ms, app proxy ${fmt(median(cpu.proxy), 2)} ms, checkout relay ${fmt(median(cpu.relay), 2)} ms`,
-        ),
+    const baseline = combineLoads(baseRounds);
+    const ratios = (perRound: LoadResult[]) =>
+      perRound.map((r, round) => r.rps / baseRounds[round].rps);
+    for (const [t, { prefix, server }] of targets.entries()) {
+      const mine = results[t];
+      const label = (text: string) => tag(prefix + text);
+      // Same route and checks, for a shop without settings: acknowledged, nothing written.
+      // The distance to the webhook line is what storing the Purchase costs.
+      const floor = await runLoad(
+        server.url,
+        2000,
+        () => webhookRequest("not-configured.myshopify.com"),
+        CONCURRENCY,
       );
+      // Closed loop: at c=32 the median is ~32/throughput whatever the service time; c=8 shows
+      // the latency a request sees when the server is not queueing 32 deep.
+      const proxyC8 = await runLoad(server.url, 1500, proxyRequest, 8);
+      const hooksC8 = await runLoad(server.url, 1500, hook, 8);
+      const proxy = combineLoads(mine.proxy);
+      const hooks = combineLoads(mine.hooks);
+      const relay = combineLoads(mine.relay);
+      lines.push(
+        describeLoad(label("app proxy /collect (c=32)"), proxy) +
+          `  [goal >= 1,500 req/s, p99 <= 20 ms]`,
+        describeLoad(label("orders/create webhook ingest (c=32)"), hooks) +
+          `  [goal >= 800 req/s, p99 <= 25 ms]`,
+        describeLoad(
+          label("same webhook route, shop not configured (no write) (c=32)"),
+          floor,
+        ),
+        describeLoad(label("app proxy /collect (c=8)"), proxyC8),
+        describeLoad(label("orders/create webhook ingest (c=8)"), hooksC8),
+        ratioLine(label("webhook ingest"), ratios(mine.hooks), hooks),
+        ratioLine(label("app proxy"), ratios(mine.proxy), proxy),
+        describeLoad(label("checkout relay /proxy/checkout (c=32)"), relay),
+        ratioLine(label("checkout relay"), ratios(mine.relay), relay),
+      );
+      if (mine.cpu.hooks.length > 0)
+        lines.push(
+          label(
+            `server CPU per request (median of rounds): webhook ${fmt(median(mine.cpu.hooks), 2)} ms, app proxy ${fmt(median(mine.cpu.proxy), 2)} ms, checkout relay ${fmt(median(mine.cpu.relay), 2)} ms`,
+          ),
+        );
+    }
+    lines.push(
+      describeLoad(tag("bare-Node baseline: HMAC + 1 insert (c=32)"), baseline),
+    );
   } finally {
     await base.close();
-    await server.kill("SIGTERM");
+    for (const { server } of targets) await server.kill("SIGTERM");
   }
   return lines;
 }

@@ -3,7 +3,7 @@
 // frame from the leaf up that belongs to a package or to the app). How the README's
 // "Where the time goes" was measured:
 //
-//   npx tsx test/bench/profile-ingest.ts sqlite|postgres webhook|proxy [requests]
+//   npx tsx test/bench/profile-ingest.ts sqlite|postgres webhook|proxy|relay [requests]
 //
 // PostgreSQL needs TEST_POSTGRES_URL. The .cpuprofile is kept (path printed) for a closer look
 // in Chrome DevTools or speedscope.
@@ -16,6 +16,7 @@ import { ensureProductionBuild } from "../support/server-process";
 import {
   postgresDatabase,
   proxyRequest,
+  relayRequest,
   sqliteDatabase,
   startBenchServer,
   webhookRequest,
@@ -57,6 +58,8 @@ const MIDDLEWARE = new Set([
 function packageOf(url: string): string | null {
   const dependency = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (dependency) return dependency[1];
+  // The web server (app/cli/web.ts) runs from source, beside the build it serves.
+  if (/\/app\/(web-server|cli)\//.test(url)) return "web-server";
   return url.includes("build/server") ? "app" : null;
 }
 
@@ -94,6 +97,8 @@ function layer(stack: ProfileNode[]): string {
       return "Remix request/response conversion (web-fetch polyfill)";
     if (MIDDLEWARE.has(pkg))
       return "remix-serve middleware (express, morgan, compression)";
+    if (pkg === "web-server")
+      return "our web server (app/web-server: request/response, static files)";
     if (pkg.startsWith("@shopify/")) return "Shopify library";
     return `other: ${pkg}`;
   }
@@ -148,7 +153,12 @@ async function main() {
       : await sqliteDatabase();
   const server = await startBenchServer(db);
   try {
-    const make = route === "proxy" ? proxyRequest : () => webhookRequest();
+    const make =
+      route === "proxy"
+        ? proxyRequest
+        : route === "relay"
+          ? relayRequest
+          : () => webhookRequest();
     await runLoad(server.url, 300, make, 32);
     const load = await runLoad(server.url, Number(count), make, 32);
     console.log(

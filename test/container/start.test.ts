@@ -61,7 +61,7 @@ function start(
 }
 
 async function expectServing(port: number, web: StartedProcess): Promise<void> {
-  await web.waitFor(/\[remix-serve\]/);
+  await web.waitFor(/web server listening/);
   const res = await fetch(`http://127.0.0.1:${port}/auth/login`);
   expect(res.status, web.output()).toBeLessThan(500);
 }

@@ -1,5 +1,5 @@
 // The demo's session-token minting must not exist in production: the demo server refuses to
-// start outside explicit demo mode, and the real production server (remix-serve on the
+// start outside explicit demo mode, and the real production server (app/cli/web.ts on the
 // production build) has no /__demo/ path at all.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -78,7 +78,7 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-describe("production server (remix-serve on build/, NODE_ENV=production)", () => {
+describe("production server (app/cli/web.ts on build/, NODE_ENV=production)", () => {
   let server: ChildProcess;
   let base: string;
   let tmp: string;
@@ -92,10 +92,7 @@ describe("production server (remix-serve on build/, NODE_ENV=production)", () =>
     base = `http://127.0.0.1:${port}`;
     server = spawn(
       process.execPath,
-      [
-        path.resolve("node_modules/@remix-run/serve/dist/cli.js"),
-        path.resolve("build/server/index.js"),
-      ],
+      ["--import", "tsx", path.resolve("app/cli/web.ts")],
       {
         env: {
           PATH: process.env.PATH,
@@ -119,10 +116,10 @@ describe("production server (remix-serve on build/, NODE_ENV=production)", () =>
     server.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
       server.once("exit", (code) =>
-        reject(new Error(`remix-serve exited with ${code}:\n${stderr}`)),
+        reject(new Error(`the web server exited with ${code}:\n${stderr}`)),
       );
       createInterface({ input: server.stdout! }).on("line", (line) => {
-        if (line.includes("[remix-serve]")) resolve();
+        if (line.includes("web server listening")) resolve();
       });
     });
   }, 600_000);

@@ -1,5 +1,5 @@
 // Issue 15: exactly-once delivery across processes, on real PostgreSQL. The production build runs
-// as 2 web processes (remix-serve, DELIVERY_WORKER=off) and 3 workers (the image's entry point,
+// as 2 web processes (app/cli/web.ts, DELIVERY_WORKER=off) and 3 workers (the image's entry point,
 // `node --import tsx app/cli/start.ts worker`). Signed orders/create webhooks are spread over both
 // web processes while a slow TikTok stand-in fails 10% of requests with HTTP 500 (retryable).
 // Mid-run one worker is SIGKILLed and another SIGTERMed. At the end: every acknowledged order's

@@ -1,5 +1,5 @@
-// Starts the production build (build/server/index.js) under remix-serve as a child process,
-// the way `npm start` runs it.
+// Starts the production build (build/server/index.js) under the production web server
+// (app/cli/web.ts) as a child process, the way `npm start` runs it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -50,27 +50,35 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `node remix-serve`, or `npm start` exactly as an operator runs it (signals go through npm). */
-export type ServerCommand = "remix-serve" | "npm start";
+/**
+ * `web`: node on app/cli/web.ts, what `npm start` execs; `npm start` exactly as an operator runs
+ * it (signals go through npm); `remix-serve`: the server before app/cli/web.ts, which the ingest
+ * bench can still run on an older checkout (`cwd`) to compare.
+ */
+export type ServerCommand = "web" | "npm start" | "remix-serve";
 
 export async function startServerProcess(
   env: Record<string, string>,
   port?: number,
-  command: ServerCommand = "remix-serve",
+  command: ServerCommand = "web",
+  cwd = path.resolve("."),
 ): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
   let output = "";
-  const [file, args] =
+  const [file, args]: [string, string[]] =
     command === "npm start"
       ? ["npm", ["start"]]
-      : [
-          process.execPath,
-          [
-            path.resolve("node_modules/@remix-run/serve/dist/cli.js"),
-            "./build/server/index.js",
-          ],
-        ];
+      : command === "web"
+        ? [process.execPath, ["--import", "tsx", "app/cli/web.ts"]]
+        : [
+            process.execPath,
+            [
+              path.join(cwd, "node_modules/@remix-run/serve/dist/cli.js"),
+              "./build/server/index.js",
+            ],
+          ];
   const child = spawn(file, args, {
+    cwd,
     env: {
       ...process.env,
       VITEST: "",
