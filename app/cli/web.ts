@@ -5,12 +5,12 @@
 // SIGTERM / SIGINT: stop listening, finish the requests in flight, close connections as they go
 // idle; the process then exits once the embedded delivery worker (entry.server.tsx) has drained.
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { exitAfterLogs, logger } from "../observability/logger.server";
-import { createWebServer } from "../web-server/server.server";
+import { createWebHandler } from "../web-server/server.server";
 
 /** How often idle keep-alive connections are closed while draining. */
 const DRAIN_POLL_MS = 100;
@@ -27,12 +27,14 @@ export async function serveWeb(): Promise<Server> {
       `${path.relative(process.cwd(), buildFile)} is missing: run \`npm run build\` first`,
     );
   const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
-  const server = createWebServer({
-    build,
-    clientDir: path.resolve(build.assetsBuildDirectory),
-    mode: process.env.NODE_ENV,
-    log,
-  });
+  const server = createServer(
+    createWebHandler({
+      build,
+      clientDir: path.resolve(build.assetsBuildDirectory),
+      mode: process.env.NODE_ENV,
+      log,
+    }),
+  );
   const port = Number(process.env.PORT || 3000);
   const host = process.env.HOST || undefined;
   await new Promise<void>((resolve, reject) => {

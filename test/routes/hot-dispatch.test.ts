@@ -4,6 +4,7 @@
 // through the production server over HTTP; the answers must be the same, and what the server
 // stores must be there.
 import http from "node:http";
+import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 import { orderBody, simpleOrder } from "../fixtures/orders";
@@ -329,5 +330,54 @@ describe("hot routes: the production server answers as Remix does", () => {
       "/proxy/checkout",
     ])
       await same(() => ({ method: "GET", path }), 405);
+  });
+});
+
+describe("what the server answers besides the ingest routes", () => {
+  /** A GET with the given headers; the raw answer, body undecoded. */
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, { headers, redirect: "manual" }).then(
+      async (res) => ({
+        status: res.status,
+        headers: res.headers,
+        size: (await res.arrayBuffer()).byteLength,
+      }),
+    );
+
+  it("built files: Vite's hashed assets are immutable for a year, gzipped when asked; the rest cached for an hour", async () => {
+    const script = readdirSync("build/client/assets").find((f) =>
+      f.endsWith(".js"),
+    )!;
+    const asset = await get(`/assets/${script}`, {
+      "Accept-Encoding": "gzip",
+    });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe(
+      "public, max-age=31536000, immutable",
+    );
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    const screenshot = await get("/screenshots/settings.png");
+    expect(screenshot.status).toBe(200);
+    expect(screenshot.headers.get("cache-control")).toBe(
+      "public, max-age=3600",
+    );
+    expect(screenshot.headers.get("content-encoding")).toBeNull();
+    expect((await get("/assets/no-such-file.js")).status).toBe(404);
+  });
+
+  it("pages and their data are gzipped when the client asks; the ingest routes' few bytes never are", async () => {
+    const page = await get("/auth/login", { "Accept-Encoding": "gzip" });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-encoding")).toBe("gzip");
+    const plain = await get("/auth/login", { "Accept-Encoding": "identity" });
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const c = webhook();
+    const res = await fetch(`${server.url}${c.path}`, {
+      method: "POST",
+      headers: { ...c.headers, "Accept-Encoding": "gzip" },
+      body: c.body,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBeNull();
   });
 });
