@@ -13,6 +13,7 @@ import {
 } from "../support/test-app";
 import { canadianOrderWithClick, orderBody } from "../fixtures/orders";
 import { configureShop } from "../support/shops";
+import { rebuildDaySummary } from "../support/day-summary";
 
 const SHOP_A = "log-a.myshopify.com";
 const SHOP_B = "log-b.myshopify.com";
@@ -739,6 +740,9 @@ describe("home page: last 7 days", () => {
       ageMs: HOUR,
     });
 
+    // Seeded with Prisma, not through the outbox, so the day summary is counted here.
+    await rebuildDaySummary(app.prisma, h);
+    await rebuildDaySummary(app.prisma, SHOP_B);
     const res = await app.handle(app.adminRequest(h, `/app?_data=${HOME}`));
     expect(res.status).toBe(200);
     const { checklist, last7Days } = await res.json();
