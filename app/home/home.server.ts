@@ -4,6 +4,7 @@ import { getShopSettings } from "~/settings/settings.server";
 import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
 import { loadLastRun, startRun } from "~/reconciliation/page.server";
 import { MAX_BACKFILL_AGE_DAYS } from "~/reconciliation/classify";
+import { loadKeyCoverage } from "./key-coverage.server";
 
 export interface ChecklistStep {
   label: string;
@@ -77,7 +78,12 @@ export async function loadHome(shop: string, now: Date = new Date()) {
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
-  return { checklist, last7Days, reconciliation, installBackfill };
+  // Which keys the week's Purchases carried, and which journeys lose them (issue 13.3).
+  const keyCoverage = await loadKeyCoverage(shop, now, {
+    settings,
+    storefrontSeen: Boolean(storefrontSeen),
+  });
+  return { checklist, last7Days, reconciliation, installBackfill, keyCoverage };
 }
 
 /** The setup checklist's "send the last N days' orders": validated, then run in the background. */

@@ -28,6 +28,7 @@ import {
   type StatusFilter,
 } from "~/delivery-log/filters";
 import { MATCH_KEY_HELP } from "~/delivery-log/present";
+import { KeyCoverageCard } from "~/home/key-coverage-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -57,7 +58,7 @@ function logLink(status: StatusFilter = "all"): string {
 }
 
 export default function Home() {
-  const { checklist, last7Days, reconciliation, installBackfill } =
+  const { checklist, last7Days, reconciliation, installBackfill, keyCoverage } =
     useLoaderData<typeof loader>();
   const repair = useFetcher<typeof action>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
@@ -123,6 +124,9 @@ export default function Home() {
               )}
             </BlockStack>
           </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <KeyCoverageCard coverage={keyCoverage} />
         </Layout.Section>
         <Layout.Section>
           <Card>
