@@ -43,6 +43,14 @@ export function utcDaySql(column: Prisma.Sql): Prisma.Sql {
     : Prisma.sql`date(${column})`;
 }
 
+/**
+ * Makes an ORDER BY term compare text by code point, as JavaScript's `<` on ASCII and SQLite's
+ * default BINARY collation do; PostgreSQL's default collation follows the locale instead.
+ */
+export function bytewiseSql(): Prisma.Sql {
+  return isPostgres() ? Prisma.sql`COLLATE "C"` : Prisma.empty;
+}
+
 type PgType = "text" | "integer" | "timestamp(3)";
 
 /**

@@ -5,10 +5,11 @@
 // workers each add their own change under the row lock, and SQLite's single writer needs nothing
 // more. A change is counted only for rows the transition actually moved: the set-based writes
 // report them (RETURNING, or the settle statement below reading its own updates), never a
-// prediction. One statement per transaction with its rows in key order, so two transactions
-// take the summary rows' locks in the same order.
+// prediction. One statement per transaction with its rows in key order (code point order, in
+// JavaScript and in SQL alike), so two transactions take the summary rows' locks in the same
+// order and cannot deadlock on them.
 import { Prisma, type PrismaClient } from "@prisma/client";
-import { jsonRowsSql, utcDaySql } from "~/db/sql.server";
+import { bytewiseSql, jsonRowsSql, utcDaySql } from "~/db/sql.server";
 import { STATUS } from "./states";
 import type { Db } from "./types";
 
@@ -153,7 +154,11 @@ export function settledSummaryStatement(
     ) AS m
     WHERE true
     GROUP BY m."shop", m."day", m."source", m."pixelCode", m."status", m."matchKeys", m."journey"
-    ORDER BY m."shop", m."day", m."source", m."pixelCode", m."status", m."matchKeys", m."journey"
+    ORDER BY ${Prisma.join(
+      KEY_COLUMNS.map(
+        (c) => Prisma.sql`${Prisma.raw(`m."${c}"`)} ${bytewiseSql()}`,
+      ),
+    )}
     ${ON_KEY}`;
 }
 
