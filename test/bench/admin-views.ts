@@ -184,7 +184,7 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
   const { settle } = await import("../../app/delivery/outbox/settle.server");
   const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
-  const { listDeliveries, getDeliveryDetail } =
+  const { listDeliveries, getDeliveryDetail, loadDeliverySummary } =
     await import("../../app/delivery-log/delivery-log.server");
   const { loadHome } = await import("../../app/home/home.server");
 
@@ -498,7 +498,12 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
         ["filter custom dates", () => list({ from: day(5), to: day(3) })],
         ["order detail", () => getDeliveryDetail(SHOP, detailId)],
         ["home (7-day summary, key coverage)", () => loadHome(SHOP, now)],
-        // What the home summary cost before the day summary (issue 15): the week's orders
+        // The home summary alone, from the day summary's rows ...
+        [
+          "home summary from the day summary (after)",
+          () => loadDeliverySummary(SHOP, { now }),
+        ],
+        // ... and what it cost before the day summary (issue 15): the week's orders
         // counted from the covering index of Delivery, measured in the same run to compare.
         [
           "home summary counted from Delivery (before)",
