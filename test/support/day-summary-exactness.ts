@@ -9,6 +9,7 @@ import type { PrismaClient } from "@prisma/client";
 import { describe, expect, it } from "vitest";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
 import type { SettleDecision } from "~/delivery/outbox/settle-plan";
+import { TRANSITION_NAMES, type Transition } from "~/delivery/outbox/states";
 
 const SHOPS = ["sum-a.myshopify.com", "sum-b.myshopify.com"];
 const PIXELS = ["CSUMPIXEL0000000001", "CSUMPIXEL0000000002"];
@@ -32,6 +33,8 @@ async function modules() {
   return {
     enqueue: (await import("~/delivery/outbox/enqueue.server")).enqueue,
     claim: (await import("~/delivery/outbox/claim.server")).claim,
+    renew: (await import("~/delivery/outbox/renew.server")).renew,
+    release: (await import("~/delivery/outbox/release.server")).release,
     settle: (await import("~/delivery/outbox/settle.server")).settle,
     skipPending: (await import("~/delivery/outbox/skip.server")).skipPending,
     requeue: (await import("~/delivery/outbox/requeue.server")).requeue,
@@ -104,6 +107,8 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
       let clock = new Date("2026-10-01T06:00:00Z").getTime();
       let seq = 0;
       const used = new Map<string, number>();
+      // Every transition of app/delivery/outbox/states.ts must have moved a row at least once.
+      const exercised = new Set<Transition>();
 
       function newDelivery(now: Date): NewDelivery {
         const n = ++seq;
@@ -153,6 +158,21 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
           limit: 1 + Math.floor(rand() * 8),
         });
         if (claimed.length === 0) return "settle (nothing due)";
+        exercised.add("claim");
+        if (rand() < 0.3) {
+          const held = await m.renew(
+            prisma,
+            owner,
+            claimed.map((c) => c.id),
+            new Date(now.getTime() + 90_000),
+          );
+          if (held.size > 0) exercised.add("renew");
+        }
+        // A stopping worker hands its leases back instead of settling.
+        if (rand() < 0.1) {
+          if ((await m.release(prisma, owner)) > 0) exercised.add("release");
+          return "settle released";
+        }
         const decisions: SettleDecision[] = claimed.map((c) => {
           const base = {
             outboxId: c.id,
@@ -192,7 +212,15 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
           expect(counts).toEqual({ delivered: 0, failed: 0, rescheduled: 0 });
           return "settle refused (lease lost)";
         }
-        await m.settle(prisma, owner, { decisions, attempts: [] }, now);
+        const counts = await m.settle(
+          prisma,
+          owner,
+          { decisions, attempts: [] },
+          now,
+        );
+        if (counts.delivered > 0) exercised.add("deliver");
+        if (counts.failed > 0) exercised.add("fail");
+        if (counts.rescheduled > 0) exercised.add("reschedule");
         return `settle ${decisions.map((d) => d.kind).join(",")}`;
       }
 
@@ -215,7 +243,10 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
             );
             // Sometimes an event already recorded comes again: refused, counted once.
             if (rand() < 0.2 && seq > 3) batch.push({ ...batch[0] });
-            await prisma.$transaction((tx) => m.enqueue(tx, batch, now));
+            const done = await prisma.$transaction((tx) =>
+              m.enqueue(tx, batch, now),
+            );
+            if (done.some((d) => d.created)) exercised.add("enqueue");
             return `enqueue ${batch.length}`;
           },
         ],
@@ -227,6 +258,7 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
             const n = await prisma.$transaction((tx) =>
               m.skipPending(tx, shop, "Not sent: the app was uninstalled."),
             );
+            if (n > 0) exercised.add("skip");
             return `skip ${n}`;
           },
         ],
@@ -240,6 +272,7 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
             const ok = await prisma.$transaction((tx) =>
               m.requeue(tx, row.shop, row.id, now),
             );
+            if (ok) exercised.add("requeue");
             return `requeue ${ok}`;
           },
         ],
@@ -276,6 +309,7 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
                 now,
               ),
             );
+            if (ok) exercised.add("releaseHold");
             return `release hold ${ok}`;
           },
         ],
@@ -284,9 +318,10 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
           async () => {
             const row = await anyDelivery();
             if (!row) return "purge (none)";
-            await prisma.$transaction((tx) =>
+            const n = await prisma.$transaction((tx) =>
               m.purge.purgeDeliveries(tx, row.shop, [row.id]),
             );
+            if (n > 0) exercised.add("purge");
             return "purge one";
           },
         ],
@@ -351,6 +386,7 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
         ].sort(),
       );
       expect(Object.keys(await stored(prisma)).length).toBeGreaterThan(5);
+      expect([...exercised].sort()).toEqual([...TRANSITION_NAMES].sort());
     });
 
     it("while workers settle, webhooks enqueue and merchants resend at the same time", async () => {
