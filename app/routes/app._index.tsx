@@ -52,9 +52,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return json({ ok: false, message: "Unknown action." }, { status: 400 });
 };
 
-/** The delivery log, showing this summary's orders (and optionally one status). */
-function logLink(status: StatusFilter = "all"): string {
-  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "7d", status })}`;
+/**
+ * The delivery log, showing this summary's orders (and optionally one status): the same whole
+ * UTC days, from `since` on, which the log's custom range reads as UTC days too.
+ */
+function logLink(since: string, status: StatusFilter = "all"): string {
+  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "custom", from: since.slice(0, 10), status })}`;
 }
 
 export default function Home() {
@@ -152,7 +155,9 @@ export default function Home() {
                           : undefined
                       }
                     >
-                      <Link to={logLink(stat.status)}>{stat.value}</Link>
+                      <Link to={logLink(last7Days.since, stat.status)}>
+                        {stat.value}
+                      </Link>
                     </Text>
                   </BlockStack>
                 ))}

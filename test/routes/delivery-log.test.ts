@@ -912,6 +912,12 @@ describe("end to end: a real order through the webhook, the worker and the log p
     expect(html).toContain("Last 7 days");
     expect(html).toContain("Orders seen");
     expect(html).toContain("View delivery log");
+    // Each figure opens the log on the same whole UTC days the summary counts.
+    const { summaryWindowStart } = await import("~/delivery-log/summary");
+    const since = summaryWindowStart(new Date()).toISOString().slice(0, 10);
+    expect(html).toMatch(
+      new RegExp(`/app/deliveries\\?range=custom&(amp;)?from=${since}`),
+    );
   });
 
   it("renders a merchant-friendly not-found page for another shop's event", async () => {
