@@ -31,6 +31,26 @@ export function newIdSql(): Prisma.Sql {
     : Prisma.sql`lower(hex(randomblob(16)))`;
 }
 
+/**
+ * The UTC date ("YYYY-MM-DD") of a timestamp column, as `Date#toISOString().slice(0, 10)` gives
+ * it in JavaScript. PostgreSQL's timestamp(3) columns hold UTC without a zone; SQLite holds
+ * Prisma's ISO text, which `date()` reads with its offset. The day-summary migration uses the
+ * same expressions.
+ */
+export function utcDaySql(column: Prisma.Sql): Prisma.Sql {
+  return isPostgres()
+    ? Prisma.sql`to_char(${column}, 'YYYY-MM-DD')`
+    : Prisma.sql`date(${column})`;
+}
+
+/**
+ * Makes an ORDER BY term compare text by code point, as JavaScript's `<` on ASCII and SQLite's
+ * default BINARY collation do; PostgreSQL's default collation follows the locale instead.
+ */
+export function bytewiseSql(): Prisma.Sql {
+  return isPostgres() ? Prisma.sql`COLLATE "C"` : Prisma.empty;
+}
+
 type PgType = "text" | "integer" | "timestamp(3)";
 
 /**

@@ -30,10 +30,12 @@ import {
   type ResendAvailability,
   type StatusExplanation,
 } from "./present";
+import { utcDay } from "~/delivery/outbox/day-summary.server";
 import {
   summarizeDeliveries,
   summaryWindowStart,
   type DeliverySummary,
+  type StatusKeysGroup,
 } from "./summary";
 
 export interface DeliveryRowView {
@@ -340,24 +342,36 @@ export async function resendDelivery(
   };
 }
 
-/** The home page's last-7-days numbers: one grouped query, never the rows themselves. */
+/**
+ * The shop's order deliveries of the summary window, per status, match keys and journey, from
+ * the day summary the outbox keeps: at most 7 days × a few groups of rows, whatever the volume.
+ */
+export async function loadSummaryGroups(
+  shop: string,
+  since: Date,
+  prisma: PrismaClient = defaultPrisma,
+): Promise<StatusKeysGroup[]> {
+  const groups = await prisma.deliveryDaySummary.groupBy({
+    by: ["status", "matchKeys", "journey"],
+    where: { shop, source: "order", day: { gte: utcDay(since) } },
+    _sum: { count: true },
+  });
+  return groups
+    .map((g) => ({
+      status: g.status,
+      matchKeys: g.matchKeys,
+      journey: g.journey,
+      count: g._sum.count ?? 0,
+    }))
+    .filter((g) => g.count > 0);
+}
+
+/** The home page's last-7-days numbers. */
 export async function loadDeliverySummary(
   shop: string,
   options: { now?: Date; prisma?: PrismaClient } = {},
 ): Promise<DeliverySummary> {
-  const prisma = options.prisma ?? defaultPrisma;
   const since = summaryWindowStart(options.now ?? new Date());
-  const groups = await prisma.delivery.groupBy({
-    by: ["status", "matchKeys"],
-    where: { shop, source: "order", createdAt: { gte: since } },
-    _count: { _all: true },
-  });
-  return summarizeDeliveries(
-    groups.map((g) => ({
-      status: g.status,
-      matchKeys: g.matchKeys,
-      count: g._count._all,
-    })),
-    since,
-  );
+  const groups = await loadSummaryGroups(shop, since, options.prisma);
+  return summarizeDeliveries(groups, since);
 }

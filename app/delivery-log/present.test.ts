@@ -295,9 +295,16 @@ describe("summarizeDeliveries", () => {
     expect(summary.matchKeyShare.every((s) => s.percent === null)).toBe(true);
   });
 
-  it("starts the window seven days before now", () => {
+  it("covers seven whole UTC days: today and the six before", () => {
     expect(
       summaryWindowStart(new Date("2026-11-20T12:00:00.000Z")).toISOString(),
-    ).toBe("2026-11-13T12:00:00.000Z");
+    ).toBe("2026-11-14T00:00:00.000Z");
+    expect(
+      summaryWindowStart(new Date("2026-11-20T23:59:59.999Z")).toISOString(),
+    ).toBe("2026-11-14T00:00:00.000Z");
+    // Just after midnight the new day starts a new window.
+    expect(
+      summaryWindowStart(new Date("2026-11-21T00:00:00.000Z")).toISOString(),
+    ).toBe("2026-11-15T00:00:00.000Z");
   });
 });

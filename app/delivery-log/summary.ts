@@ -1,5 +1,5 @@
-// The home page's "last 7 days" numbers, computed from a grouped count so the
-// database returns at most (statuses × key combinations) rows, never the deliveries.
+// The home page's "last 7 days" numbers, computed from the per-day summary rows the outbox
+// keeps (DeliveryDaySummary), so the database returns a few rows per day, never the deliveries.
 import type { MatchKey } from "~/tiktok/match-keys";
 import {
   knownStatus,
@@ -11,10 +11,12 @@ import {
 
 export const SUMMARY_DAYS = 7;
 
-/** One row of `groupBy(["status", "matchKeys"])` over order deliveries in the window. */
+/** Order deliveries in the window with one status, set of match keys and journey. */
 export interface StatusKeysGroup {
   status: string;
   matchKeys: string;
+  /** app/orders/journey.ts's value; "" when unknown (recorded before journeys were kept). */
+  journey?: string;
   count: number;
 }
 
@@ -84,6 +86,15 @@ export function summarizeDeliveries(
   };
 }
 
+/**
+ * The first instant of the window: the summary counts whole UTC days (what its rows hold),
+ * today and the SUMMARY_DAYS - 1 days before it.
+ */
 export function summaryWindowStart(now: Date): Date {
-  return new Date(now.getTime() - SUMMARY_DAYS * 24 * 3600_000);
+  const today = Date.UTC(
+    now.getUTCFullYear(),
+    now.getUTCMonth(),
+    now.getUTCDate(),
+  );
+  return new Date(today - (SUMMARY_DAYS - 1) * 86_400_000);
 }

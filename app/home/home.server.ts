@@ -10,6 +10,7 @@ import {
   type EmbedStatus,
 } from "~/theme-embed/embed-status";
 import { readEmbedStatus } from "~/theme-embed/embed-status.server";
+import { loadKeyCoverage } from "./key-coverage.server";
 
 export interface ChecklistStep {
   label: string;
@@ -137,7 +138,19 @@ export async function loadHome(
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
-  return { checklist, last7Days, reconciliation, installBackfill, embed };
+  // Which keys the week's Purchases carried, and which journeys lose them (issue 13.3).
+  const keyCoverage = await loadKeyCoverage(shop, now, {
+    settings,
+    storefrontSeen: Boolean(storefrontSeen),
+  });
+  return {
+    checklist,
+    last7Days,
+    reconciliation,
+    installBackfill,
+    embed,
+    keyCoverage,
+  };
 }
 
 /** The setup checklist's "send the last N days' orders": validated, then run in the background. */

@@ -12,6 +12,7 @@ import {
   type OrderSettings,
 } from "./purchase";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
+import { classifyJourney } from "./journey";
 import {
   joinBrowserContext,
   type BrowserContext,
@@ -79,7 +80,7 @@ export async function ingestOrderWebhook(
     shop,
     order,
     { ...settings, pixelCode: settings.pixelCode },
-    { holdSeconds: serverEnv().CHECKOUT_HOLD_SECONDS },
+    { holdSeconds: serverEnv().CHECKOUT_HOLD_SECONDS, tokensKnown: true },
   );
   const { skippedReason, holdUntil } = delivery;
 
@@ -122,12 +123,17 @@ export async function ingestOrderWebhook(
  * often beats the thank-you page, so the Purchase waits (bounded) for the checkout pixel's
  * checkout_completed relay, which releases it early (app/checkout/relay.server.ts); otherwise
  * it goes out with the order's own keys. A backfill does not wait: the checkout is long over.
+ * `tokensKnown`: the order carries its cart and checkout tokens (the webhook does, the Admin
+ * GraphQL order does not), which tell its journey (./journey.ts).
  */
 export async function purchaseDelivery(
   shop: string,
   order: ShopOrder,
   settings: OrderSettings & { pixelCode: string },
-  { holdSeconds = 0 }: { holdSeconds?: number } = {},
+  {
+    holdSeconds = 0,
+    tokensKnown = false,
+  }: { holdSeconds?: number; tokensKnown?: boolean } = {},
 ): Promise<NewDelivery> {
   const attribution = joinBrowserContext(
     order,
@@ -156,6 +162,7 @@ export async function purchaseDelivery(
     skippedReason,
     holdUntil,
     keySources: skippedReason ? null : JSON.stringify(mapping.keySources),
+    journey: classifyJourney(order, { tokensKnown }),
   };
 }
 

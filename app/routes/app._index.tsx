@@ -28,6 +28,7 @@ import {
   type StatusFilter,
 } from "~/delivery-log/filters";
 import { MATCH_KEY_HELP } from "~/delivery-log/present";
+import { KeyCoverageCard } from "~/home/key-coverage-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
@@ -51,13 +52,16 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return json({ ok: false, message: "Unknown action." }, { status: 400 });
 };
 
-/** The delivery log, showing this summary's orders (and optionally one status). */
-function logLink(status: StatusFilter = "all"): string {
-  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "7d", status })}`;
+/**
+ * The delivery log, showing this summary's orders (and optionally one status): the same whole
+ * UTC days, from `since` on, which the log's custom range reads as UTC days too.
+ */
+function logLink(since: string, status: StatusFilter = "all"): string {
+  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "custom", from: since.slice(0, 10), status })}`;
 }
 
 export default function Home() {
-  const { checklist, last7Days, reconciliation, installBackfill } =
+  const { checklist, last7Days, reconciliation, installBackfill, keyCoverage } =
     useLoaderData<typeof loader>();
   const repair = useFetcher<typeof action>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
@@ -130,6 +134,9 @@ export default function Home() {
           </Card>
         </Layout.Section>
         <Layout.Section>
+          <KeyCoverageCard coverage={keyCoverage} />
+        </Layout.Section>
+        <Layout.Section>
           <Card>
             <BlockStack gap="400">
               <InlineStack align="space-between" blockAlign="center">
@@ -153,7 +160,9 @@ export default function Home() {
                           : undefined
                       }
                     >
-                      <Link to={logLink(stat.status)}>{stat.value}</Link>
+                      <Link to={logLink(last7Days.since, stat.status)}>
+                        {stat.value}
+                      </Link>
                     </Text>
                   </BlockStack>
                 ))}

@@ -25,6 +25,7 @@ import {
 } from "~/settings/settings-page.server";
 import type { SettingsView } from "~/settings/settings.server";
 import type { FieldErrors } from "~/settings/settings-form";
+import { KeyCoverageCard } from "~/home/key-coverage-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -83,7 +84,7 @@ const FILTER_LABELS: [keyof SettingsView, string][] = [
 ];
 
 export default function SettingsPage() {
-  const { settings } = useLoaderData<typeof loader>();
+  const { settings, keyCoverage } = useLoaderData<typeof loader>();
   const shopify = useAppBridge();
   const saveFetcher = useFetcher<SettingsActionResult>();
   const testFetcher = useFetcher<SettingsActionResult>();
@@ -362,6 +363,12 @@ export default function SettingsPage() {
               ))}
             </BlockStack>
           </Card>
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection
+          title="Match keys"
+          description="Which of the keys TikTok matches shoppers on your Purchases carried, and which ways of checking out lose them."
+        >
+          <KeyCoverageCard coverage={keyCoverage} />
         </Layout.AnnotatedSection>
       </Layout>
     </Page>

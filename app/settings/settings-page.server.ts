@@ -11,6 +11,7 @@ import { publishPixelCode } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
 import { errorSummary, logger } from "~/observability/logger.server";
 import { connectWebPixel } from "~/checkout/web-pixel.server";
+import { loadKeyCoverage } from "~/home/key-coverage.server";
 
 export interface TestEventView {
   ok: boolean;
@@ -30,8 +31,12 @@ export interface SettingsActionResult {
 
 type Admin = Parameters<typeof publishPixelCode>[0];
 
-export async function loadSettingsPage(shop: string) {
-  return { settings: toSettingsView(await getShopSettings(shop)) };
+export async function loadSettingsPage(shop: string, now: Date = new Date()) {
+  const settings = await getShopSettings(shop);
+  return {
+    settings: toSettingsView(settings),
+    keyCoverage: await loadKeyCoverage(shop, now, { settings }),
+  };
 }
 
 export async function handleSettingsAction(

@@ -1,5 +1,6 @@
 // Only app/delivery/outbox/ writes the Delivery, OutboxEntry and DeliveryAttempt tables, so
-// each state change has one place that guards it (see app/delivery/outbox/states.ts).
+// each state change has one place that guards it (see app/delivery/outbox/states.ts), and the
+// DeliveryDaySummary counts, which those same transitions keep in step with the deliveries.
 // Reads are free everywhere; a write elsewhere fails here, whether through Prisma or raw SQL.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,8 +9,13 @@ import { describe, expect, it } from "vitest";
 const root = path.resolve(__dirname, "../..");
 const OWNER = path.join("app", "delivery", "outbox") + path.sep;
 
-const MODELS = "delivery|outboxEntry|deliveryAttempt";
-const TABLES = ["Delivery", "OutboxEntry", "DeliveryAttempt"];
+const MODELS = "delivery|outboxEntry|deliveryAttempt|deliveryDaySummary";
+const TABLES = [
+  "Delivery",
+  "OutboxEntry",
+  "DeliveryAttempt",
+  "DeliveryDaySummary",
+];
 const PRISMA_WRITES =
   "create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany";
 
@@ -69,6 +75,8 @@ describe("the outbox owns the delivery tables", () => {
     "UPDATE OutboxEntry SET attempts = 0",
     'TRUNCATE TABLE "DeliveryAttempt"',
     "$executeRawUnsafe('UPDATE `Delivery` SET status = 1')",
+    "tx.deliveryDaySummary.deleteMany({ where })",
+    'INSERT INTO "DeliveryDaySummary" ("shop") VALUES (1)',
   ])("detects a write: %s", (sample) => {
     expect(outboxWrites(sample)).toHaveLength(1);
   });
@@ -77,6 +85,7 @@ describe("the outbox owns the delivery tables", () => {
     "prisma.delivery.findMany({ where })",
     "tx.delivery.findFirst({ select })",
     "prisma.deliveryAttempt.groupBy({ by })",
+    "prisma.deliveryDaySummary.groupBy({ by })",
     "prisma.outboxEntry.count()",
     'SELECT * FROM "Delivery" d JOIN "OutboxEntry" o ON o."deliveryId" = d."id"',
     'UPDATE "ShopSettings" SET "uninstalledAt" = now()',

@@ -461,6 +461,15 @@ describe.skipIf(!existsSync(chromiumPath()))(
       );
 
       await openSettings();
+      // The settings page says in words which keys the week's Purchases carried (issue 13.3).
+      await page
+        .getByText(/^Email reached TikTok on \d+% of Purchases\.$/)
+        .waitFor();
+      await page
+        .getByText(
+          /^ttclid \(TikTok's ad click id\) reached TikTok on \d+% of Purchases\.$/,
+        )
+        .waitFor();
       await openDeliveryLog();
       const row = logRow(`#${CLICK_ORDER.number}`);
       await row.getByText("Delivered", { exact: true }).waitFor();

@@ -203,6 +203,8 @@ if (!BASE_URL) {
 
     beforeEach(async () => {
       await prisma.delivery.deleteMany({});
+      // Deliveries are removed directly here, so their day summary goes too.
+      await prisma.deliveryDaySummary.deleteMany({});
       await prisma.webhookReceipt.deleteMany({});
       await prisma.attributionSession.deleteMany({});
       tiktok.reset();

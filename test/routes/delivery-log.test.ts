@@ -13,6 +13,7 @@ import {
 } from "../support/test-app";
 import { canadianOrderWithClick, orderBody } from "../fixtures/orders";
 import { configureShop } from "../support/shops";
+import { rebuildDaySummary } from "../support/day-summary";
 
 const SHOP_A = "log-a.myshopify.com";
 const SHOP_B = "log-b.myshopify.com";
@@ -739,6 +740,9 @@ describe("home page: last 7 days", () => {
       ageMs: HOUR,
     });
 
+    // Seeded with Prisma, not through the outbox, so the day summary is counted here.
+    await rebuildDaySummary(app.prisma, h);
+    await rebuildDaySummary(app.prisma, SHOP_B);
     const res = await app.handle(app.adminRequest(h, `/app?_data=${HOME}`));
     expect(res.status).toBe(200);
     const { checklist, last7Days } = await res.json();
@@ -914,6 +918,12 @@ describe("end to end: a real order through the webhook, the worker and the log p
     expect(html).toContain("Last 7 days");
     expect(html).toContain("Orders seen");
     expect(html).toContain("View delivery log");
+    // Each figure opens the log on the same whole UTC days the summary counts.
+    const { summaryWindowStart } = await import("~/delivery-log/summary");
+    const since = summaryWindowStart(new Date()).toISOString().slice(0, 10);
+    expect(html).toMatch(
+      new RegExp(`/app/deliveries\\?range=custom&(amp;)?from=${since}`),
+    );
   });
 
   it("renders a merchant-friendly not-found page for another shop's event", async () => {

@@ -445,6 +445,17 @@ if (!TEST_POSTGRES_URL) {
             Number(r.acceptedRecords) !== 1,
         ),
       ).toEqual([]);
+      // The day summary, kept by five processes' concurrent transactions, equals a recount.
+      const [summary] = await sql<{ kept: string; counted: string }>(
+        `SELECT (SELECT coalesce(sum("count"), 0) FROM "DeliveryDaySummary" WHERE "status" = 'delivered') AS kept,
+                (SELECT count(*) FROM "Delivery") AS counted`,
+      );
+      expect(Number(summary.kept)).toBe(expected.length);
+      expect(Number(summary.counted)).toBe(expected.length);
+      const [{ other }] = await sql<{ other: string }>(
+        `SELECT count(*) AS other FROM "DeliveryDaySummary" WHERE "status" <> 'delivered' AND "count" <> 0`,
+      );
+      expect(Number(other)).toBe(0);
       // The 10% failures happened and were retried.
       const retried = rows.filter((r) => r.attemptCount > 1).length;
       expect(retried).toBeGreaterThan(0);

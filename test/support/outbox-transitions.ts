@@ -321,6 +321,7 @@ export function defineTransitionTable(getPrisma: () => PrismaClient): void {
       await prisma.deliveryAttempt.deleteMany({});
       await prisma.outboxEntry.deleteMany({});
       await prisma.delivery.deleteMany({});
+      await prisma.deliveryDaySummary.deleteMany({});
     });
 
     it("covers every transition from every state", () => {

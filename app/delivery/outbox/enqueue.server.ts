@@ -5,6 +5,7 @@ import type { TikTokEvent } from "~/tiktok/wire-types";
 import { matchKeysOf } from "~/tiktok/match-keys";
 import { chunks } from "~/db/chunks";
 import { jsonRowsSql, newIdSql } from "~/db/sql.server";
+import { applySummaryDeltas, SummaryDeltas } from "./day-summary.server";
 import { STATUS } from "./states";
 
 export type DeliverySource = "order" | "storefront" | "test";
@@ -24,6 +25,8 @@ export interface NewDelivery {
   holdUntil?: Date | null;
   /** Where each match key came from, as JSON ({"ttclid":"checkout_pixel",…}), for the delivery log. */
   keySources?: string | null;
+  /** How the shopper reached the order (Purchases only; app/orders/journey.ts). */
+  journey?: string | null;
 }
 
 /** The Delivery row for a new event; skipped deliveries get no outbox row. */
@@ -46,6 +49,7 @@ export function deliveryRow(input: NewDelivery, id: string) {
     payload: JSON.stringify(event),
     matchKeys: matchKeysOf(event).join(","),
     keySources: input.keySources ?? null,
+    journey: input.journey ?? null,
     eventTime: new Date(event.event_time * 1000),
   };
 }
@@ -72,6 +76,7 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
   ["payload", "text"],
   ["matchKeys", "text"],
   ["keySources", "text"],
+  ["journey", "text"],
   ["eventTime", "timestamp(3)"],
   ["at", "timestamp(3)"],
 ];
@@ -115,16 +120,23 @@ export async function enqueue(
     );
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO "Delivery" ("id", "shop", "source", "eventName", "eventId", "pixelCode", "orderId", "orderName",
-        "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "keySources", "eventTime",
-        "attemptCount", "createdAt", "updatedAt")
+        "customerId", "sessionKey", "status", "lastError", "payload", "matchKeys", "keySources", "journey",
+        "eventTime", "attemptCount", "createdAt", "updatedAt")
       SELECT d."id", d."shop", d."source", d."eventName", d."eventId", d."pixelCode", d."orderId", d."orderName",
         d."customerId", d."sessionKey", d."status", d."lastError", d."payload", d."matchKeys", d."keySources",
-        d."eventTime", 0,
+        d."journey", d."eventTime", 0,
         d."at", d."at"
       FROM ${source} AS d WHERE true
       ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
     for (const row of inserted) created.add(row.id);
   }
+  // The rows this call created, counted in the day summary (createdAt is `now` for all of them).
+  const counted = new SummaryDeltas();
+  for (const { row } of planned.values())
+    if (created.has(row.id))
+      counted.add({ ...row, createdAt: now }, row.status, 1);
+  await applySummaryDeltas(tx, counted);
+
   const queued = [...planned.values()].filter(
     (p) => p.queue && created.has(p.row.id),
   );

@@ -6,7 +6,12 @@
 import type { Prisma } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { matchKeysOf } from "~/tiktok/match-keys";
-import { sourceStatuses } from "./states";
+import {
+  applySummaryDeltas,
+  SUMMARY_SELECT,
+  SummaryDeltas,
+} from "./day-summary.server";
+import { sourceStatuses, STATUS } from "./states";
 
 export interface HeldUpdate {
   event: TikTokEvent;
@@ -26,21 +31,36 @@ export async function releaseHold(
     leaseOwner: null,
     nextAttemptAt: { gt: now },
   } as const;
+  const guard = {
+    id: deliveryId,
+    shop,
+    status: { in: sourceStatuses("releaseHold") },
+    eventId: update.event.event_id, // the event keeps its id
+    outbox: { is: held },
+  };
+  // The match keys change, so the day summary moves the row from its old keys to the new.
+  // The UPDATE is also guarded by the keys read here: a concurrent release refuses this one.
+  const current = await tx.delivery.findFirst({
+    where: guard,
+    select: SUMMARY_SELECT,
+  });
+  if (!current) return false;
+  const matchKeys = matchKeysOf(update.event).join(",");
   const moved = await tx.delivery.updateMany({
-    where: {
-      id: deliveryId,
-      shop,
-      status: { in: sourceStatuses("releaseHold") },
-      eventId: update.event.event_id, // the event keeps its id
-      outbox: { is: held },
-    },
+    where: { ...guard, matchKeys: current.matchKeys },
     data: {
       payload: JSON.stringify(update.event),
-      matchKeys: matchKeysOf(update.event).join(","),
+      matchKeys,
       keySources: update.keySources,
     },
   });
   if (moved.count === 0) return false;
+  await applySummaryDeltas(
+    tx,
+    new SummaryDeltas()
+      .add(current, STATUS.pending, -1)
+      .add({ ...current, matchKeys }, STATUS.pending, 1),
+  );
   await tx.outboxEntry.updateMany({
     where: { deliveryId, ...held },
     data: { nextAttemptAt: now },

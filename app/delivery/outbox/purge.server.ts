@@ -1,8 +1,16 @@
 // purge: any state → deleted. Compliance (shop/redact, customers/redact) and log retention.
 // A delivery's outbox row and attempts go with it, explicitly rather than by relying on the
-// foreign keys' ON DELETE CASCADE being enforced by the connection.
+// foreign keys' ON DELETE CASCADE being enforced by the connection. The day summary loses
+// each deleted delivery from its key, so it stays equal to a count of what is left.
 import type { Prisma } from "@prisma/client";
 import { chunks, IN_LIST_CHUNK } from "~/db/chunks";
+import {
+  applySummaryDeltas,
+  pruneEmptySummaries,
+  purgeShopSummaries,
+  SUMMARY_SELECT,
+  SummaryDeltas,
+} from "./day-summary.server";
 import { STATUS } from "./states";
 
 type Tx = Prisma.TransactionClient;
@@ -11,19 +19,47 @@ type Tx = Prisma.TransactionClient;
 async function purgeWhere(
   tx: Tx,
   where: Prisma.DeliveryWhereInput,
+  now: Date = new Date(),
 ): Promise<number> {
+  // Outbox rows first, as every writer takes them before the delivery (see settle).
   await tx.outboxEntry.deleteMany({ where: { delivery: where } });
-  await tx.deliveryAttempt.deleteMany({ where: { delivery: where } });
-  return (await tx.delivery.deleteMany({ where })).count;
+  // Then the deliveries are locked and read in one statement (an UPDATE of updatedAt, on rows
+  // about to go): on PostgreSQL nobody can change them from here on, so what is subtracted
+  // from the day summary is exactly what is deleted below, by id.
+  const rows = await tx.delivery.updateManyAndReturn({
+    where,
+    data: { updatedAt: now },
+    select: { id: true, status: true, ...SUMMARY_SELECT },
+  });
+  for (const part of chunks(
+    rows.map((r) => r.id),
+    IN_LIST_CHUNK,
+  )) {
+    const ids = { in: part };
+    // A resend may have queued one of them again between the two statements above.
+    await tx.outboxEntry.deleteMany({ where: { deliveryId: ids } });
+    await tx.deliveryAttempt.deleteMany({ where: { deliveryId: ids } });
+    await tx.delivery.deleteMany({ where: { id: ids } });
+  }
+  const deltas = new SummaryDeltas();
+  for (const row of rows) deltas.add(row, row.status, -1);
+  await applySummaryDeltas(tx, deltas);
+  return rows.length;
 }
 
-/** Everything the shop has in the outbox tables (shop/redact). Run inside the caller's transaction. */
+/**
+ * Everything the shop has in the outbox tables (shop/redact), and its day summary: nothing is
+ * left to count, so the rows are not read one by one. Run inside the caller's transaction.
+ */
 export async function purgeShopDeliveries(
   tx: Tx,
   shop: string,
 ): Promise<number> {
   await tx.outboxEntry.deleteMany({ where: { shop } });
-  return purgeWhere(tx, { shop });
+  await tx.deliveryAttempt.deleteMany({ where: { delivery: { shop } } });
+  const count = (await tx.delivery.deleteMany({ where: { shop } })).count;
+  await purgeShopSummaries(tx, shop);
+  return count;
 }
 
 /** The given deliveries of the shop, whatever their state. Run inside the caller's transaction. */
@@ -55,10 +91,15 @@ export async function purgeStorefrontSessions(
   return count;
 }
 
-/** Log retention: finished deliveries created before `before`; what is still owed to TikTok stays. */
+/**
+ * Log retention: finished deliveries created before `before`; what is still owed to TikTok
+ * stays. Summary rows left at zero go too.
+ */
 export async function purgeExpired(tx: Tx, before: Date): Promise<number> {
-  return purgeWhere(tx, {
+  const count = await purgeWhere(tx, {
     createdAt: { lt: before },
     status: { not: STATUS.pending },
   });
+  await pruneEmptySummaries(tx);
+  return count;
 }

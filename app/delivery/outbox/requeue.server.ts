@@ -3,6 +3,11 @@
 // counts twice there (https://ads.tiktok.com/help/article/event-deduplication). That holds only
 // inside the window: a delivered event older than that is refused (see resendCutoff).
 import type { Prisma } from "@prisma/client";
+import {
+  applySummaryDeltas,
+  SUMMARY_SELECT,
+  SummaryDeltas,
+} from "./day-summary.server";
 import { resendCutoff } from "./retry-policy";
 import { sourceStatuses, STATUS } from "./states";
 
@@ -18,20 +23,32 @@ export async function requeue(
   now: Date,
 ): Promise<boolean> {
   const cutoff = resendCutoff(now);
-  const moved = await tx.delivery.updateMany({
-    where: {
-      id: deliveryId,
-      shop,
-      status: { in: sourceStatuses("requeue") },
-      OR: [
-        { status: { not: STATUS.delivered } },
-        { deliveredAt: { gt: cutoff } },
-        { deliveredAt: null, eventTime: { gt: cutoff } },
-      ],
-    },
-    data: { status: STATUS.pending, lastError: null },
-  });
-  if (moved.count === 0) return false;
+  // One guarded UPDATE per source state, so the day summary knows which state the row left.
+  let moved = false;
+  for (const from of sourceStatuses("requeue")) {
+    const rows = await tx.delivery.updateManyAndReturn({
+      where: {
+        id: deliveryId,
+        shop,
+        status: from,
+        OR: [
+          { status: { not: STATUS.delivered } },
+          { deliveredAt: { gt: cutoff } },
+          { deliveredAt: null, eventTime: { gt: cutoff } },
+        ],
+      },
+      data: { status: STATUS.pending, lastError: null },
+      select: SUMMARY_SELECT,
+    });
+    if (rows.length === 0) continue;
+    await applySummaryDeltas(
+      tx,
+      new SummaryDeltas().move(rows[0], from, STATUS.pending),
+    );
+    moved = true;
+    break;
+  }
+  if (!moved) return false;
   await tx.outboxEntry.upsert({
     where: { deliveryId },
     create: { deliveryId, shop, nextAttemptAt: now },

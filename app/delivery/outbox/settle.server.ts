@@ -6,6 +6,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { idList, newIdSql } from "~/db/sql.server";
 import { leasedDeliveryIds } from "./claim.server";
+import { settledSummaryStatement } from "./day-summary.server";
 import { rescheduleStatements } from "./reschedule.server";
 import type { AttemptWrite, SettleDecision, SettlePlan } from "./settle-plan";
 import { STATUS } from "./states";
@@ -49,10 +50,18 @@ export async function settle(
     now,
   );
   const counted = [delivered.counted, failed.counted, rescheduled.counted];
+  // The day summary counts what the UPDATEs above moved, read while the outbox rows still
+  // carry the lease (they are removed right after).
+  const moved = [...of("delivered"), ...of("failed")].map((d) => d.outboxId);
+  const summary =
+    moved.length > 0
+      ? [settledSummaryStatement(prisma, leasedDeliveryIds(owner, moved))]
+      : [];
   const writes = [
     ...lock,
     ...attempts,
     ...counted.flat(),
+    ...summary,
     ...delivered.other,
     ...failed.other,
     ...rescheduled.other,
