@@ -79,9 +79,9 @@
   });
 
   // One event: to each pixel (with the proxy's event_id, so TikTok deduplicates each pixel's
-  // pair) and queued for the proxy. The queue is sent at the end of the current task, so events that fire
-  // together travel in one body, and an event fired as the page navigates away (a form
-  // submit) leaves before the navigation starts.
+  // pair) and queued for the proxy. The queue is sent at the end of the current task, so
+  // events that fire together travel in one body, and an event fired as the page navigates
+  // away (a form submit) leaves before the navigation starts.
   const send = (event, props) => {
     if (!on) return;
     // The page we report, for the web pixel (extensions/tiktok-web-pixel), which relays
