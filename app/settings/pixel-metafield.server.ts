@@ -1,8 +1,20 @@
-// The theme app extension reads the pixel code from an app-owned shop metafield.
-// Only the pixel code goes there: Liquid can render every metafield to the storefront.
+// The theme app extension reads the shop's enabled pixel codes from app-owned shop metafields.
+// Only pixel codes go there: Liquid can render every metafield to the storefront.
+export const PIXEL_CODES_METAFIELD = {
+  namespace: "$app:tiktok",
+  key: "pixel_codes",
+  // Liquid reads a list metafield's value as an array of strings
+  // (https://shopify.dev/docs/api/liquid/objects/metafield), which the embed renders with `json`.
+  type: "list.single_line_text_field",
+} as const;
+
+// The single code the embed read before the list existed. Still written (the first code), so the
+// storefront keeps its pixel if the app is rolled back to an embed that reads only this key; the
+// current embed reads it only where the list is missing (shops not saved since).
 export const PIXEL_METAFIELD = {
   namespace: "$app:tiktok",
   key: "pixel_code",
+  type: "single_line_text_field",
 } as const;
 
 interface GraphqlAdmin {
@@ -23,12 +35,28 @@ const METAFIELDS_SET = `#graphql
     }
   }`;
 
+// https://shopify.dev/docs/api/admin-graphql/latest/mutations/metafieldsDelete
+const METAFIELDS_DELETE = `#graphql
+  mutation UnpublishPixelCodes($metafields: [MetafieldIdentifierInput!]!) {
+    metafieldsDelete(metafields: $metafields) {
+      deletedMetafields { key }
+      userErrors { field message }
+    }
+  }`;
+
 export class MetafieldError extends Error {}
 
-export async function publishPixelCode(
+type UserErrors = { userErrors?: { message: string }[] } | null | undefined;
+
+/**
+ * Publishes the shop's enabled pixel codes (in order, duplicates dropped) to the storefront.
+ * With none, both metafields are deleted, so the embed renders nothing.
+ */
+export async function publishPixelCodes(
   admin: GraphqlAdmin,
-  pixelCode: string,
+  pixelCodes: readonly string[],
 ): Promise<void> {
+  const codes = [...new Set(pixelCodes)];
   const shopResponse = await admin.graphql(SHOP_ID_QUERY);
   const shopJson = (await shopResponse.json()) as {
     data?: { shop?: { id?: string } };
@@ -36,23 +64,34 @@ export async function publishPixelCode(
   const ownerId = shopJson.data?.shop?.id;
   if (!ownerId) throw new MetafieldError("Shopify did not return the shop id.");
 
-  const response = await admin.graphql(METAFIELDS_SET, {
-    variables: {
-      metafields: [
-        {
-          ownerId,
-          namespace: PIXEL_METAFIELD.namespace,
-          key: PIXEL_METAFIELD.key,
-          type: "single_line_text_field",
-          value: pixelCode,
+  const keys = [PIXEL_CODES_METAFIELD, PIXEL_METAFIELD].map(
+    ({ namespace, key }) => ({ ownerId, namespace, key }),
+  );
+  const [codesField, codeField] = keys;
+  const response = codes.length
+    ? await admin.graphql(METAFIELDS_SET, {
+        variables: {
+          metafields: [
+            {
+              ...codesField,
+              type: PIXEL_CODES_METAFIELD.type,
+              value: JSON.stringify(codes),
+            },
+            { ...codeField, type: PIXEL_METAFIELD.type, value: codes[0] },
+          ],
         },
-      ],
-    },
-  });
+      })
+    : await admin.graphql(METAFIELDS_DELETE, {
+        variables: { metafields: keys },
+      });
   const json = (await response.json()) as {
-    data?: { metafieldsSet?: { userErrors?: { message: string }[] } };
+    data?: { metafieldsSet?: UserErrors; metafieldsDelete?: UserErrors };
   };
-  const userErrors = json.data?.metafieldsSet?.userErrors ?? [];
+  const result = codes.length
+    ? json.data?.metafieldsSet
+    : json.data?.metafieldsDelete;
+  if (!result) throw new MetafieldError("Shopify did not apply the change.");
+  const userErrors = result.userErrors ?? [];
   if (userErrors.length > 0) {
     throw new MetafieldError(userErrors.map((e) => e.message).join("; "));
   }

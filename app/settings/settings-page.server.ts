@@ -7,7 +7,7 @@ import {
   UnreadableTokenError,
   type SettingsView,
 } from "./settings.server";
-import { publishPixelCode } from "./pixel-metafield.server";
+import { publishPixelCodes } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
 import { errorSummary, logger } from "~/observability/logger.server";
 import { connectWebPixel } from "~/checkout/web-pixel.server";
@@ -29,7 +29,7 @@ export interface SettingsActionResult {
   testEvent?: TestEventView;
 }
 
-type Admin = Parameters<typeof publishPixelCode>[0];
+type Admin = Parameters<typeof publishPixelCodes>[0];
 
 export async function loadSettingsPage(shop: string, now: Date = new Date()) {
   const settings = await getShopSettings(shop);
@@ -66,7 +66,7 @@ async function save(
   let warning: string | undefined;
   if (existing?.pixelCode !== saved.pixelCode || !existing) {
     try {
-      await publishPixelCode(admin, parsed.value.pixelCode);
+      await publishPixelCodes(admin, [parsed.value.pixelCode]);
     } catch (error) {
       // The settings are saved; the storefront keeps the previous pixel until the next save.
       logger().error(

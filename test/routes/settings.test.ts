@@ -154,7 +154,7 @@ describe("settings page", () => {
     expect(readAccessToken(row)).toBe(TOKEN_A);
   });
 
-  it("writes only the pixel code to the app-owned shop metafield", async () => {
+  it("writes only the pixel code to the app-owned shop metafields (the list and the single code)", async () => {
     await post(SHOP_A, validForm({ pixelCode: "CNEWPIXEL0000000001" }));
     const mutation = adminCalls.find((c) =>
       c.body.query.includes("metafieldsSet"),
@@ -165,6 +165,13 @@ describe("settings page", () => {
     );
     expect(mutation!.body.variables).toEqual({
       metafields: [
+        {
+          ownerId: "gid://shopify/Shop/1",
+          namespace: "$app:tiktok",
+          key: "pixel_codes",
+          type: "list.single_line_text_field",
+          value: '["CNEWPIXEL0000000001"]',
+        },
         {
           ownerId: "gid://shopify/Shop/1",
           namespace: "$app:tiktok",

@@ -17,6 +17,8 @@ export const SCRIPT_URL_PATH =
   "/cdn/extensions/tiktok-pixel/assets/storefront.js";
 export const PROXY_PATH = "/apps/tiktok-events/collect";
 export const PIXEL_CODE = "CTEST0PIXEL0001";
+/** A shop's second pixel, for the pages with several. */
+export const PIXEL_CODE_2 = "CTEST0PIXEL0002";
 export const TTP = "stub.ttp.0001";
 
 export type ConsentMode =
@@ -55,7 +57,7 @@ export const CART_ATTRIBUTE_NAMES = ["_tt_sid", "_tt_ttclid", "_ttp"] as const;
 
 /** data-tt-config, named; see blocks/tiktok-pixel.liquid. */
 export type EmbedConfig = {
-  pixel: string;
+  pixels: string[];
   proxy: string;
   currency: string;
   external: boolean;
@@ -68,7 +70,7 @@ export type EmbedConfig = {
 /** The JSON array the block renders: the same fields, by position. */
 export function embedConfig(c: EmbedConfig): unknown[] {
   return [
-    c.pixel,
+    c.pixels,
     c.proxy,
     c.currency,
     c.external,
@@ -91,6 +93,8 @@ export const PRODUCT = {
 
 export type StorefrontOptions = {
   consent?: ConsentMode;
+  /** the shop's enabled pixel codes; [PIXEL_CODE] unless given */
+  pixels?: string[];
   /** merchant setting "another app already loads the TikTok pixel" */
   external?: boolean;
   /** extra HTML at the top of <head>, before the app embed (e.g. a page-defined ttq) */
@@ -239,7 +243,7 @@ export async function startStorefront(
       PRODUCT.variants.find((v) => v.id === variantParam) ??
       PRODUCT.variants[0];
     const config = embedConfig({
-      pixel: PIXEL_CODE,
+      pixels: options.pixels ?? [PIXEL_CODE],
       proxy: PROXY_PATH,
       currency: "EUR",
       external: options.external ?? false,
@@ -477,22 +481,38 @@ ${options.themeErrors ? THEME_ERRORS_BODY : ""}
 }
 
 // Replaces https://analytics.tiktok.com/i18n/pixel/events.js: takes over the
-// ttq queue like the real pixel, sets its _ttp cookie and reports every call
-// (queued before load or made after) through window.__ttqCall.
+// ttq queue and each pixel's queue (ttq._i[code], what ttq.instance(code) records before
+// the load) like the real pixel, sets its _ttp cookie and reports every call (queued
+// before load or made after) through window.__ttqCall(method, args, code), where code is
+// the pixel an instance call addresses (undefined for a call on ttq itself, which would
+// reach every pixel). The loader requests it once per pixel code; the first copy takes over.
 export const EVENTS_JS_STUB = `(function () {
   var q = window.ttq, M = ["page", "track", "identify", "instances", "debug", "on", "off", "once", "ready",
     "alias", "group", "enableCookie", "disableCookie", "holdConsent", "revokeConsent", "grantConsent"];
-  if (!/(^|; )_ttp=/.test(document.cookie)) document.cookie = "_ttp=${TTP}; path=/; max-age=34164000";
-  var queued = q.filter(function (x) { return Array.isArray(x); });
-  q.length = 0;
-  M.forEach(function (m) { q[m] = function () { window.__ttqCall(m, [].slice.call(arguments)); }; });
-  queued.forEach(function (x) { window.__ttqCall(x[0], x.slice(1)); });
+  if (q.loaded) return;
   q.loaded = true;
+  if (!/(^|; )_ttp=/.test(document.cookie)) document.cookie = "_ttp=${TTP}; path=/; max-age=34164000";
+  function takeOver(o, code) {
+    var queued = o.filter(function (x) { return Array.isArray(x); });
+    o.length = 0;
+    M.forEach(function (m) { o[m] = function () { window.__ttqCall(m, [].slice.call(arguments), code); }; });
+    queued.forEach(function (x) { window.__ttqCall(x[0], x.slice(1), code); });
+  }
+  var instances = {};
+  takeOver(q);
+  Object.keys(q._i || {}).forEach(function (code) { takeOver(q._i[code], code); instances[code] = q._i[code]; });
+  // a code that was never loaded has no pixel: its calls go nowhere
+  q.instance = function (code) { return instances[code] || { page: function () {}, track: function () {} }; };
 })();`;
 
-// A ttq that "another app" put on the page before the embed (already loaded).
+// A ttq that "another app" put on the page before the embed (already loaded, with our first
+// pixel); asked to load another code, it reports the call and addresses that pixel from then on.
 export const PAGE_TTQ = `<script>
   window.ttq = { _i: {}, page: function () { window.__ttqCall("page", [].slice.call(arguments)); },
-    track: function () { window.__ttqCall("track", [].slice.call(arguments)); } };
+    track: function () { window.__ttqCall("track", [].slice.call(arguments)); },
+    load: function (code) { window.ttq._i[code] = []; window.__ttqCall("load", [code]); },
+    instance: function (code) { return {
+      page: function () { window.__ttqCall("page", [].slice.call(arguments), code); },
+      track: function () { window.__ttqCall("track", [].slice.call(arguments), code); } }; } };
   window.ttq._i["${PIXEL_CODE}"] = [];
 </script>`;

@@ -11,6 +11,7 @@ import {
   EVENTS_JS_STUB,
   PAGE_TTQ,
   PIXEL_CODE,
+  PIXEL_CODE_2,
   PROXY_PATH,
   SCRIPT_URL_PATH,
   TTP,
@@ -19,7 +20,8 @@ import {
   type StorefrontOptions,
 } from "./fixture";
 
-type TtqCall = { method: string; args: unknown[]; url: string };
+/** pixel: the code a ttq.instance(code) call addressed; undefined for a call on ttq itself. */
+type TtqCall = { method: string; args: unknown[]; url: string; pixel?: string };
 type Harness = {
   shop: Storefront;
   context: BrowserContext;
@@ -75,9 +77,12 @@ async function setup(
   };
   open.push(h);
   page.on("pageerror", (e) => h.errors.push(e));
-  await page.exposeFunction("__ttqCall", (method: string, args: unknown[]) => {
-    h.ttq.push({ method, args, url: page.url() });
-  });
+  await page.exposeFunction(
+    "__ttqCall",
+    (method: string, args: unknown[], pixel?: string) => {
+      h.ttq.push({ method, args, url: page.url(), pixel });
+    },
+  );
   await context.route("https://analytics.tiktok.com/**", async (route) => {
     h.pixelRequests.push(route.request().url());
     if (options.blockPixel) await route.abort("blockedbyclient");
@@ -168,6 +173,8 @@ describe("storefront script in Chromium", () => {
     });
     expect(body.events[0].event_id).not.toBe(body.events[1].event_id);
     expect(h.ttq.filter((c) => c.method === "page")).toHaveLength(1);
+    // every call addresses the shop's one pixel, none goes to whatever else is on the page
+    expect(h.ttq.map((c) => c.pixel)).toEqual(h.ttq.map(() => PIXEL_CODE));
     expect(h.pixelRequests).toEqual([
       `https://analytics.tiktok.com/i18n/pixel/events.js?sdkid=${PIXEL_CODE}&lib=ttq`,
     ]);
@@ -477,6 +484,115 @@ describe("storefront script in Chromium", () => {
     expect(tracked(h, "InitiateCheckout")).toEqual([]);
   });
 
+  it("with two pixels, loads both and fires each instance once per action, with the proxy event's event_id", async () => {
+    const pixels = [PIXEL_CODE, PIXEL_CODE_2];
+    const h = await setup({ pixels });
+    // each action's calls, by pixel: exactly one per pixel, none on ttq itself (every pixel on the page)
+    const expectOnePerPixel = (calls: TtqCall[]) =>
+      expect(calls.map((c) => c.pixel).sort()).toEqual(pixels);
+
+    await h.page.goto(h.shop.url("/products/shirt"));
+    const [vc] = await waitFor(
+      () => proxied(h, "ViewContent").length > 0 && proxied(h, "ViewContent"),
+    );
+    const vcTtq = await waitFor(
+      () => tracked(h, "ViewContent").length >= 2 && tracked(h, "ViewContent"),
+    );
+    expectOnePerPixel(vcTtq);
+    for (const c of vcTtq) {
+      expect(eventIdOf(c)).toBe(vc.event_id);
+      expect(c.args[1]).toEqual(vc.properties);
+    }
+    expectOnePerPixel(h.ttq.filter((c) => c.method === "page"));
+    expect(h.pixelRequests).toEqual(
+      pixels.map(
+        (code) =>
+          `https://analytics.tiktok.com/i18n/pixel/events.js?sdkid=${code}&lib=ttq`,
+      ),
+    );
+
+    // AddToCart after the pixels loaded (live calls, not the replayed queue)
+    await h.page.evaluate(() =>
+      fetch("/cart/add.js", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ items: [{ id: 4440000000002, quantity: 1 }] }),
+      }),
+    );
+    const [add] = await waitFor(
+      () => proxied(h, "AddToCart").length > 0 && proxied(h, "AddToCart"),
+    );
+    const addTtq = await waitFor(
+      () => tracked(h, "AddToCart").length >= 2 && tracked(h, "AddToCart"),
+    );
+    expectOnePerPixel(addTtq);
+    for (const c of addTtq) expect(eventIdOf(c)).toBe(add.event_id);
+
+    await h.page.goto(h.shop.url("/search?q=red+shirt"));
+    const [search] = await waitFor(
+      () => proxied(h, "Search").length > 0 && proxied(h, "Search"),
+    );
+    const searchTtq = await waitFor(
+      () => tracked(h, "Search").length >= 2 && tracked(h, "Search"),
+    );
+    expectOnePerPixel(searchTtq);
+    for (const c of searchTtq) expect(eventIdOf(c)).toBe(search.event_id);
+
+    await settle();
+    // nothing fired twice meanwhile: one call per pixel and action, all addressed
+    expectOnePerPixel(tracked(h, "ViewContent"));
+    expectOnePerPixel(tracked(h, "AddToCart"));
+    expectOnePerPixel(tracked(h, "Search"));
+    const pages = h.ttq.filter((c) => c.method === "page");
+    expect(pages.map((c) => new URL(c.url).pathname).sort()).toEqual([
+      "/products/shirt",
+      "/products/shirt",
+      "/search",
+      "/search",
+    ]);
+    expectOnePerPixel(
+      pages.filter((c) => new URL(c.url).pathname === "/search"),
+    );
+    expect(h.ttq.filter((c) => c.pixel === undefined)).toEqual([]);
+    // one proxy event per action, whatever the number of pixels
+    expect(h.shop.events().map((e) => e.event)).toEqual([
+      "PageView",
+      "ViewContent",
+      "AddToCart",
+      "PageView",
+      "Search",
+    ]);
+  });
+
+  it("with two pixels of which another app loaded one, loads only the other and fires the page view only there", async () => {
+    const h = await setup({
+      pixels: [PIXEL_CODE, PIXEL_CODE_2],
+      headHtml: PAGE_TTQ,
+    });
+    await h.page.goto(h.shop.url("/products/shirt"));
+    const [vc] = await waitFor(
+      () => proxied(h, "ViewContent").length > 0 && proxied(h, "ViewContent"),
+    );
+    const vcTtq = await waitFor(
+      () => tracked(h, "ViewContent").length >= 2 && tracked(h, "ViewContent"),
+    );
+    expect(vcTtq.map((c) => c.pixel).sort()).toEqual([
+      PIXEL_CODE,
+      PIXEL_CODE_2,
+    ]);
+    for (const c of vcTtq) expect(eventIdOf(c)).toBe(vc.event_id);
+    await settle();
+    // the loaded ttq is asked to load the second code; nothing is injected next to it
+    expect(h.ttq.filter((c) => c.method === "load").map((c) => c.args)).toEqual(
+      [[PIXEL_CODE_2]],
+    );
+    expect(h.pixelRequests).toEqual([]);
+    // the other app's base code fires the page view of the pixel it loaded
+    expect(
+      h.ttq.filter((c) => c.method === "page").map((c) => c.pixel),
+    ).toEqual([PIXEL_CODE_2]);
+  });
+
   it("stores, loads and sends nothing until consent, then starts capture when it is given", async () => {
     const h = await setup({ consent: "pending" });
     await h.page.goto(h.shop.url("/products/shirt?ttclid=E.C.P.waiting"));
@@ -604,10 +720,13 @@ describe("storefront script in Chromium", () => {
     expect(h.shop.proxyBodies[0].ttclid).toBe("E.C.P.blocked");
     expect(h.shop.proxyBodies.every((b) => b.ttp === undefined)).toBe(true);
     expect(h.ttq).toEqual([]);
-    // ttq stayed a queue: the calls wait there, with the proxy's event ids
-    const queued = await h.page.evaluate(() =>
-      (window as any).ttq.filter((x: unknown) => Array.isArray(x)),
-    );
+    // ttq stayed a queue: the calls wait in the pixel's own queue, with the proxy's event ids
+    const [onTtq, queued] = await h.page.evaluate((code) => {
+      const ttq = (window as any).ttq;
+      const calls = (q: unknown[]) => q.filter((x) => Array.isArray(x));
+      return [calls(ttq), calls(ttq._i[code])];
+    }, PIXEL_CODE);
+    expect(onTtq).toEqual([]);
     expect(queued.map((x: unknown[]) => x[0])).toEqual([
       "page",
       "track",
@@ -666,8 +785,10 @@ describe("storefront script in Chromium", () => {
         () => tracked(h, "ViewContent").length > 0 && tracked(h, "ViewContent"),
       );
       expect(eventIdOf(t)).toBe(vc.event_id);
+      expect(t.pixel).toBe(PIXEL_CODE);
       await settle();
       expect(h.pixelRequests).toEqual([]);
+      expect(h.ttq.filter((c) => c.method === "load")).toEqual([]);
       // the other app's base code fires the page view; we do not add a second one
       expect(h.ttq.filter((c) => c.method === "page")).toEqual([]);
     },

@@ -5,7 +5,9 @@
 // (https://shopify.dev/docs/api/admin-graphql/latest/enums/ErrorsWebPixelUserErrorCode); and for
 // the live theme's settings file (themes(roles: [MAIN]) { files }), answered as text, base64 or a
 // short-lived URL (https://shopify.dev/docs/api/admin-graphql/latest/unions/OnlineStoreThemeFileBody),
-// or refused as Shopify refuses an app without read_themes (ACCESS_DENIED).
+// or refused as Shopify refuses an app without read_themes (ACCESS_DENIED); and for the shop's
+// metafields (metafieldsSet, metafieldsDelete), kept by namespace and key, with values checked
+// against their type (https://shopify.dev/docs/apps/build/custom-data/metafields/list-of-data-types).
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
@@ -24,7 +26,14 @@ export function routeAdminApiTo(standin: { url: string }): void {
 
 export interface PixelCall {
   path: string;
-  operation: "query" | "create" | "update" | "themes" | "other";
+  operation:
+    | "query"
+    | "create"
+    | "update"
+    | "themes"
+    | "metafieldsSet"
+    | "metafieldsDelete"
+    | "other";
   variables: Record<string, unknown>;
 }
 
@@ -48,6 +57,8 @@ export interface AdminPixelStandin {
   } | null;
   /** Answer theme queries as Shopify does when the app lacks the read_themes scope. */
   themesAccessDenied: boolean;
+  /** The shop's metafields, keyed "namespace.key" (e.g. "$app:tiktok.pixel_codes"). */
+  readonly metafields: Map<string, { type: string; value: string }>;
   close(): Promise<void>;
 }
 
@@ -58,6 +69,37 @@ const readBody = (req: IncomingMessage) =>
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+
+type MetafieldInput = {
+  ownerId?: unknown;
+  namespace?: unknown;
+  key?: unknown;
+  type?: unknown;
+  value?: unknown;
+};
+
+const singleLine = (v: unknown): v is string =>
+  typeof v === "string" && v.trim() !== "" && !/[\r\n]/.test(v);
+
+/** Why Shopify would refuse this value for this type, or null; only the types the app writes. */
+function invalidValue(m: MetafieldInput): string | null {
+  if (m.type === "single_line_text_field")
+    return singleLine(m.value)
+      ? null
+      : "Value must be a single line text string.";
+  if (m.type === "list.single_line_text_field") {
+    let list: unknown;
+    try {
+      list = JSON.parse(String(m.value));
+    } catch {
+      return "Value is invalid JSON.";
+    }
+    return Array.isArray(list) && list.length > 0 && list.every(singleLine)
+      ? null
+      : "Value must be an array of single line text strings.";
+  }
+  return `Type '${String(m.type)}' is not supported here.`;
+}
 
 /** What the extension's [settings] declare: relayUrl, a text of at least 12 characters. */
 function validSettings(text: unknown): boolean {
@@ -85,6 +127,7 @@ export async function startAdminPixelStandin(options: {
     raceNextCreate: false,
     theme: null,
     themesAccessDenied: false,
+    metafields: new Map(),
   };
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -120,7 +163,11 @@ export async function startAdminPixelStandin(options: {
           ? "query"
           : /\bthemes\s*\(/.test(query)
             ? "themes"
-            : "other";
+            : /\bmetafieldsSet\s*\(/.test(query)
+              ? "metafieldsSet"
+              : /\bmetafieldsDelete\s*\(/.test(query)
+                ? "metafieldsDelete"
+                : "other";
     state.calls.push({ path: req.url ?? "", operation, variables });
     const input = variables.webPixel as { settings?: unknown } | undefined;
     const pixelOut = () => ({
@@ -262,12 +309,53 @@ export async function startAdminPixelStandin(options: {
         return send(200, {
           data: { webPixelUpdate: { webPixel: pixelOut(), userErrors: [] } },
         });
+      case "metafieldsSet": {
+        // All or nothing, as Shopify applies the whole input atomically.
+        const input = (variables.metafields ?? []) as MetafieldInput[];
+        const userErrors = input.flatMap((m, i) => {
+          const message = invalidValue(m);
+          return message
+            ? [{ field: ["metafields", String(i), "value"], message }]
+            : [];
+        });
+        if (!userErrors.length)
+          for (const m of input)
+            state.metafields.set(`${String(m.namespace)}.${String(m.key)}`, {
+              type: String(m.type),
+              value: String(m.value),
+            });
+        return send(200, {
+          data: {
+            metafieldsSet: {
+              metafields: userErrors.length
+                ? []
+                : input.map((_, i) => ({
+                    id: `gid://shopify/Metafield/${i + 1}`,
+                  })),
+              userErrors,
+            },
+          },
+        });
+      }
+      case "metafieldsDelete": {
+        const input = (variables.metafields ?? []) as MetafieldInput[];
+        // A metafield that does not exist is no error; it is answered as null.
+        const deletedMetafields = input.map((m) => {
+          const id = `${String(m.namespace)}.${String(m.key)}`;
+          return state.metafields.delete(id)
+            ? { key: m.key, namespace: m.namespace, ownerId: m.ownerId }
+            : null;
+        });
+        return send(200, {
+          data: { metafieldsDelete: { deletedMetafields, userErrors: [] } },
+        });
+      }
       default:
-        // Anything else the app sends (the shop id, the pixel-code metafield) succeeds plainly.
+        // Anything else the app sends (the shop id) succeeds plainly.
         return send(200, {
           data: /shop\s*\{\s*id/.test(query)
             ? { shop: { id: "gid://shopify/Shop/1" } }
-            : { metafieldsSet: { metafields: [], userErrors: [] } },
+            : {},
         });
     }
   });

@@ -22,10 +22,11 @@
 
   // data-tt-config: a JSON array in this order (positions, not keys, keep it small); the
   // block documents each entry.
-  let pixel;
+  let pixels; // the pixel codes: every event goes to each of them
   let proxy;
   let currency;
-  let external; // another app loads the pixel (merchant setting, or found on the page)
+  let external; // merchant setting: another app loads the pixels
+  let mine = []; // the codes this script loaded (not found on the page): it fires their page views
   let search; // the page shows search results (terms: ?q=)
   let product; // product pages: the selected variant as a content
   let variants; // variant id -> price, product pages only ({} elsewhere)
@@ -77,10 +78,10 @@
         .toFixed(2) || void 0,
   });
 
-  // One event: to ttq (with the same event_id, so TikTok deduplicates) and queued for
-  // the proxy. The queue is sent at the end of the current task, so events that fire
-  // together travel in one body, and an event fired as the page navigates away (a form
-  // submit) leaves before the navigation starts.
+  // One event: to each pixel (with the proxy's event_id, so TikTok deduplicates each pixel's
+  // pair) and queued for the proxy. The queue is sent at the end of the current task, so
+  // events that fire together travel in one body, and an event fired as the page navigates
+  // away (a form submit) leaves before the navigation starts.
   const send = (event, props) => {
     if (!on) return;
     // The page we report, for the web pixel (extensions/tiktok-web-pixel), which relays
@@ -94,10 +95,15 @@
       event_time: (Date.now() / 1e3) >>> 0,
       properties: props,
     }) < 2 && queueMicrotask(() => guard(flush));
-    guard(() =>
-      event == "PageView"
-        ? external || w.ttq.page() // another app's base code fires its own page view
-        : w.ttq.track(event, props, { event_id }),
+    // ttq.instance(code) addresses one pixel of several on the page (TikTok's base code defines
+    // it; https://github.com/tiktok/gtm-template-pixel/issues/16), where ttq.track would fire to
+    // every pixel there, other apps' included. Another app's base code fires its own page view.
+    pixels.map((code) =>
+      guard(() =>
+        event == "PageView"
+          ? mine.includes(code) && w.ttq.instance(code).page()
+          : w.ttq.instance(code).track(event, props, { event_id }),
+      ),
     );
   };
 
@@ -180,14 +186,16 @@
 
   // TikTok's standard base code, cut to what we and events.js use: the ttq queue stub
   // (page/track/identify, instance, load, and the _i/_t/_o records events.js reads when it
-  // replaces the stub and replays the queue), then events.js itself (inserted scripts are async).
+  // replaces the stub and replays the queues), then events.js for each code not yet loaded by
+  // other code (inserted scripts are async).
   const loadPixel = () => {
     const ttq = (w.ttq ||= []);
     const defer = (o) =>
       ["page", "track", "identify"].map(
         (n) => (o[n] = (...a) => o.push([n, ...a])),
       );
-    if (ttq._i?.[pixel]) return (external = 1); // already loaded by other code
+    mine = pixels.filter((code) => !ttq._i?.[code]);
+    if (!mine[0]) return; // all already loaded by other code
     if (!ttq.load) {
       w.TiktokAnalyticsObject = "ttq";
       defer(ttq);
@@ -205,7 +213,7 @@
         d.head.append(s);
       };
     }
-    ttq.load(pixel);
+    mine.map((code) => ttq.load(code));
   };
 
   const start = () => {
@@ -256,7 +264,7 @@
 
   guard(() => {
     [
-      pixel,
+      pixels,
       proxy,
       currency,
       external,
