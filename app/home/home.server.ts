@@ -38,9 +38,16 @@ export function embedStep(
   embed: EmbedStatus,
   storefrontSeen: boolean,
   editorUrl: string,
+  webPixelConnected = false,
 ): ChecklistStep & { embed: EmbedStatus } {
+  // Without the embed the checkout web pixel still reports the storefront's events, server-side
+  // only (README, "Storefront fallback"); the browser pixel and its _ttp need the embed.
+  const meanwhile =
+    webPixelConnected && embed.state !== "enabled" && !storefrontSeen
+      ? " Meanwhile the checkout web pixel reports page views, product views, add-to-carts and searches to TikTok from the server, without the browser pixel."
+      : "";
   const step = (label: string, done: boolean) => ({
-    label,
+    label: done ? label : label + meanwhile,
     done,
     href: editorUrl,
     embed,
@@ -113,6 +120,7 @@ export async function loadHome(
       embed,
       Boolean(storefrontSeen),
       themeEditorUrl(shop, appConfig().apiKey),
+      Boolean(settings?.webPixelId && !settings.webPixelError),
     ),
     settings?.webPixelId && !settings.webPixelError
       ? {

@@ -151,6 +151,36 @@ describe("home page: is the TikTok pixel app embed on in the live theme?", () =>
     });
   });
 
+  it("off, with the checkout web pixel connected: says the pixel reports storefront events meanwhile", async () => {
+    admin.theme = { name: "Dawn", settingsData: settingsData(null) };
+    await app.prisma.shopSettings.upsert({
+      where: { shop: SHOP },
+      create: { shop: SHOP, webPixelId: "gid://shopify/WebPixel/9" },
+      update: { webPixelId: "gid://shopify/WebPixel/9", webPixelError: null },
+    });
+    const { forgetCachedSettings } = await import("~/settings/settings.server");
+    forgetCachedSettings(SHOP);
+    try {
+      const step = await embedStep();
+      expect(step.done).toBe(false);
+      expect(step.label).toMatch(
+        /Meanwhile the checkout web pixel reports page views/,
+      );
+    } finally {
+      await app.prisma.shopSettings.update({
+        where: { shop: SHOP },
+        data: { webPixelId: null },
+      });
+      forgetCachedSettings(SHOP);
+    }
+    // Not said once the embed is on.
+    admin.theme = {
+      name: "Dawn",
+      settingsData: settingsData({ "1": { type: OUR_BLOCK } }),
+    };
+    expect((await embedStep()).label).not.toMatch(/Meanwhile/);
+  });
+
   it("reads a settings file that Shopify hands over as base64 or as a short-lived URL", async () => {
     const data = settingsData({ "1": { type: OUR_BLOCK, disabled: false } });
     for (const bodyAs of ["base64", "url"] as const) {
