@@ -44,7 +44,7 @@ export function embedStep(
   // only (README, "Storefront fallback"); the browser pixel and its _ttp need the embed.
   const meanwhile =
     webPixelConnected && embed.state !== "enabled" && !storefrontSeen
-      ? " Meanwhile the checkout web pixel reports page views, product views, add-to-carts and searches to TikTok from the server, without the browser pixel."
+      ? ". Meanwhile the checkout web pixel reports page views, product views, add-to-carts and searches to TikTok from the server, without the browser pixel."
       : "";
   const step = (label: string, done: boolean) => ({
     label: done ? label : label + meanwhile,

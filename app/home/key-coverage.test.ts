@@ -67,6 +67,12 @@ describe("describeKeyCoverage", () => {
       "email",
       "phone",
       "external_id",
+      "first_name",
+      "last_name",
+      "city",
+      "state",
+      "country",
+      "zip_code",
       "ip_ua",
     ]);
   });

@@ -166,7 +166,9 @@ describe("activation in the admin", () => {
     const { checklist } = (await res.json()) as {
       checklist: { label: string; done: boolean; repair?: boolean }[];
     };
-    return checklist.find((s) => /web pixel/i.test(s.label))!;
+    return checklist.find((s) =>
+      /^(Connect the checkout web pixel|Checkout web pixel)/.test(s.label),
+    )!;
   };
 
   it("saving the settings creates the pixel through the Admin API; the checklist shows it connected", async () => {
