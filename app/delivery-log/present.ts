@@ -1,6 +1,6 @@
 // Pure wording and presentation rules for the delivery log, shared by the list, the
 // detail page and the home summary (and safe to import in the browser bundle).
-import type { MatchKey } from "~/tiktok/match-keys";
+import { MATCH_KEYS, PERSON_KEYS, type MatchKey } from "~/tiktok/match-keys";
 import type { KeySource, SourcedKey } from "~/orders/browser-context";
 import { deliveredResendable } from "~/delivery/outbox/retry-policy";
 import {
@@ -32,20 +32,7 @@ export function asStatus(value: string): DeliveryStatus {
   return knownStatus(value) ?? "pending";
 }
 
-export const MATCH_KEYS = [
-  "ttclid",
-  "ttp",
-  "email",
-  "phone",
-  "external_id",
-  "first_name",
-  "last_name",
-  "city",
-  "state",
-  "country",
-  "zip_code",
-  "ip_ua",
-] as const satisfies readonly MatchKey[];
+export { MATCH_KEYS };
 
 export const MATCH_KEY_LABELS: Record<MatchKey, string> = {
   ttclid: "ttclid",
@@ -98,17 +85,7 @@ export const KEY_SOURCE_LABELS: Record<KeySource, string> = {
 
 /** The order the detail page lists sourced keys in. */
 const SOURCED_KEYS = [
-  "ttclid",
-  "ttp",
-  "email",
-  "phone",
-  "external_id",
-  "first_name",
-  "last_name",
-  "city",
-  "state",
-  "country",
-  "zip_code",
+  ...PERSON_KEYS,
   "ip",
   "user_agent",
   "consent",

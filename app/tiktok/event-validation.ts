@@ -9,6 +9,7 @@
 import { isIP } from "node:net";
 import { isSupportedCurrency } from "./events";
 import { isLowerSha256Hex } from "./hashing";
+import { PERSON_KEYS } from "./match-keys";
 import { MAX_EVENTS_PER_REQUEST } from "./track-body";
 import type { TikTokEvent, TrackRequestBody } from "./wire-types";
 
@@ -21,18 +22,8 @@ const EVENT_KEYS = new Set([
   "page",
   "limited_data_use",
 ]);
-const USER_KEYS = new Set([
-  "ttclid",
-  "ttp",
-  "email",
-  "phone",
-  "external_id",
-  "first_name",
-  "last_name",
-  "city",
-  "state",
-  "country",
-  "zip_code",
+const USER_KEYS = new Set<string>([
+  ...PERSON_KEYS,
   "ip",
   "user_agent",
   "locale",

@@ -1,5 +1,6 @@
 // The demo's printed summary: what the TikTok stand-in received, and what was deliberately
 // not sent, with the app's own reasons. Pure formatting.
+import { PERSON_KEYS } from "~/tiktok/match-keys";
 
 export interface ReceivedEvent {
   event: string;
@@ -28,24 +29,11 @@ export interface NotSentRow {
   reason: string;
 }
 
-const MATCH_KEYS = [
-  "ttclid",
-  "ttp",
-  "email",
-  "phone",
-  "external_id",
-  "first_name",
-  "last_name",
-  "city",
-  "state",
-  "country",
-  "zip_code",
-  "ip",
-  "user_agent",
-] as const;
+/** The user fields the report lists, in the app's order (IP and user agent apart). */
+const USER_KEYS = [...PERSON_KEYS, "ip", "user_agent"] as const;
 
 export function matchKeysOf(user: Record<string, unknown>): string[] {
-  return MATCH_KEYS.filter((key) => {
+  return USER_KEYS.filter((key) => {
     const value = user[key];
     return Array.isArray(value)
       ? value.length > 0
