@@ -53,7 +53,7 @@ export interface ServerProcess {
 /**
  * `web`: node on app/cli/web.ts, what `npm start` execs; `npm start` exactly as an operator runs
  * it (signals go through npm); `remix-serve`: the server before app/cli/web.ts, which the ingest
- * bench can still run on an older checkout (`cwd`) to compare.
+ * bench can still run on an older checkout (`cwd`, with its own node_modules) to compare.
  */
 export type ServerCommand = "web" | "npm start" | "remix-serve";
 
