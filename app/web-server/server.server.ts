@@ -1,7 +1,7 @@
 // The production HTTP server around the Remix build (replacing remix-serve): express with the
 // same parts remix-serve uses (compression, express.static, @remix-run/express's request handler)
 // minus its per-request access log, and one addition: the ingest routes Shopify and the storefront
-// call at volume (HOT_ROUTE_IDS) go straight to their route module's action, ahead of express,
+// call at volume (HOT_ROUTES) go straight to their route module's action, ahead of express,
 // gzip and Remix's router. That action is the same function Remix would call, taken from the same build,
 // so the route file stays the one definition of what the route does; what is skipped is Remix's
 // per-request route matching and loader/action machinery, which cost more CPU than the route's own
@@ -17,16 +17,25 @@ import {
   type ServerBuild,
 } from "@remix-run/node";
 import { errorSummary, type Logger } from "../observability/logger.server";
+import { MAX_RELAY_BODY_BYTES } from "../checkout/relay-schema";
+import { MAX_COLLECT_BODY_BYTES } from "../storefront/collect-schema";
 
-/** Routes dispatched without Remix's router (POST only; any other method goes through Remix). */
-export const HOT_ROUTE_IDS = [
-  "routes/webhooks.orders",
-  "routes/proxy.collect",
-  "routes/proxy.checkout",
-] as const;
+/**
+ * Routes dispatched without Remix's router (POST only; any other method goes through Remix), and
+ * the largest body read into memory before the route runs: the route's own limit, so a body the
+ * route would refuse (413, by its Content-Length) is never read. The order webhook reads its whole
+ * body anyway (Shopify signs all of it); a larger one stays a stream.
+ */
+export const HOT_ROUTES = {
+  "routes/webhooks.orders": 1024 * 1024,
+  "routes/proxy.collect": MAX_COLLECT_BODY_BYTES,
+  "routes/proxy.checkout": MAX_RELAY_BODY_BYTES,
+} as const;
 
-/** Bodies up to this size (declared by Content-Length) are read whole before the action runs. */
-const BUFFERED_BODY_LIMIT = 1024 * 1024;
+interface HotRoute {
+  action: ActionFunction;
+  bufferLimit: number;
+}
 
 export interface WebServerOptions {
   build: ServerBuild;
@@ -47,12 +56,12 @@ export function createWebHandler(options: WebServerOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? "/";
     const query = target.indexOf("?");
-    const action =
+    const route =
       req.method === "POST"
         ? hot.get(query === -1 ? target : target.slice(0, query))
         : undefined;
-    if (!action || !URL.canParse(requestUrl(req))) return app(req, res);
-    dispatch(action, req, res, options.log).catch((error: unknown) => {
+    if (!route || !URL.canParse(requestUrl(req))) return app(req, res);
+    dispatch(route, req, res, options.log).catch((error: unknown) => {
       options.log.error(
         { url: target.split("?")[0], error: errorSummary(error) },
         "request failed",
@@ -118,26 +127,30 @@ function requestUrl(req: IncomingMessage): string {
 }
 
 async function dispatch(
-  action: ActionFunction,
+  route: HotRoute,
   req: IncomingMessage,
   res: ServerResponse,
   log: Logger,
 ): Promise<void> {
-  const request = await bufferedRequest(req, requestUrl(req));
-  await sendSmallResponse(res, await runAction(action, request, log));
+  const request = await bufferedRequest(
+    req,
+    requestUrl(req),
+    route.bufferLimit,
+  );
+  await sendSmallResponse(res, await runAction(route.action, request, log));
 }
 
-/** The hot routes' actions by URL path, checked against the build so a renamed route fails the start. */
-function hotActions(build: ServerBuild): Map<string, ActionFunction> {
-  const actions = new Map<string, ActionFunction>();
-  for (const id of HOT_ROUTE_IDS) {
+/** The hot routes by URL path, checked against the build so a renamed route fails the start. */
+function hotActions(build: ServerBuild): Map<string, HotRoute> {
+  const routes = new Map<string, HotRoute>();
+  for (const [id, bufferLimit] of Object.entries(HOT_ROUTES)) {
     const route = build.routes[id];
     const action = route?.module.action;
     if (!route?.path || !action)
       throw new Error(`the build has no action for ${id}`);
-    actions.set(`/${route.path}`, action);
+    routes.set(`/${route.path}`, { action, bufferLimit });
   }
-  return actions;
+  return routes;
 }
 
 /** The action's answer the way Remix gives a resource route's: a thrown Response is the answer too. */
@@ -171,16 +184,17 @@ function requestHeaders(req: IncomingMessage): Headers {
 
 /**
  * A hot route's request with its body read into memory first: cheaper than a web stream for the
- * few kB these routes take. A body without a Content-Length, or a larger one, stays a stream, so
- * the routes' own size limits still refuse it before it is read.
+ * few kB these routes take. A body without a Content-Length, or one over the route's limit, stays
+ * a stream, so the route refuses it before it is read.
  */
 async function bufferedRequest(
   req: IncomingMessage,
   url: string,
+  limit: number,
 ): Promise<Request> {
   const headers = requestHeaders(req);
   const declared = Number(req.headers["content-length"]);
-  if (!(declared <= BUFFERED_BODY_LIMIT))
+  if (!(declared <= limit))
     return new Request(url, {
       method: req.method,
       headers,

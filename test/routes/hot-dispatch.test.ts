@@ -287,6 +287,22 @@ describe("hot routes: the production server answers as Remix does", () => {
     expect(await rawRequest(oversize(), true)).toEqual(remix);
   });
 
+  it("a body over the route's own limit but under a megabyte is refused before it is read (nothing held in memory)", async () => {
+    // Only 2 of the declared bytes are sent: a server that read the body first would never answer.
+    for (const [path, declared] of [
+      ["/proxy/collect", 100 * 1024],
+      ["/proxy/checkout", 20 * 1024],
+    ] as const) {
+      const c = () =>
+        proxy(path, "{}", {
+          headers: { "Content-Length": String(declared) },
+        });
+      const remix = await viaRemix(c());
+      expect(remix.status, path).toBe(413);
+      expect(await rawRequest(c(), true), path).toEqual(remix);
+    }
+  });
+
   it("/proxy/collect with a streamed body (no Content-Length) is read from the stream and stored", async () => {
     const c = proxy("/proxy/collect", collectBody());
     const res = await fetch(`${server.url}${c.path}`, {
