@@ -8,13 +8,9 @@ import {
   relayedEventName,
   relaySettings,
 } from "~/checkout/relay.server";
-import {
-  checkFallbackBody,
-  checkRelayBody,
-} from "~/checkout/relay-limits.server";
+import { checkRelayBody } from "~/checkout/relay-limits.server";
 import { isFallbackBody } from "~/storefront/fallback-schema";
-import { fallbackEventName } from "~/storefront/fallback";
-import { ingestFallback } from "~/storefront/fallback.server";
+import { relayFallback } from "~/storefront/fallback.server";
 import { clientIp } from "~/storefront/collect.server";
 import { checkProxyRate } from "~/storefront/proxy-limits.server";
 import { readBodyLimited } from "~/storefront/read-body.server";
@@ -47,26 +43,20 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const userAgent = request.headers.get("user-agent")?.slice(0, 512) ?? null;
 
   if (isFallbackBody(parsed.body)) {
-    const body = parsed.body;
-    const overCap = await checkFallbackBody(
+    const refused = await relayFallback(
       shop,
-      ip,
-      body.sid,
-      fallbackEventName(body.event, settings) !== null,
+      {
+        body: parsed.body,
+        ip,
+        userAgent,
+        loggedInCustomerIds: new URL(request.url).searchParams.getAll(
+          "logged_in_customer_id",
+        ),
+        now: new Date(),
+      },
+      settings,
     );
-    if (overCap) return overCap;
-    const outcome = await ingestFallback(shop, {
-      body,
-      ip,
-      userAgent,
-      loggedInCustomerIds: new URL(request.url).searchParams.getAll(
-        "logged_in_customer_id",
-      ),
-      now: new Date(),
-    });
-    if (outcome.status === "unknown_shop")
-      return text(404, "This shop does not take checkout relays.");
-    return new Response(null, { status: 204 });
+    return refused ?? new Response(null, { status: 204 });
   }
 
   const overCap = await checkRelayBody(

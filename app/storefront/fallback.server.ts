@@ -6,6 +6,7 @@ import prisma from "~/db.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { getShopSettingsCached } from "~/settings/settings.server";
+import { checkFallbackBody } from "~/checkout/relay-limits.server";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { customerGid } from "~/orders/shop-order";
 import { hashUserIdentifiers } from "~/tiktok/hashing";
@@ -17,6 +18,7 @@ import {
   fallbackEventName,
   sameAction,
   type FallbackRequest,
+  type StorefrontEventSwitches,
 } from "./fallback";
 
 /**
@@ -76,6 +78,8 @@ export async function embedReported(
       eventName: event.event,
     },
     select: { eventId: true, payload: true },
+    // The newest first: a busy session's matching report is among its latest.
+    orderBy: { createdAt: "desc" },
     take: 50,
   });
   return recent.some(
@@ -125,4 +129,31 @@ export async function ingestFallback(
     return { status: "stored", queued: 0, dropped: "duplicate" };
   notifyDeliveryWorker();
   return { status: "stored", queued: 1 };
+}
+
+/**
+ * The relay route's fallback flow once the request is signed, within the flood guard and parsed:
+ * the client's session and event budget, then the ingest. Null when taken (the route answers
+ * 204); otherwise the refusal to send (429 over a budget, 404 for a shop without a pixel).
+ */
+export async function relayFallback(
+  shop: string,
+  request: Parameters<typeof ingestFallback>[1],
+  switches: StorefrontEventSwitches,
+): Promise<Response | null> {
+  const { body } = request;
+  const overCap = await checkFallbackBody(
+    shop,
+    request.ip,
+    body.sid,
+    fallbackEventName(body.event, switches) !== null,
+  );
+  if (overCap) return overCap;
+  const outcome = await ingestFallback(shop, request);
+  if (outcome.status === "unknown_shop")
+    return new Response("This shop does not take checkout relays.", {
+      status: 404,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  return null;
 }
