@@ -8,6 +8,7 @@ import {
   purgeDeliveries,
   purgeShopDeliveries,
   purgeStorefrontSessions,
+  withSummary,
 } from "~/delivery/outbox/purge.server";
 import { skipPending } from "~/delivery/outbox/skip.server";
 import { cachedSessionStorage } from "~/shopify.server";
@@ -150,8 +151,11 @@ export async function redactCustomer(
       ),
     ];
     const ids = deliveries.map((d) => d.id);
-    await purgeDeliveries(tx, shop, ids);
-    await purgeStorefrontSessions(tx, shop, sessionKeys);
+    // One summary update for both purges, in key order (see withSummary).
+    await withSummary(tx, async (deltas) => {
+      await purgeDeliveries(tx, shop, ids, deltas);
+      await purgeStorefrontSessions(tx, shop, sessionKeys, deltas);
+    });
     for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
       await tx.attributionSession.deleteMany({
         where: { shop, sessionKey: { in: part } },

@@ -37,6 +37,16 @@ export function newIdSql(): Prisma.Sql {
  * Prisma's ISO text, which `date()` reads with its offset. The day-summary migration uses the
  * same expressions.
  */
+/**
+ * PostgreSQL: makes other writers of `table` wait until this transaction ends (readers go on).
+ * SQLite has a single writer already, so nothing.
+ */
+export function exclusiveLockSql(table: string): Prisma.Sql | null {
+  return isPostgres()
+    ? Prisma.raw(`LOCK TABLE "${table}" IN EXCLUSIVE MODE`)
+    : null;
+}
+
 export function utcDaySql(column: Prisma.Sql): Prisma.Sql {
   return isPostgres()
     ? Prisma.sql`to_char(${column}, 'YYYY-MM-DD')`

@@ -490,5 +490,93 @@ export function defineDaySummaryExactness(getPrisma: () => PrismaClient) {
       expect(seen).toEqual(expect.arrayContaining(["delivered", "failed"]));
       expect(seen).not.toContain("pending");
     });
+
+    it("npm run rebuild-summary's recount repairs a summary left wrong, also while workers and webhooks write", async () => {
+      const prisma = getPrisma();
+      const m = await modules();
+      const { rebuildDaySummaries } =
+        await import("~/delivery/outbox/day-summary.server");
+      // What a process of the previous version leaves: counts off, a row missing, one too many.
+      const some = await prisma.deliveryDaySummary.findFirstOrThrow({
+        where: { count: { gt: 0 } },
+      });
+      await prisma.deliveryDaySummary.updateMany({
+        where: { status: "delivered" },
+        data: { count: { increment: 5 } },
+      });
+      await prisma.deliveryDaySummary.delete({
+        where: {
+          shop_day_source_pixelCode_status_matchKeys_journey: {
+            shop: some.shop,
+            day: some.day,
+            source: some.source,
+            pixelCode: some.pixelCode,
+            status: some.status,
+            matchKeys: some.matchKeys,
+            journey: some.journey,
+          },
+        },
+      });
+      await prisma.deliveryDaySummary.create({
+        data: { ...some, day: "2020-01-01", count: 3 },
+      });
+      expect(await stored(prisma)).not.toEqual(await recount(prisma));
+
+      // Rebuilds while webhooks enqueue and a worker settles: their changes land either in
+      // the recount or on top of it, never both, never neither.
+      const now = new Date("2026-12-01T12:00:00Z");
+      const webhooks = async () => {
+        for (let i = 0; i < 8; i++)
+          await prisma.$transaction((tx) =>
+            m.enqueue(
+              tx,
+              Array.from({ length: 4 }, (_, j) => ({
+                shop: SHOPS[(i + j) % 2],
+                source: "order" as const,
+                pixelCode: PIXELS[j % 2],
+                journey: JOURNEYS[j],
+                event: m.buildEvent({
+                  eventName: "Purchase",
+                  eventId: `${200_000 + i * 10 + j}_Purchase`,
+                  eventTime: now,
+                  user: { ip: "203.0.113.7", userAgent: "UA" },
+                }),
+              })),
+              now,
+            ),
+          );
+      };
+      const worker = async () => {
+        for (let round = 0; round < 8; round++) {
+          const claimed = await m.claim(prisma, {
+            owner: "rebuild-w",
+            now,
+            leaseMs: 60_000,
+            limit: 3,
+          });
+          if (claimed.length > 0)
+            await m.settle(
+              prisma,
+              "rebuild-w",
+              {
+                decisions: claimed.map((c) => ({
+                  kind: "delivered" as const,
+                  outboxId: c.id,
+                  deliveryId: c.delivery.id,
+                  tries: 1,
+                  lastAttemptAt: now,
+                })),
+                attempts: [],
+              },
+              now,
+            );
+        }
+      };
+      const rebuilds = async () => {
+        for (let i = 0; i < 3; i++) await rebuildDaySummaries(prisma);
+      };
+      await Promise.all([webhooks(), worker(), rebuilds()]);
+      expect(await stored(prisma)).toEqual(await recount(prisma));
+    });
   });
 }

@@ -9,7 +9,12 @@
 // JavaScript and in SQL alike), so two transactions take the summary rows' locks in the same
 // order and cannot deadlock on them.
 import { Prisma, type PrismaClient } from "@prisma/client";
-import { bytewiseSql, jsonRowsSql, utcDaySql } from "~/db/sql.server";
+import {
+  bytewiseSql,
+  exclusiveLockSql,
+  jsonRowsSql,
+  utcDaySql,
+} from "~/db/sql.server";
 import { STATUS } from "./states";
 import type { Db } from "./types";
 
@@ -162,10 +167,43 @@ export function settledSummaryStatement(
     ${ON_KEY}`;
 }
 
-/** Rows whose count came back to zero (every delivery they counted is gone): housekeeping. */
-export async function pruneEmptySummaries(tx: Db): Promise<number> {
-  return (await tx.deliveryDaySummary.deleteMany({ where: { count: 0 } }))
-    .count;
+/**
+ * Housekeeping after retention: rows at zero of the days before `before` (whose finished
+ * deliveries are gone). Today's rows often pass through zero (a pending count as its deliveries
+ * settle) and are left alone: the workers' settles are updating them.
+ */
+export async function pruneEmptySummaries(
+  tx: Db,
+  before: Date,
+): Promise<number> {
+  return (
+    await tx.deliveryDaySummary.deleteMany({
+      where: { count: 0, day: { lt: utcDay(before) } },
+    })
+  ).count;
+}
+
+/**
+ * Recounts every shop's summary from the Delivery table: for an upgrade that left processes of
+ * the previous version writing deliveries after the migration's backfill, or any doubt. Safe
+ * while the app runs: on PostgreSQL the table is locked first, so a transition that has changed
+ * a delivery but not yet its summary waits, and its change, not in the recount's snapshot, is
+ * added after; SQLite's writer is single anyway. Returns the rows written.
+ */
+export async function rebuildDaySummaries(
+  prisma: PrismaClient,
+): Promise<number> {
+  const day = utcDaySql(Prisma.sql`"createdAt"`);
+  return prisma.$transaction(async (tx) => {
+    const lock = exclusiveLockSql("DeliveryDaySummary");
+    if (lock) await tx.$executeRaw(lock);
+    await tx.$executeRaw`DELETE FROM "DeliveryDaySummary"`;
+    return tx.$executeRaw`
+      INSERT INTO "DeliveryDaySummary" ${INSERT_COLUMNS}
+      SELECT "shop", ${day}, "source", "pixelCode", "status", "matchKeys", COALESCE("journey", ''), COUNT(*)
+      FROM "Delivery"
+      GROUP BY "shop", ${day}, "source", "pixelCode", "status", "matchKeys", COALESCE("journey", '')`;
+  });
 }
 
 /** A shop's summary rows, for shop/redact (its deliveries are all purged with them). */

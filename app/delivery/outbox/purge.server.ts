@@ -15,11 +15,15 @@ import { STATUS } from "./states";
 
 type Tx = Prisma.TransactionClient;
 
-/** Deletes the matching deliveries with their outbox rows and attempts; returns how many deliveries. */
+/**
+ * Deletes the matching deliveries with their outbox rows and attempts and adds their leaving to
+ * `deltas` (the caller applies them once, in key order, at the end of its transaction); returns
+ * how many deliveries.
+ */
 async function purgeWhere(
   tx: Tx,
   where: Prisma.DeliveryWhereInput,
-  now: Date = new Date(),
+  deltas: SummaryDeltas,
 ): Promise<number> {
   // Outbox rows first, as every writer takes them before the delivery (see settle).
   await tx.outboxEntry.deleteMany({ where: { delivery: where } });
@@ -28,7 +32,7 @@ async function purgeWhere(
   // from the day summary is exactly what is deleted below, by id.
   const rows = await tx.delivery.updateManyAndReturn({
     where,
-    data: { updatedAt: now },
+    data: { updatedAt: new Date() },
     select: { id: true, status: true, ...SUMMARY_SELECT },
   });
   for (const part of chunks(
@@ -41,10 +45,23 @@ async function purgeWhere(
     await tx.deliveryAttempt.deleteMany({ where: { deliveryId: ids } });
     await tx.delivery.deleteMany({ where: { id: ids } });
   }
-  const deltas = new SummaryDeltas();
   for (const row of rows) deltas.add(row, row.status, -1);
-  await applySummaryDeltas(tx, deltas);
   return rows.length;
+}
+
+/**
+ * Runs purges that share one transaction and applies their summary changes in one go, in key
+ * order, as every other transition does: two transactions then take summary row locks in the
+ * same order and cannot deadlock on them (day-summary.server.ts).
+ */
+export async function withSummary<T>(
+  tx: Tx,
+  work: (deltas: SummaryDeltas) => Promise<T>,
+): Promise<T> {
+  const deltas = new SummaryDeltas();
+  const result = await work(deltas);
+  await applySummaryDeltas(tx, deltas);
+  return result;
 }
 
 /**
@@ -62,44 +79,57 @@ export async function purgeShopDeliveries(
   return count;
 }
 
-/** The given deliveries of the shop, whatever their state. Run inside the caller's transaction. */
+/**
+ * The given deliveries of the shop, whatever their state. Run inside the caller's transaction;
+ * with `deltas` (withSummary) the summary changes wait for the caller, else they are applied here.
+ */
 export async function purgeDeliveries(
   tx: Tx,
   shop: string,
   ids: readonly string[],
+  deltas?: SummaryDeltas,
 ): Promise<number> {
+  if (!deltas) return withSummary(tx, (d) => purgeDeliveries(tx, shop, ids, d));
   let count = 0;
   for (const part of chunks(ids, IN_LIST_CHUNK))
-    count += await purgeWhere(tx, { shop, id: { in: part } });
+    count += await purgeWhere(tx, { shop, id: { in: part } }, deltas);
   return count;
 }
 
-/** Storefront deliveries that came from these shopper sessions (customers/redact). */
+/** Storefront deliveries that came from these shopper sessions (customers/redact); see purgeDeliveries. */
 export async function purgeStorefrontSessions(
   tx: Tx,
   shop: string,
   sessionKeys: readonly string[],
+  deltas?: SummaryDeltas,
 ): Promise<number> {
+  if (!deltas)
+    return withSummary(tx, (d) =>
+      purgeStorefrontSessions(tx, shop, sessionKeys, d),
+    );
   let count = 0;
   for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
-    count += await purgeWhere(tx, {
-      shop,
-      source: "storefront",
-      sessionKey: { in: part },
-    });
+    count += await purgeWhere(
+      tx,
+      { shop, source: "storefront", sessionKey: { in: part } },
+      deltas,
+    );
   }
   return count;
 }
 
 /**
  * Log retention: finished deliveries created before `before`; what is still owed to TikTok
- * stays. Summary rows left at zero go too.
+ * stays. Summary rows of those days left at zero go too.
  */
 export async function purgeExpired(tx: Tx, before: Date): Promise<number> {
-  const count = await purgeWhere(tx, {
-    createdAt: { lt: before },
-    status: { not: STATUS.pending },
-  });
-  await pruneEmptySummaries(tx);
+  const count = await withSummary(tx, (deltas) =>
+    purgeWhere(
+      tx,
+      { createdAt: { lt: before }, status: { not: STATUS.pending } },
+      deltas,
+    ),
+  );
+  await pruneEmptySummaries(tx, before);
   return count;
 }
