@@ -23,6 +23,14 @@ describe("parseSettingsData", () => {
     });
   });
 
+  it("reads comments anywhere and a trailing comma, as theme JSON files may have them", () => {
+    expect(
+      parseSettingsData(
+        '{"current": {\n  // a line comment\n  "blocks": {"a": {"type": "x", /* inline */ "disabled": true,},},\n}}',
+      ),
+    ).toEqual({ current: { blocks: { a: { type: "x", disabled: true } } } });
+  });
+
   it("returns null for an unterminated comment, broken JSON or a non-object", () => {
     expect(parseSettingsData("/* open")).toBeNull();
     expect(parseSettingsData('{"current":')).toBeNull();

@@ -4,6 +4,7 @@
 // `disabled: true` while it is off; an embed never turned on has no entry at all
 // (https://shopify.dev/docs/apps/build/online-store/theme-app-extensions/configuration#detecting-app-blocks-and-app-embed-blocks).
 // Embeds are off by default, so "missing" is the state of every new install.
+import { parse, type ParseError } from "jsonc-parser";
 
 /** Our embed's block handle: the file name of extensions/tiktok-pixel/blocks/tiktok-pixel.liquid. */
 export const EMBED_BLOCK_HANDLE = "tiktok-pixel";
@@ -15,25 +16,18 @@ export type EmbedStatus =
   | { state: "unknown"; reason: string };
 
 /**
- * settings_data.json as Shopify stores it: JSON, usually preceded by a generated `/* … *\/`
- * comment that JSON.parse refuses. Returns null when the text is not such a document.
+ * settings_data.json as Shopify stores it: JSON with comments (the theme editor writes a
+ * generated `/* … *\/` header; theme developers may add more), read by a JSONC parser.
+ * Returns null when the text is not such a document holding an object.
  */
 export function parseSettingsData(
   text: string,
 ): Record<string, unknown> | null {
-  let body = text.replace(/^\uFEFF/, "").trimStart();
-  // Leading block comments only: a "/*" inside a string value must stay as it is.
-  while (body.startsWith("/*")) {
-    const end = body.indexOf("*/");
-    if (end < 0) return null;
-    body = body.slice(end + 2).trimStart();
-  }
-  try {
-    const value: unknown = JSON.parse(body);
-    return isRecord(value) ? value : null;
-  } catch {
-    return null;
-  }
+  const errors: ParseError[] = [];
+  const value: unknown = parse(text.replace(/^\uFEFF/, ""), errors, {
+    allowTrailingComma: true,
+  });
+  return errors.length === 0 && isRecord(value) ? value : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
