@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { embedConfig } from "../storefront/fixture";
+import { renderEmbedBlock } from "../support/embed-liquid";
 
 export type BenchReport = { name: string; lines: string[] };
 
@@ -48,26 +48,9 @@ export function pixelCodes(n: number): string[] {
   );
 }
 
-/**
- * The embed's script tag as blocks/tiktok-pixel.liquid renders it on a home page (the config
- * goes through `escape` into the attribute), with these pixel codes.
- */
+/** The embed's script tag as blocks/tiktok-pixel.liquid renders it on a home page, with these pixel codes. */
 export function embedTag(codes: string[]): string {
-  const config = JSON.stringify(
-    embedConfig({
-      pixels: codes,
-      proxy: "/apps/tiktok-events/collect",
-      currency: "EUR",
-      external: false,
-      search: false,
-      product: null,
-      variants: {},
-      attributes: { _tt_sid: null, _tt_ttclid: null, _ttp: null },
-    }),
-  )
-    .replace(/&/g, "&amp;")
-    .replace(/"/g, "&quot;");
-  return `<script src="//shop.example/cdn/shop/t/1/assets/storefront.js?v=1" defer data-tt-config="${config}"></script>`;
+  return renderEmbedBlock({ metafields: { pixel_codes: codes } });
 }
 
 export type TagSize = { pixels: number; raw: number; gzip: number };

@@ -1,89 +1,18 @@
 // The app embed's Liquid (extensions/tiktok-pixel/blocks/tiktok-pixel.liquid) rendered by a real
-// Liquid engine (liquidjs, which implements Shopify's Liquid language; Shopify-only filters such
-// as asset_url are stood in) against the objects Shopify gives a theme: the data-tt-config it
-// renders must be exactly what the storefront tests' fixture serves (embedConfig), so the
-// Chromium tests run the script on the config the real block produces.
-import { readFileSync } from "node:fs";
+// Liquid engine (test/support/embed-liquid.ts) against the objects Shopify gives a theme: the
+// data-tt-config it renders must be exactly what the storefront tests' fixture serves
+// (embedConfig), so the Chromium tests run the script on the config the real block produces.
 import { describe, expect, it } from "vitest";
-import { Liquid, type TagToken, type TopLevelToken } from "liquidjs";
+import {
+  EMBED_ASSET_URL as ASSET,
+  renderEmbedBlock,
+  type EmbedPage,
+} from "../support/embed-liquid";
 import { embedConfig, PRODUCT, type EmbedConfig } from "./fixture";
 
-const BLOCK = readFileSync(
-  "extensions/tiktok-pixel/blocks/tiktok-pixel.liquid",
-  "utf8",
-);
-const ASSET = "https://cdn.shopify.com/extensions/0000/assets/storefront.js";
-
-function engine(): Liquid {
-  // Unknown filters throw, so a filter Shopify has and liquidjs lacks cannot pass silently.
-  const liquid = new Liquid({ strictFilters: true });
-  // Shopify's json renders nil as null (liquidjs's renders nothing); otherwise the same.
-  liquid.registerFilter("json", (value: unknown) =>
-    JSON.stringify(value ?? null),
-  );
-  liquid.registerFilter("asset_url", (name: string) =>
-    name === "storefront.js" ? ASSET : `unknown asset ${name}`,
-  );
-  // {% schema %}: read by Shopify, renders nothing.
-  liquid.registerTag("schema", {
-    parse(_token: TagToken, remainTokens: TopLevelToken[]) {
-      while (remainTokens.length) {
-        const token = remainTokens.shift() as { name?: string };
-        if (token.name === "endschema") return;
-      }
-      throw new Error("schema not closed");
-    },
-    render: () => "",
-  });
-  return liquid;
-}
-
-interface Page {
-  metafields?: { pixel_codes?: string[]; pixel_code?: string };
-  pageType?: string;
-  product?: boolean;
-  cartAttributes?: Record<string, string>;
-  external?: boolean;
-  rootUrl?: string;
-}
-
-/** What Shopify hands the block: shop metafields, routes, cart, request, product, settings. */
-async function render(page: Page): Promise<string> {
-  const variants = PRODUCT.variants.map((v) => ({
-    id: Number(v.id),
-    title: v.title,
-    price: v.cents,
-  }));
-  const meta = page.metafields ?? {};
-  return engine().parseAndRender(BLOCK, {
-    shop: {
-      metafields: {
-        "$app:tiktok": {
-          ...(meta.pixel_codes
-            ? { pixel_codes: { value: meta.pixel_codes } }
-            : {}),
-          ...(meta.pixel_code !== undefined
-            ? { pixel_code: { value: meta.pixel_code } }
-            : {}),
-        },
-      },
-    },
-    routes: { root_url: page.rootUrl ?? "/" },
-    cart: {
-      currency: { iso_code: "EUR" },
-      attributes: page.cartAttributes ?? {},
-    },
-    request: { page_type: page.pageType ?? "index" },
-    product: page.product
-      ? {
-          title: PRODUCT.title,
-          variants,
-          selected_or_first_available_variant: variants[0],
-        }
-      : null,
-    block: { settings: { pixel_loaded_elsewhere: page.external ?? false } },
-  });
-}
+const render = async (
+  page: Omit<EmbedPage, "product"> & { product?: boolean },
+) => renderEmbedBlock({ ...page, product: page.product ? PRODUCT : undefined });
 
 /** The config the rendered tag carries, decoded as the browser decodes the attribute. */
 function renderedConfig(html: string): unknown {
