@@ -1,7 +1,11 @@
 import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
 import { getShopSettings } from "~/settings/settings.server";
-import { loadDeliverySummary } from "~/delivery-log/delivery-log.server";
+import { loadSummaryGroups } from "~/delivery-log/delivery-log.server";
+import {
+  summarizeDeliveries,
+  summaryWindowStart,
+} from "~/delivery-log/summary";
 import { loadLastRun, startRun } from "~/reconciliation/page.server";
 import { MAX_BACKFILL_AGE_DAYS } from "~/reconciliation/classify";
 import type { GraphqlAdmin } from "~/checkout/web-pixel.server";
@@ -10,7 +14,8 @@ import {
   type EmbedStatus,
 } from "~/theme-embed/embed-status";
 import { readEmbedStatus } from "~/theme-embed/embed-status.server";
-import { loadKeyCoverage } from "./key-coverage.server";
+import { describeKeyCoverage } from "./key-coverage";
+import { storefrontReportedSince } from "./key-coverage.server";
 
 export interface ChecklistStep {
   label: string;
@@ -85,18 +90,14 @@ export async function loadHome(
   now: Date = new Date(),
   admin?: GraphqlAdmin,
 ) {
-  const [settings, last7Days, storefrontSeen, reconciliation, embed] =
+  const since = summaryWindowStart(now);
+  // One read of the week's summary groups feeds both the figures and the key coverage.
+  const [settings, groups, storefrontSeen, reconciliation, embed] =
     await Promise.all([
       getShopSettings(shop),
-      loadDeliverySummary(shop, { now }),
+      loadSummaryGroups(shop, since),
       // The embed is evidently on when the storefront script reported in the last 7 days.
-      prisma.attributionSession.findFirst({
-        where: {
-          shop,
-          lastSeenAt: { gte: new Date(now.getTime() - 7 * 86_400_000) },
-        },
-        select: { id: true },
-      }),
+      storefrontReportedSince(shop, new Date(now.getTime() - 7 * 86_400_000)),
       loadLastRun(shop),
       admin
         ? readEmbedStatus(admin)
@@ -105,6 +106,9 @@ export async function loadHome(
             reason: "not checked",
           }),
     ]);
+  const webPixelConnected = Boolean(
+    settings?.webPixelId && !settings.webPixelError,
+  );
   const checklist: ChecklistStep[] = [
     {
       label: "Enter your TikTok pixel code",
@@ -118,11 +122,11 @@ export async function loadHome(
     },
     embedStep(
       embed,
-      Boolean(storefrontSeen),
+      storefrontSeen,
       themeEditorUrl(shop, appConfig().apiKey),
-      Boolean(settings?.webPixelId && !settings.webPixelError),
+      webPixelConnected,
     ),
-    settings?.webPixelId && !settings.webPixelError
+    webPixelConnected
       ? {
           label: "Checkout web pixel connected",
           done: true,
@@ -146,18 +150,17 @@ export async function loadHome(
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
-  // Which keys the week's Purchases carried, and which journeys lose them (issue 13.3).
-  const keyCoverage = await loadKeyCoverage(shop, now, {
-    settings,
-    storefrontSeen: Boolean(storefrontSeen),
-  });
   return {
     checklist,
-    last7Days,
+    last7Days: summarizeDeliveries(groups, since),
     reconciliation,
     installBackfill,
     embed,
-    keyCoverage,
+    // Which keys the week's Purchases carried, and which journeys lose them.
+    keyCoverage: describeKeyCoverage(groups, {
+      webPixelConnected,
+      storefrontSeen,
+    }),
   };
 }
 

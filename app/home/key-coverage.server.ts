@@ -20,17 +20,17 @@ export async function storefrontReportedSince(
   return Boolean(seen);
 }
 
-/** `known` passes what the caller has loaded already (the home page has both). */
+/** For the settings page (the home page reuses its own reads); `known.settings` if loaded already. */
 export async function loadKeyCoverage(
   shop: string,
   now: Date = new Date(),
-  known: { settings?: Settings; storefrontSeen?: boolean } = {},
+  known: { settings?: Settings } = {},
 ): Promise<KeyCoverage> {
   const since = summaryWindowStart(now);
   const [groups, settings, storefrontSeen] = await Promise.all([
     loadSummaryGroups(shop, since),
     known.settings !== undefined ? known.settings : getShopSettings(shop),
-    known.storefrontSeen ?? storefrontReportedSince(shop, since),
+    storefrontReportedSince(shop, since),
   ]);
   return describeKeyCoverage(groups, {
     webPixelConnected: Boolean(settings?.webPixelId && !settings.webPixelError),
