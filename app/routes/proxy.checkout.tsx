@@ -27,7 +27,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_RELAY_BODY_BYTES) return text(413, "Body too large.");
 
-  const shop = new URL(request.url).searchParams.get("shop");
+  const query = new URL(request.url).searchParams;
+  const shop = query.get("shop");
   if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
   await authenticate.public.appProxy(request);
   const ip = clientIp(request.headers);
@@ -49,9 +50,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         body: parsed.body,
         ip,
         userAgent,
-        loggedInCustomerIds: new URL(request.url).searchParams.getAll(
-          "logged_in_customer_id",
-        ),
+        loggedInCustomerIds: query.getAll("logged_in_customer_id"),
         now: new Date(),
       },
       settings,

@@ -28,18 +28,8 @@ export type MatchKey = (typeof MATCH_KEYS)[number];
 export function matchKeysOf(event: TikTokEvent): MatchKey[] {
   const user = event.user;
   if (!user) return [];
-  const keys: MatchKey[] = [];
-  if (user.ttclid) keys.push("ttclid");
-  if (user.ttp) keys.push("ttp");
-  if (user.email && user.email.length > 0) keys.push("email");
-  if (user.phone && user.phone.length > 0) keys.push("phone");
-  if (user.external_id && user.external_id.length > 0) keys.push("external_id");
-  if (user.first_name) keys.push("first_name");
-  if (user.last_name) keys.push("last_name");
-  if (user.city) keys.push("city");
-  if (user.state) keys.push("state");
-  if (user.country) keys.push("country");
-  if (user.zip_code) keys.push("zip_code");
+  // Text keys and hash lists alike count when non-empty.
+  const keys: MatchKey[] = PERSON_KEYS.filter((key) => user[key]?.length);
   if (user.ip && user.user_agent) keys.push("ip_ua");
   return keys;
 }

@@ -60,8 +60,9 @@ export function createWebHandler(options: WebServerOptions) {
       req.method === "POST"
         ? hot.get(query === -1 ? target : target.slice(0, query))
         : undefined;
-    if (!route || !URL.canParse(requestUrl(req))) return app(req, res);
-    dispatch(route, req, res, options.log).catch((error: unknown) => {
+    const url = route && requestUrl(req);
+    if (!url || !URL.canParse(url)) return app(req, res);
+    dispatch(route, url, req, res, options.log).catch((error: unknown) => {
       options.log.error(
         { url: target.split("?")[0], error: errorSummary(error) },
         "request failed",
@@ -128,15 +129,12 @@ function requestUrl(req: IncomingMessage): string {
 
 async function dispatch(
   route: HotRoute,
+  url: string,
   req: IncomingMessage,
   res: ServerResponse,
   log: Logger,
 ): Promise<void> {
-  const request = await bufferedRequest(
-    req,
-    requestUrl(req),
-    route.bufferLimit,
-  );
+  const request = await bufferedRequest(req, url, route.bufferLimit);
   await sendSmallResponse(res, await runAction(route.action, request, log));
 }
 

@@ -89,10 +89,11 @@ export async function purgeDeliveries(
   ids: readonly string[],
   deltas?: SummaryDeltas,
 ): Promise<number> {
-  if (!deltas) return withSummary(tx, (d) => purgeDeliveries(tx, shop, ids, d));
+  const changes = deltas ?? new SummaryDeltas();
   let count = 0;
   for (const part of chunks(ids, IN_LIST_CHUNK))
-    count += await purgeWhere(tx, { shop, id: { in: part } }, deltas);
+    count += await purgeWhere(tx, { shop, id: { in: part } }, changes);
+  if (!deltas) await applySummaryDeltas(tx, changes);
   return count;
 }
 
@@ -103,18 +104,16 @@ export async function purgeStorefrontSessions(
   sessionKeys: readonly string[],
   deltas?: SummaryDeltas,
 ): Promise<number> {
-  if (!deltas)
-    return withSummary(tx, (d) =>
-      purgeStorefrontSessions(tx, shop, sessionKeys, d),
-    );
+  const changes = deltas ?? new SummaryDeltas();
   let count = 0;
   for (const part of chunks(sessionKeys, IN_LIST_CHUNK)) {
     count += await purgeWhere(
       tx,
       { shop, source: "storefront", sessionKey: { in: part } },
-      deltas,
+      changes,
     );
   }
+  if (!deltas) await applySummaryDeltas(tx, changes);
   return count;
 }
 
