@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
 import {
   routeAdminApiTo,
+  standinAdminClient,
   startAdminPixelStandin,
   type AdminPixelStandin,
 } from "../support/admin-graphql-pixels";
@@ -24,7 +25,6 @@ const P3 = "CMETAFIELDPIXEL00003";
 
 let app: TestApp;
 let admin: AdminPixelStandin;
-const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   admin = await startAdminPixelStandin({ accessToken: ACCESS_TOKEN });
@@ -42,18 +42,7 @@ beforeEach(() => {
   admin.metafields.clear();
 });
 
-/** A GraphQL client as the app's admin context offers it, posting to the stand-in. */
-const client = () => ({
-  graphql: (query: string, options?: { variables?: Record<string, unknown> }) =>
-    realFetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "X-Shopify-Access-Token": ACCESS_TOKEN,
-      },
-      body: JSON.stringify({ query, variables: options?.variables }),
-    }),
-});
+const client = () => standinAdminClient(admin, ACCESS_TOKEN);
 
 const stored = () => Object.fromEntries(admin.metafields);
 

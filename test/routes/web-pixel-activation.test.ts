@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
 import {
   routeAdminApiTo,
+  standinAdminClient,
   startAdminPixelStandin,
   type AdminPixelStandin,
 } from "../support/admin-graphql-pixels";
@@ -19,7 +20,6 @@ const HOME = "routes%2Fapp._index";
 
 let app: TestApp;
 let admin: AdminPixelStandin;
-const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   admin = await startAdminPixelStandin({ accessToken: ACCESS_TOKEN });
@@ -45,17 +45,8 @@ beforeEach(async () => {
 });
 
 /** A GraphQL client as the app's admin context offers it, posting to the stand-in. */
-const client = (token = ACCESS_TOKEN): GraphqlAdmin => ({
-  graphql: (query, options) =>
-    realFetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "X-Shopify-Access-Token": token,
-      },
-      body: JSON.stringify({ query, variables: options?.variables }),
-    }),
-});
+const client = (token = ACCESS_TOKEN): GraphqlAdmin =>
+  standinAdminClient(admin, token);
 
 async function connect(token?: string) {
   const { connectWebPixel } = await import("~/checkout/web-pixel.server");

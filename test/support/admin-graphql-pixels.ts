@@ -13,6 +13,34 @@ import type { AddressInfo } from "node:net";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 
 /**
+ * A GraphQL client shaped as the app's admin context offers it (`graphql(query, { variables })`
+ * answering a Response), posting straight to the stand-in with this access token.
+ */
+export function standinAdminClient(
+  standin: { url: string },
+  accessToken: string,
+): {
+  graphql: (
+    query: string,
+    options?: { variables?: Record<string, unknown>; signal?: AbortSignal },
+  ) => Promise<Response>;
+} {
+  const realFetch = globalThis.fetch;
+  return {
+    graphql: (query, options) =>
+      realFetch(`${standin.url}/admin/api/2026-10/graphql.json`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "X-Shopify-Access-Token": accessToken,
+        },
+        body: JSON.stringify({ query, variables: options?.variables }),
+        signal: options?.signal,
+      }),
+  };
+}
+
+/**
  * Points the app's Admin API client at the stand-in: the library's fetch hook rewrites only the
  * shop's host to the stand-in's address, so the requests stay real HTTP.
  */
