@@ -9,7 +9,7 @@ import { STATUS } from "~/delivery/outbox/states";
 import { withCheckoutContext, type KeySources } from "~/orders/browser-context";
 import { orderGid } from "~/orders/shop-order";
 import type { TikTokEvent } from "~/tiktok/wire-types";
-import { getShopSettingsCached } from "~/settings/settings.server";
+import { loadShopPixelsCached, sendingPixels } from "~/pixels/pixels.server";
 import {
   checkoutEvent,
   checkoutEventName,
@@ -50,20 +50,22 @@ export function relayedEventName(
   return checkoutEventName(body.event, settings);
 }
 
-/** Whether the shop takes relays at all: installed, with a pixel. */
-export async function relaySettings(shop: string) {
-  const settings = await getShopSettingsCached(shop);
-  return settings?.pixelCode && !settings.uninstalledAt ? settings : null;
+/** The pixels that take relays: the app installed, the pixel on; none for an unknown shop. */
+export async function relayPixels(shop: string) {
+  return sendingPixels(await loadShopPixelsCached(shop));
 }
 
 export async function ingestRelay(
   shop: string,
   request: RelayRequest,
 ): Promise<RelayOutcome> {
-  const settings = await relaySettings(shop);
-  if (!settings) return { status: "unknown_shop" };
+  const pixels = await relayPixels(shop);
+  if (pixels.length === 0) return { status: "unknown_shop" };
   const { body, now } = request;
-  const eventName = relayedEventName(body, settings);
+  // Each pixel whose switch takes the step gets it (the event name does not depend on the pixel).
+  const targets = pixels.filter((p) => relayedEventName(body, p));
+  const eventName =
+    targets.length > 0 ? relayedEventName(body, targets[0]) : null;
 
   const write = () =>
     prisma.$transaction(async (tx) => {
@@ -100,16 +102,17 @@ export async function ingestRelay(
       }
       if (!eventName) return { queued: 0, purchase };
       const event = checkoutEvent(eventName, body, context, now);
-      const delivery: NewDelivery = {
+      const keySources = JSON.stringify(checkoutKeySources(event));
+      const deliveries: NewDelivery[] = targets.map((pixel) => ({
         shop,
         source: "storefront",
-        pixelCode: settings.pixelCode!,
+        pixelCode: pixel.pixelCode,
         sessionKey: context.sessionKey,
         event,
-        keySources: JSON.stringify(checkoutKeySources(event)),
-      };
-      const [enqueued] = await enqueue(tx, [delivery], now);
-      return { queued: enqueued.created ? 1 : 0, purchase };
+        keySources,
+      }));
+      const enqueued = await enqueue(tx, deliveries, now);
+      return { queued: enqueued.filter((e) => e.created).length, purchase };
     });
 
   let result: { queued: number; purchase: PurchaseEffect };

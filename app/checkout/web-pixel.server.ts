@@ -6,7 +6,7 @@
 // (https://shopify.dev/docs/apps/build/marketing-analytics/build-web-pixels). Uninstalling the
 // app removes its pixel on Shopify's side; the app deletes nothing itself.
 import prisma from "~/db.server";
-import { forgetCachedSettings } from "~/settings/settings.server";
+import { forgetCachedPixels } from "~/pixels/pixels.server";
 
 export interface GraphqlAdmin {
   graphql: (
@@ -177,5 +177,5 @@ async function recordPixel(shop: string, result: ConnectResult) {
         }
       : { webPixelError: result.message.slice(0, 500) },
   });
-  forgetCachedSettings(shop);
+  forgetCachedPixels(shop);
 }

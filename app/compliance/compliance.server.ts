@@ -12,9 +12,9 @@ import {
 } from "~/delivery/outbox/purge.server";
 import { skipPending } from "~/delivery/outbox/skip.server";
 import { cachedSessionStorage } from "~/shopify.server";
-import { forgetCachedSettings } from "~/settings/settings.server";
+import { forgetCachedPixels } from "~/pixels/pixels.server";
 
-/** app/uninstalled: drop credentials to act for the shop and stop sending; logs stay until shop/redact. */
+/** app/uninstalled: drop every credential (Shopify sessions, each pixel's token) and stop sending; logs stay until shop/redact. */
 export async function handleUninstall(shop: string): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.session.deleteMany({ where: { shop } });
@@ -32,9 +32,16 @@ export async function handleUninstall(shop: string): Promise<void> {
       where: { shop },
       data: { uninstalledAt: new Date() },
     });
+    // Every pixel's Events API token goes now: nothing may be sent for the shop any more. The
+    // pixels' codes and switches stay (a reinstall shows them, asking only for the tokens)
+    // until shop/redact removes them with the rest.
+    await tx.pixel.updateMany({
+      where: { shop },
+      data: { accessTokenCiphertext: null, accessTokenLast4: null },
+    });
   }, BULK_TRANSACTION);
   cachedSessionStorage.forgetShop(shop);
-  forgetCachedSettings(shop);
+  forgetCachedPixels(shop);
 }
 
 /** shop/redact (48 h after uninstall): delete everything we hold for the shop. */
@@ -46,10 +53,11 @@ export async function purgeShop(shop: string): Promise<void> {
     await tx.checkoutContext.deleteMany({ where: { shop } });
     await tx.webhookReceipt.deleteMany({ where: { shop } });
     await tx.reconciliationRun.deleteMany({ where: { shop } });
+    await tx.pixel.deleteMany({ where: { shop } });
     await tx.shopSettings.deleteMany({ where: { shop } });
   }, BULK_TRANSACTION);
   cachedSessionStorage.forgetShop(shop);
-  forgetCachedSettings(shop);
+  forgetCachedPixels(shop);
 }
 
 export interface CustomerRequest {

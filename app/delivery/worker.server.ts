@@ -1,11 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@prisma/client";
+import type { Pixel, PrismaClient } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import type { TikTokClient, SendEventResult } from "~/tiktok/client.server";
-import {
-  readAccessToken,
-  UnreadableTokenError,
-} from "~/settings/settings.server";
+import { readPixelToken, UnreadableTokenError } from "~/pixels/pixels.server";
 import { claim } from "./outbox/claim.server";
 import { release } from "./outbox/release.server";
 import { renew } from "./outbox/renew.server";
@@ -154,57 +151,86 @@ export class DeliveryWorker {
   ): Promise<void> {
     const settings = await this.prisma.shopSettings.findUnique({
       where: { shop },
+      include: { pixels: true },
     });
-    let accessToken: string | null = null;
-    let problem: string | null = null;
-    if (!settings || settings.uninstalledAt)
-      problem = "Not sent: the app is not installed for this shop.";
-    else {
-      try {
-        accessToken = readAccessToken(settings);
-        if (!accessToken)
-          problem = "Not sent: no access token is saved in Settings.";
-      } catch (error) {
-        if (!(error instanceof UnreadableTokenError)) throw error;
-        problem = error.message;
-      }
-    }
-    if (problem || !accessToken || !settings) {
-      await this.failAll(entries, problem ?? "Not sent.");
+    if (!settings || settings.uninstalledAt) {
+      await this.failAll(
+        entries,
+        "Not sent: the app is not installed for this shop.",
+      );
       return;
     }
-
     const byPixel = new Map<string, ClaimedEntry[]>();
     for (const entry of entries) {
       const list = byPixel.get(entry.delivery.pixelCode) ?? [];
       list.push(entry);
       byPixel.set(entry.delivery.pixelCode, list);
     }
-    for (const [pixelCode, claimed] of byPixel) {
-      // Earlier pixels' sends may have taken a while: extend the lease before sending, and send
-      // only what is still ours (a row whose lease lapsed belongs to another worker now).
-      const held = await renew(
-        this.prisma,
-        this.id,
-        claimed.map((e) => e.id),
-        new Date(this.now().getTime() + this.leaseMs),
-      );
-      const group = claimed.filter((e) => held.has(e.id));
-      if (group.length === 0) continue;
-      const events = group.map((e) => ({
-        key: e.id,
-        event: JSON.parse(e.delivery.payload) as TikTokEvent,
-      }));
-      const results = await this.client.sendEvents({
-        pixelCode,
-        accessToken,
-        testEventCode: settings.testEventCode,
-        events,
-      });
-      const byKey = new Map(results.map((r) => [r.key, r]));
-      const eventIds = new Map(events.map((e) => [e.key, e.event.event_id]));
-      await this.settle(shop, pixelCode, group, byKey, eventIds);
+    // Each pixel is sent on its own and at once: one pixel's revoked token or slow answer
+    // never holds up another's deliveries. allSettled, as for shops.
+    const results = await Promise.allSettled(
+      [...byPixel].map(([pixelCode, claimed]) =>
+        this.deliverPixel(
+          shop,
+          settings.pixels.find((p) => p.pixelCode === pixelCode) ?? null,
+          pixelCode,
+          claimed,
+        ),
+      ),
+    );
+    const failed = results.find(
+      (r): r is PromiseRejectedResult => r.status === "rejected",
+    );
+    if (failed) throw failed.reason;
+  }
+
+  private async deliverPixel(
+    shop: string,
+    pixel: Pixel | null,
+    pixelCode: string,
+    claimed: ClaimedEntry[],
+  ): Promise<void> {
+    let accessToken: string | null = null;
+    let problem: string | null = null;
+    if (!pixel) problem = "Not sent: this pixel was removed from Settings.";
+    else if (!pixel.enabled) problem = "Not sent: this pixel is turned off.";
+    else {
+      try {
+        accessToken = readPixelToken(pixel);
+        if (!accessToken)
+          problem = "Not sent: no access token is saved for this pixel.";
+      } catch (error) {
+        if (!(error instanceof UnreadableTokenError)) throw error;
+        problem = error.message;
+      }
     }
+    if (problem || !accessToken || !pixel) {
+      await this.failAll(claimed, problem ?? "Not sent.");
+      return;
+    }
+    // Other pixels' or shops' sends may have taken a while: extend the lease before sending, and
+    // send only what is still ours (a row whose lease lapsed belongs to another worker now).
+    const held = await renew(
+      this.prisma,
+      this.id,
+      claimed.map((e) => e.id),
+      new Date(this.now().getTime() + this.leaseMs),
+    );
+    const group = claimed.filter((e) => held.has(e.id));
+    if (group.length === 0) return;
+    const events = group.map((e) => ({
+      key: e.id,
+      event: JSON.parse(e.delivery.payload) as TikTokEvent,
+    }));
+    const results = await this.client.sendEvents({
+      pixelCode,
+      accessToken,
+      testEventCode: pixel.testEventCode,
+      events,
+    });
+    const byKey = new Map(results.map((r) => [r.key, r]));
+    const eventIds = new Map(events.map((e) => [e.key, e.event.event_id]));
+    await this.settle(shop, pixelCode, group, byKey, eventIds);
   }
 
   private async failAll(

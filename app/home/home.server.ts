@@ -1,6 +1,6 @@
 import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
-import { getShopSettings } from "~/settings/settings.server";
+import { loadShopPixels, sendingPixels } from "~/pixels/pixels.server";
 import { loadSummaryGroups } from "~/delivery-log/delivery-log.server";
 import {
   summarizeDeliveries,
@@ -92,9 +92,9 @@ export async function loadHome(
 ) {
   const since = summaryWindowStart(now);
   // One read of the week's summary groups feeds both the figures and the key coverage.
-  const [settings, groups, storefrontSeen, reconciliation, embed] =
+  const [shopPixels, groups, storefrontSeen, reconciliation, embed] =
     await Promise.all([
-      getShopSettings(shop),
+      loadShopPixels(shop),
       loadSummaryGroups(shop, since),
       // The embed is evidently on when the storefront script reported in the last 7 days.
       storefrontReportedSince(shop, new Date(now.getTime() - 7 * 86_400_000)),
@@ -106,18 +106,23 @@ export async function loadHome(
             reason: "not checked",
           }),
     ]);
+  const { settings, pixels } = shopPixels;
+  const tokensSet = pixelsReady(shopPixels);
   const webPixelConnected = Boolean(
     settings?.webPixelId && !settings.webPixelError,
   );
   const checklist: ChecklistStep[] = [
     {
       label: "Enter your TikTok pixel code",
-      done: Boolean(settings?.pixelCode),
+      done: pixels.length > 0,
       to: "/app/settings",
     },
     {
-      label: "Add an Events API access token",
-      done: Boolean(settings?.accessTokenCiphertext),
+      label:
+        pixels.length > 1
+          ? "Add each pixel's Events API access token"
+          : "Add an Events API access token",
+      done: tokensSet,
       to: "/app/settings",
     },
     embedStep(
@@ -146,7 +151,7 @@ export async function loadHome(
   });
   // Optional, off unless the merchant asks: orders from before the app was set up.
   const installBackfill = {
-    available: Boolean(settings?.pixelCode && settings.accessTokenCiphertext),
+    available: tokensSet,
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
@@ -164,6 +169,12 @@ export async function loadHome(
   };
 }
 
+/** Every pixel that is on has its token (and there is one). */
+function pixelsReady(shopPixels: Parameters<typeof sendingPixels>[0]): boolean {
+  const on = sendingPixels(shopPixels);
+  return on.length > 0 && on.every((p) => Boolean(p.accessTokenCiphertext));
+}
+
 /** The setup checklist's "send the last N days' orders": validated, then run in the background. */
 export async function startInstallBackfill(shop: string, daysInput: unknown) {
   const days = Number(daysInput);
@@ -173,8 +184,7 @@ export async function startInstallBackfill(shop: string, daysInput: unknown) {
       status: 400,
       message: `Choose between 1 and ${MAX_BACKFILL_AGE_DAYS} days.`,
     };
-  const settings = await getShopSettings(shop);
-  if (!settings?.pixelCode || !settings.accessTokenCiphertext)
+  if (!pixelsReady(await loadShopPixels(shop)))
     return {
       ok: false,
       status: 409,

@@ -1,7 +1,8 @@
 import prisma from "~/db.server";
 import { serverEnv } from "~/config.server";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
-import { getShopSettingsCached } from "~/settings/settings.server";
+import type { Pixel } from "@prisma/client";
+import { loadShopPixelsCached, sendingPixels } from "~/pixels/pixels.server";
 import { parseOrder } from "./order";
 import {
   mapPurchase,
@@ -35,12 +36,22 @@ export interface OrderWebhook {
   rawBody: string;
 }
 
+/** What one pixel got from the order: its own delivery, queued or recorded as skipped. */
+export interface PixelPurchase {
+  pixelCode: string;
+  deliveryId: string;
+  status: "queued" | "skipped" | "duplicate";
+  reason?: string;
+}
+
 export type OrderWebhookResult =
   | {
+      /** queued: at least one pixel's Purchase is queued; skipped: every new one was skipped. */
       status: "queued" | "skipped";
-      deliveryId: string;
-      /** The TikTok event id (`<orderId>_Purchase`). */
+      /** The TikTok event id (`<orderId>_<event name>`) of the first pixel's Purchase. */
       eventId: string;
+      /** One per pixel that sends purchases. */
+      pixels: PixelPurchase[];
       reason?: string;
     }
   | { status: "duplicate" | "ignored"; reason: string };
@@ -51,8 +62,8 @@ const TRIGGER_TOPIC: Record<string, string> = {
 };
 
 /**
- * Turns a verified order webhook into a delivery: no network I/O, one transaction, so the
- * webhook can be acknowledged as soon as the Purchase is durably queued.
+ * Turns a verified order webhook into deliveries, one per pixel that takes Purchases: no network
+ * I/O, one transaction, so the webhook can be acknowledged as soon as they are durably queued.
  */
 export async function ingestOrderWebhook(
   webhook: OrderWebhook,
@@ -60,64 +71,87 @@ export async function ingestOrderWebhook(
   // Parsed once here; everything after reads the ShopOrder, never the payload.
   const order = fromWebhookOrder(parseOrder(webhook.rawBody));
   const { shop } = webhook;
-  const settings = await getShopSettingsCached(shop);
-  if (!settings?.pixelCode || settings.uninstalledAt) {
+  const config = await loadShopPixelsCached(shop);
+  const active = sendingPixels(config);
+  if (active.length === 0) {
     return {
       status: "ignored",
       reason: "No TikTok pixel is configured for this shop.",
     };
   }
-  if (!settings.sendPurchase)
-    return { status: "ignored", reason: "Purchase events are turned off." };
-  if (TRIGGER_TOPIC[settings.purchaseTrigger] !== webhook.topic) {
+  const trigger = config.settings!.purchaseTrigger;
+  if (TRIGGER_TOPIC[trigger] !== webhook.topic) {
     return {
       status: "ignored",
-      reason: `The shop sends purchases on ${settings.purchaseTrigger}.`,
+      reason: `The shop sends purchases on ${trigger}.`,
     };
   }
+  const pixels = active.filter((p) => p.sendPurchase);
+  if (pixels.length === 0)
+    return { status: "ignored", reason: "Purchase events are turned off." };
   const receiptId = `${shop}:${webhook.eventId ?? webhook.webhookId}`;
-  const delivery = await purchaseDelivery(
-    shop,
-    order,
-    { ...settings, pixelCode: settings.pixelCode },
-    { holdSeconds: serverEnv().CHECKOUT_HOLD_SECONDS, tokensKnown: true },
-  );
-  const { skippedReason, holdUntil } = delivery;
+  const deliveries = await purchaseDeliveries(shop, order, pixels, {
+    holdSeconds: serverEnv().CHECKOUT_HOLD_SECONDS,
+    tokensKnown: true,
+  });
 
-  // The receipt and the delivery (with its outbox row) commit together or not at all.
+  // The receipt and the deliveries (with their outbox rows) commit together or not at all.
   const written = await ingestWriter().submit({
     receipt: { id: receiptId, shop, topic: webhook.topic },
-    deliveries: [delivery],
+    deliveries,
   });
   if (written.duplicateReceipt)
     return {
       status: "duplicate",
       reason: "This webhook was already processed.",
     };
-  const result = written.deliveries[0];
-  if (!result.created)
+  const results: PixelPurchase[] = deliveries.map((delivery, i) => {
+    const { created, deliveryId } = written.deliveries[i];
+    const status = !created
+      ? "duplicate"
+      : delivery.skippedReason
+        ? "skipped"
+        : "queued";
+    return {
+      pixelCode: delivery.pixelCode,
+      deliveryId,
+      status,
+      ...(status === "skipped" ? { reason: delivery.skippedReason } : {}),
+    };
+  });
+  const fresh = results.filter((r) => r.status !== "duplicate");
+  if (fresh.length === 0)
     return {
       status: "duplicate",
       reason: "A Purchase for this order is already recorded.",
     };
-  if (skippedReason)
-    return {
-      status: "skipped",
-      deliveryId: result.deliveryId,
-      eventId: delivery.event.event_id,
-      reason: skippedReason,
-    };
-  if (!holdUntil) notifyDeliveryWorker();
+  const queued = fresh.filter((r) => r.status === "queued");
+  if (deliveries.some((d, i) => results[i].status === "queued" && !d.holdUntil))
+    notifyDeliveryWorker();
   return {
-    status: "queued",
-    deliveryId: result.deliveryId,
-    eventId: delivery.event.event_id,
+    status: queued.length > 0 ? "queued" : "skipped",
+    eventId: deliveries[0].event.event_id,
+    pixels: results,
+    ...(queued.length === 0 ? { reason: fresh[0].reason } : {}),
   };
 }
 
+/** The Purchase deliveries owed for an order, one per pixel given, from one browser-context read. */
+export async function purchaseDeliveries(
+  shop: string,
+  order: ShopOrder,
+  pixels: readonly Pixel[],
+  options: { holdSeconds?: number; tokensKnown?: boolean } = {},
+): Promise<NewDelivery[]> {
+  const context = await findBrowserContext(shop, order);
+  return pixels.map((pixel) =>
+    purchaseDelivery(shop, order, pixel, context, options),
+  );
+}
+
 /**
- * The Purchase delivery owed for an order, whichever edge carried it (the webhook, or
- * reconciliation's backfill of an order whose webhook never came): the shop's filters and the
+ * The Purchase delivery owed to one pixel for an order, whichever edge carried it (the webhook, or
+ * reconciliation's backfill of an order whose webhook never came): the pixel's filters and the
  * shopper's consent decide whether it is sent or recorded as skipped (without identifiers).
  * With `holdSeconds`, an order that finds no browser context yet waits that long: orders/create
  * often beats the thank-you page, so the Purchase waits (bounded) for the checkout pixel's
@@ -126,19 +160,17 @@ export async function ingestOrderWebhook(
  * `tokensKnown`: the order carries its cart and checkout tokens (the webhook does, the Admin
  * GraphQL order does not), which tell its journey (./journey.ts).
  */
-export async function purchaseDelivery(
+export function purchaseDelivery(
   shop: string,
   order: ShopOrder,
   settings: OrderSettings & { pixelCode: string },
+  context: BrowserContext,
   {
     holdSeconds = 0,
     tokensKnown = false,
   }: { holdSeconds?: number; tokensKnown?: boolean } = {},
-): Promise<NewDelivery> {
-  const attribution = joinBrowserContext(
-    order,
-    await findBrowserContext(shop, order),
-  );
+): NewDelivery {
+  const attribution = joinBrowserContext(order, context);
   const filtered = orderFilterReason(order, settings);
   const mapping = mapPurchase(shop, order, attribution, settings);
   const skippedReason =

@@ -37,6 +37,26 @@ export type Classification =
   /** Not owed yet: the shop sends on orders/paid and the order is not paid. */
   | { status: "skipped"; reason: string; notOwed: true };
 
+/**
+ * One order's standing across the pixels that take Purchases: what needs the merchant's eye
+ * first (missing somewhere, then failed, pending, skipped), "sent" only when every pixel has it.
+ */
+export function worstAcrossPixels(
+  verdicts: readonly Classification[],
+): Classification {
+  const rank: Record<OrderStatus, number> = {
+    missing: 0,
+    too_old: 1,
+    failed: 2,
+    pending: 3,
+    skipped: 4,
+    sent: 5,
+  };
+  return verdicts.reduce((worst, v) =>
+    rank[v.status] < rank[worst.status] ? v : worst,
+  );
+}
+
 // orders/paid fires once an order is fully paid; these display statuses mean it was
 // (https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderDisplayFinancialStatus).
 const PAID = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);

@@ -4,7 +4,7 @@
 // webhook arriving later finds it already there (Delivery is unique per shop + event + event_id).
 // Each page's classification, backfill and the run's cursor commit in one transaction, so a run
 // interrupted by a Shopify 5xx resumes after the last committed page and sends nothing twice.
-import type { Prisma } from "@prisma/client";
+import type { Pixel, Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { serverEnv } from "~/config.server";
 import { BULK_TRANSACTION } from "~/db/transactions";
@@ -15,7 +15,8 @@ import {
   parseGraphqlOrder,
   type GraphqlOrder,
 } from "~/orders/graphql-order";
-import { purchaseDelivery } from "~/orders/order-webhook.server";
+import { purchaseDeliveries } from "~/orders/order-webhook.server";
+import { loadShopPixels, sendingPixels } from "~/pixels/pixels.server";
 import { purchaseEventId } from "~/orders/purchase";
 import { orderGid, type ShopOrder } from "~/orders/shop-order";
 import {
@@ -23,7 +24,11 @@ import {
   AdminOrdersReader,
   AdminTransientError,
 } from "./admin-orders.server";
-import { classifyOrder } from "./classify";
+import {
+  classifyOrder,
+  worstAcrossPixels,
+  type Classification,
+} from "./classify";
 import { errorSummary, logger } from "~/observability/logger.server";
 
 /** Must equal API_VERSION in app/shopify.server.ts (a test checks); not imported, so the worker process does not load the Shopify app. */
@@ -76,13 +81,15 @@ export async function reconcileShop(
 ): Promise<ReconcileOutcome> {
   const env = serverEnv();
   const now = options.now ?? (() => new Date());
-  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
+  const shopPixels = await loadShopPixels(shop);
+  const { settings } = shopPixels;
   if (!settings || settings.uninstalledAt)
     return notRun("The app is not installed on this shop.");
-  if (!settings.pixelCode)
+  if (sendingPixels(shopPixels).length === 0)
     return notRun("No TikTok pixel is configured for this shop.");
-  if (!settings.sendPurchase) return notRun("Purchase events are turned off.");
-  const pixelCode = settings.pixelCode;
+  // Each order is compared with its Purchase at every pixel that takes Purchases.
+  const pixels = purchasePixels(shopPixels);
+  if (pixels.length === 0) return notRun("Purchase events are turned off.");
 
   const latest = await prisma.reconciliationRun.findFirst({
     where: { shop },
@@ -138,7 +145,6 @@ export async function reconcileShop(
   });
   // Search syntax: https://shopify.dev/docs/api/usage/search-syntax
   const query = `created_at:>='${run.windowStart.toISOString()}' created_at:<'${run.windowEnd.toISOString()}'`;
-  const eventName = settings.purchaseEventName || "Purchase";
   const cursor = run.cursor;
   let backfilledTotal = run.backfilled;
   let seenTotal = run.ordersSeen;
@@ -156,8 +162,8 @@ export async function reconcileShop(
       runId: run.id,
       shop,
       orders: buffered,
-      eventName,
-      settings: { ...settings, pixelCode },
+      pixels,
+      purchaseTrigger: settings.purchaseTrigger,
       backfill: run.backfill,
       // Orders from before the shop set the app up are sent only when the merchant asks
       // (the setup checklist's offer): another integration may have sent them already.
@@ -271,10 +277,9 @@ interface PageInput {
   runId: string;
   shop: string;
   orders: { graphql: GraphqlOrder; order: ShopOrder }[];
-  eventName: string;
-  settings: Parameters<typeof purchaseDelivery>[2] & {
-    purchaseTrigger: string;
-  };
+  /** The pixels that take Purchases. */
+  pixels: readonly Pixel[];
+  purchaseTrigger: string;
   backfill: boolean;
   /** Missing orders created before this are reported, not sent; null = no limit. */
   backfillFrom: Date | null;
@@ -284,7 +289,79 @@ interface PageInput {
 type Row = Prisma.ReconciliationOrderCreateManyInput;
 interface PagePlan {
   rows: Row[];
-  toBackfill: { row: Row; delivery: NewDelivery }[];
+  /** Per missing order, the Purchases of the pixels that lack it. */
+  toBackfill: { row: Row; deliveries: NewDelivery[] }[];
+}
+
+/** The enabled pixels that take Purchases, oldest first. */
+function purchasePixels(
+  shopPixels: Parameters<typeof sendingPixels>[0],
+): Pixel[] {
+  return sendingPixels(shopPixels).filter((p) => p.sendPurchase);
+}
+
+const purchaseName = (pixel: Pixel) => pixel.purchaseEventName || "Purchase";
+
+interface Recorded {
+  id: string;
+  pixelCode: string;
+  eventId: string;
+  status: string;
+  lastError: string | null;
+}
+
+/** What each pixel recorded for these orders, keyed by pixel code and event id (the unique index's order). */
+async function recordedPurchases(
+  shop: string,
+  orderIds: readonly string[],
+  pixels: readonly Pixel[],
+): Promise<Map<string, Recorded>> {
+  const rows = await prisma.delivery.findMany({
+    where: {
+      shop,
+      OR: pixels.map((pixel) => ({
+        pixelCode: pixel.pixelCode,
+        eventName: purchaseName(pixel),
+        eventId: {
+          in: orderIds.map((id) =>
+            purchaseEventId(shop, id, purchaseName(pixel)),
+          ),
+        },
+      })),
+    },
+    select: {
+      id: true,
+      pixelCode: true,
+      eventId: true,
+      status: true,
+      lastError: true,
+    },
+  });
+  return new Map(rows.map((r) => [`${r.pixelCode}\u0000${r.eventId}`, r]));
+}
+
+/** The order's standing at each pixel, the pixels that lack it, and the first recorded delivery. */
+function classifyAtPixels(
+  shop: string,
+  order: ShopOrder,
+  recorded: Map<string, Recorded>,
+  pixels: readonly Pixel[],
+  facts: Omit<Parameters<typeof classifyOrder>[0], "recorded">,
+): { verdict: Classification; missing: Pixel[]; deliveryId: string | null } {
+  const verdicts: Classification[] = [];
+  const missing: Pixel[] = [];
+  let deliveryId: string | null = null;
+  for (const pixel of pixels) {
+    const existing =
+      recorded.get(
+        `${pixel.pixelCode}\u0000${purchaseEventId(shop, order.id, purchaseName(pixel))}`,
+      ) ?? null;
+    deliveryId ??= existing?.id ?? null;
+    const verdict = classifyOrder({ ...facts, recorded: existing });
+    if (verdict.status === "missing") missing.push(pixel);
+    verdicts.push(verdict);
+  }
+  return { verdict: worstAcrossPixels(verdicts), missing, deliveryId };
 }
 
 /**
@@ -292,34 +369,34 @@ interface PagePlan {
  * (the attribution lookup reads the database, so this runs before the page's transaction).
  */
 async function planPage(input: PageInput): Promise<PagePlan> {
-  const { shop, eventName, settings, now } = input;
-  const eventIds = input.orders.map(({ order }) =>
-    purchaseEventId(shop, order.id, eventName),
+  const { shop, pixels, now } = input;
+  const recorded = await recordedPurchases(
+    shop,
+    input.orders.map(({ order }) => order.id),
+    pixels,
   );
-  const recorded = new Map(
-    (
-      await prisma.delivery.findMany({
-        where: { shop, eventName, eventId: { in: eventIds } },
-        select: { id: true, eventId: true, status: true, lastError: true },
-      })
-    ).map((d) => [d.eventId, d]),
-  );
+  // The amount shown is the first pixel's (each pixel may send total or subtotal).
+  const valueSource = pixels[0].valueSource;
 
   const plan: PagePlan = { rows: [], toBackfill: [] };
-  for (const [i, { graphql, order }] of input.orders.entries()) {
-    const existing = recorded.get(eventIds[i]) ?? null;
+  for (const { graphql, order } of input.orders) {
     const createdAt = order.createdAt ?? now;
     const value =
-      (settings.valueSource === "subtotal"
+      (valueSource === "subtotal"
         ? order.amounts.subtotal
         : order.amounts.total) ?? order.amounts.total;
-    const verdict = classifyOrder({
-      recorded: existing,
-      createdAt,
-      financialStatus: graphql.displayFinancialStatus ?? null,
-      purchaseTrigger: settings.purchaseTrigger,
-      now,
-    });
+    const { verdict, missing, deliveryId } = classifyAtPixels(
+      shop,
+      order,
+      recorded,
+      pixels,
+      {
+        createdAt,
+        financialStatus: graphql.displayFinancialStatus ?? null,
+        purchaseTrigger: input.purchaseTrigger,
+        now,
+      },
+    );
     const row: Row = {
       runId: input.runId,
       shop,
@@ -330,7 +407,7 @@ async function planPage(input: PageInput): Promise<PagePlan> {
       value,
       status: verdict.status,
       reason: verdict.reason,
-      deliveryId: existing?.id ?? null,
+      deliveryId,
     };
     plan.rows.push(row);
     const beforeSetup =
@@ -340,10 +417,33 @@ async function planPage(input: PageInput): Promise<PagePlan> {
     else if (verdict.status === "missing" && input.backfill)
       plan.toBackfill.push({
         row,
-        delivery: await purchaseDelivery(shop, order, settings),
+        deliveries: await purchaseDeliveries(shop, order, missing),
       });
   }
   return plan;
+}
+
+/** How a backfill of one order's missing Purchases went, from enqueue's answers. */
+function backfillOutcome(
+  deliveries: readonly NewDelivery[],
+  results: readonly { deliveryId: string; created: boolean }[],
+): {
+  created: boolean;
+  queued: boolean;
+  deliveryId: string;
+  reason: string | null;
+} {
+  const created = results.findIndex((r) => r.created);
+  const queued = results.findIndex(
+    (r, i) => r.created && !deliveries[i].skippedReason,
+  );
+  const first = queued >= 0 ? queued : Math.max(created, 0);
+  return {
+    created: created >= 0,
+    queued: queued >= 0,
+    deliveryId: results[first].deliveryId,
+    reason: queued >= 0 ? null : (deliveries[first].skippedReason ?? null),
+  };
 }
 
 /** Records the planned Purchases (the unique event id refuses any a webhook recorded meanwhile) and the results. */
@@ -353,24 +453,23 @@ async function commitPage(
   now: Date,
 ): Promise<number> {
   let backfilled = 0;
-  if (plan.toBackfill.length > 0) {
-    const results = await enqueue(
-      tx,
-      plan.toBackfill.map((b) => b.delivery),
-      now,
-    );
-    results.forEach((result, i) => {
-      const { row, delivery } = plan.toBackfill[i];
-      row.deliveryId = result.deliveryId;
-      if (!result.created) {
+  const all = plan.toBackfill.flatMap((b) => b.deliveries);
+  if (all.length > 0) {
+    const results = await enqueue(tx, all, now);
+    let at = 0;
+    for (const { row, deliveries } of plan.toBackfill) {
+      const mine = results.slice(at, (at += deliveries.length));
+      const outcome = backfillOutcome(deliveries, mine);
+      row.deliveryId ??= outcome.deliveryId;
+      if (!outcome.created) {
         // A webhook recorded it meanwhile: nothing was missing after all.
         row.status = "pending";
-        return;
+        continue;
       }
-      row.backfill = delivery.skippedReason ? "skipped" : "queued";
-      row.reason = delivery.skippedReason ?? "Sent by reconciliation.";
-      if (!delivery.skippedReason) backfilled += 1;
-    });
+      row.backfill = outcome.queued ? "queued" : "skipped";
+      row.reason = outcome.reason ?? "Sent by reconciliation.";
+      if (outcome.queued) backfilled += 1;
+    }
   }
   if (plan.rows.length > 0)
     await tx.reconciliationOrder.createMany({ data: plan.rows });
@@ -404,14 +503,15 @@ export async function sendOrderNow(
       status: 404,
       message: "No such order in the last run.",
     };
-  const settings = await prisma.shopSettings.findUnique({ where: { shop } });
-  if (!settings?.pixelCode || settings.uninstalledAt || !settings.sendPurchase)
+  const shopPixels = await loadShopPixels(shop);
+  const pixels = purchasePixels(shopPixels);
+  const { settings } = shopPixels;
+  if (!settings || pixels.length === 0)
     return {
       ok: false,
       status: 409,
       message: "Purchases are not being sent for this shop.",
     };
-  const pixelCode = settings.pixelCode;
   const session = await prisma.session.findUnique({
     where: { id: `offline_${shop}` },
     select: { accessToken: true },
@@ -453,19 +553,8 @@ export async function sendOrderNow(
   }
   const order = fromGraphqlOrder(graphql);
   const now = options.now ?? new Date();
-  const eventName = settings.purchaseEventName || "Purchase";
-  const recorded = await prisma.delivery.findUnique({
-    where: {
-      shop_eventName_eventId: {
-        shop,
-        eventName,
-        eventId: purchaseEventId(shop, order.id, eventName),
-      },
-    },
-    select: { status: true, lastError: true },
-  });
-  const verdict = classifyOrder({
-    recorded,
+  const recorded = await recordedPurchases(shop, [order.id], pixels);
+  const { verdict, missing } = classifyAtPixels(shop, order, recorded, pixels, {
     createdAt: order.createdAt ?? now,
     financialStatus: graphql.displayFinancialStatus ?? null,
     purchaseTrigger: settings.purchaseTrigger,
@@ -480,32 +569,31 @@ export async function sendOrderNow(
           ? verdict.reason
           : "A Purchase for this order is already recorded.",
     };
-  const delivery = await purchaseDelivery(shop, order, {
-    ...settings,
-    pixelCode,
-  });
-  const created = await prisma.$transaction(async (tx) => {
-    const [result] = await enqueue(tx, [delivery], now);
+  const deliveries = await purchaseDeliveries(shop, order, missing);
+  const outcome = await prisma.$transaction(async (tx) => {
+    const result = backfillOutcome(
+      deliveries,
+      await enqueue(tx, deliveries, now),
+    );
     if (result.created)
       await tx.reconciliationOrder.updateMany({
         where: { shop, orderId },
         data: {
-          backfill: delivery.skippedReason ? "skipped" : "queued",
-          reason:
-            delivery.skippedReason ?? "Sent from the Reconciliation page.",
+          backfill: result.queued ? "queued" : "skipped",
+          reason: result.reason ?? "Sent from the Reconciliation page.",
           deliveryId: result.deliveryId,
         },
       });
-    return result.created;
+    return result;
   });
-  if (!created)
+  if (!outcome.created)
     return {
       ok: false,
       status: 409,
       message: "A Purchase for this order is already recorded.",
     };
-  if (delivery.skippedReason)
-    return { ok: true, status: 200, message: delivery.skippedReason };
+  if (!outcome.queued)
+    return { ok: true, status: 200, message: outcome.reason ?? "Not sent." };
   notifyDeliveryWorker();
   return { ok: true, status: 200, message: "Queued for TikTok." };
 }

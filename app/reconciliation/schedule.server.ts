@@ -20,9 +20,8 @@ export async function dueShops(
 ): Promise<string[]> {
   const shops = await prisma.shopSettings.findMany({
     where: {
-      pixelCode: { not: null },
       uninstalledAt: null,
-      sendPurchase: true,
+      pixels: { some: { enabled: true, sendPurchase: true } },
     },
     select: { shop: true },
     orderBy: { shop: "asc" },

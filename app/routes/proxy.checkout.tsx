@@ -6,7 +6,7 @@ import { parsePixelBody } from "~/checkout/pixel-body";
 import {
   ingestRelay,
   relayedEventName,
-  relaySettings,
+  relayPixels,
 } from "~/checkout/relay.server";
 import { checkRelayBody } from "~/checkout/relay-limits.server";
 import { isFallbackBody } from "~/storefront/fallback-schema";
@@ -39,8 +39,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (raw === null) return text(413, "Body too large.");
   const parsed = parsePixelBody(raw);
   if (!parsed.ok) return text(400, parsed.reason);
-  const settings = await relaySettings(shop);
-  if (!settings) return text(404, "This shop does not take checkout relays.");
+  const pixels = await relayPixels(shop);
+  if (pixels.length === 0)
+    return text(404, "This shop does not take checkout relays.");
   const userAgent = request.headers.get("user-agent")?.slice(0, 512) ?? null;
 
   if (isFallbackBody(parsed.body)) {
@@ -53,21 +54,22 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         loggedInCustomerIds: query.getAll("logged_in_customer_id"),
         now: new Date(),
       },
-      settings,
+      pixels,
     );
     return refused ?? new Response(null, { status: 204 });
   }
 
+  const relay = parsed.body;
   const overCap = await checkRelayBody(
     shop,
     ip,
-    parsed.body.token,
-    relayedEventName(parsed.body, settings) !== null,
+    relay.token,
+    pixels.some((p) => relayedEventName(relay, p) !== null),
   );
   if (overCap) return overCap;
 
   const outcome = await ingestRelay(shop, {
-    body: parsed.body,
+    body: relay,
     ip,
     userAgent,
     now: new Date(),

@@ -49,8 +49,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         ...ids,
         outcome: result.status,
         status: 200,
-        ...("deliveryId" in result
-          ? { deliveryId: result.deliveryId, eventId: result.eventId }
+        ...("pixels" in result
+          ? {
+              eventId: result.eventId,
+              ...(result.pixels.length === 1
+                ? { deliveryId: result.pixels[0].deliveryId }
+                : { deliveryIds: result.pixels.map((p) => p.deliveryId) }),
+            }
           : {}),
         ...(result.reason ? { reason: result.reason } : {}),
       },

@@ -30,16 +30,25 @@ export type ConsentPolicy = (typeof CONSENT_POLICIES)[number];
 export type ValueSource = (typeof VALUE_SOURCES)[number];
 type Toggle = (typeof EVENT_TOGGLES)[number] | (typeof ORDER_FILTERS)[number];
 
-export interface SettingsInput extends Record<Toggle, boolean> {
+/** One pixel's settings (app/pixels): everything but the shop-wide purchase trigger. */
+export interface PixelInput extends Record<Toggle, boolean> {
+  /** The merchant's name for the pixel. */
+  name: string;
   pixelCode: string;
   /** undefined = keep the stored token */
   accessToken: string | undefined;
   testEventCode: string | null;
   purchaseEventName: (typeof PURCHASE_EVENT_NAMES)[number];
-  purchaseTrigger: PurchaseTrigger;
   consentPolicy: ConsentPolicy;
   valueSource: ValueSource;
 }
+
+/** A pixel's settings and the shop's purchase trigger, as one form saves them. */
+export interface SettingsInput extends PixelInput {
+  purchaseTrigger: PurchaseTrigger;
+}
+
+export const DEFAULT_PIXEL_NAME = "TikTok pixel";
 
 export type SettingsField = keyof SettingsInput;
 
@@ -51,6 +60,7 @@ export const DEFAULT_SETTINGS: Omit<
   SettingsInput,
   "pixelCode" | "accessToken"
 > = {
+  name: DEFAULT_PIXEL_NAME,
   testEventCode: null,
   sendPurchase: true,
   sendViewContent: true,
@@ -68,14 +78,20 @@ export const DEFAULT_SETTINGS: Omit<
   skipDraftOrders: true,
   skipSubscriptionRecurringOrders: true,
 };
-export type FieldErrors = Partial<Record<SettingsField, string>>;
+export type FieldErrors = Partial<Record<SettingsField | "pixels", string>>;
 
 const checkbox = z
   .enum(["true", "false", "on", "off"])
   .optional()
   .transform((v) => v === "true" || v === "on");
 
-const schema = z.object({
+const pixelSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .max(60, "A pixel's name is at most 60 characters.")
+    .optional()
+    .transform((v) => v || DEFAULT_PIXEL_NAME),
   pixelCode: z
     .string()
     .trim()
@@ -107,7 +123,6 @@ const schema = z.object({
   purchaseEventName: z
     .enum(PURCHASE_EVENT_NAMES, "Choose an event name.")
     .default("Purchase"),
-  purchaseTrigger: z.enum(PURCHASE_TRIGGERS, "Choose when a purchase is sent."),
   consentPolicy: z.enum(CONSENT_POLICIES, "Choose a consent policy."),
   valueSource: z
     .enum(VALUE_SOURCES, "Choose which amount is sent.")
@@ -115,6 +130,9 @@ const schema = z.object({
   ...Object.fromEntries(
     [...EVENT_TOGGLES, ...ORDER_FILTERS].map((k) => [k, checkbox]),
   ),
+});
+const settingsSchema = pixelSchema.extend({
+  purchaseTrigger: z.enum(PURCHASE_TRIGGERS, "Choose when a purchase is sent."),
 });
 
 /**
@@ -125,6 +143,22 @@ export function parseSettingsForm(
   form: FormData | Record<string, string | undefined>,
   hasStoredToken: boolean,
 ): { ok: true; value: SettingsInput } | { ok: false; errors: FieldErrors } {
+  return parseWith(settingsSchema, form, hasStoredToken);
+}
+
+/** Validates one pixel's form (no purchase trigger: that is the shop's). */
+export function parsePixelForm(
+  form: FormData | Record<string, string | undefined>,
+  hasStoredToken: boolean,
+): { ok: true; value: PixelInput } | { ok: false; errors: FieldErrors } {
+  return parseWith(pixelSchema, form, hasStoredToken);
+}
+
+function parseWith<T extends PixelInput>(
+  schema: z.ZodType<unknown>,
+  form: FormData | Record<string, string | undefined>,
+  hasStoredToken: boolean,
+): { ok: true; value: T } | { ok: false; errors: FieldErrors } {
   const raw: Record<string, string> = {};
   const entries =
     form instanceof FormData ? form.entries() : Object.entries(form);
@@ -140,7 +174,7 @@ export function parseSettingsForm(
     }
   }
   const token = result.success
-    ? result.data.accessToken
+    ? (result.data as PixelInput).accessToken
     : raw.accessToken?.trim();
   if (!token && !hasStoredToken && !errors.accessToken) {
     errors.accessToken =
@@ -148,6 +182,6 @@ export function parseSettingsForm(
   }
   if (!result.success || Object.keys(errors).length > 0)
     return { ok: false, errors };
-  const data = result.data as unknown as SettingsInput;
+  const data = result.data as T;
   return { ok: true, value: { ...data, accessToken: token || undefined } };
 }

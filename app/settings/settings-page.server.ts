@@ -1,12 +1,16 @@
 import { parseSettingsForm, type FieldErrors } from "./settings-form";
 import {
-  getShopSettings,
-  readAccessToken,
   saveShopSettings,
   toSettingsView,
-  UnreadableTokenError,
   type SettingsView,
 } from "./settings.server";
+import {
+  loadShopPixels,
+  readPixelToken,
+  recordTestResult,
+  sendingPixels,
+  UnreadableTokenError,
+} from "~/pixels/pixels.server";
 import { publishPixelCodes } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
 import { errorSummary, logger } from "~/observability/logger.server";
@@ -32,10 +36,12 @@ export interface SettingsActionResult {
 type Admin = Parameters<typeof publishPixelCodes>[0];
 
 export async function loadSettingsPage(shop: string, now: Date = new Date()) {
-  const settings = await getShopSettings(shop);
+  const shopPixels = await loadShopPixels(shop);
   return {
-    settings: toSettingsView(settings),
-    keyCoverage: await loadKeyCoverage(shop, now, { settings }),
+    settings: toSettingsView(shopPixels),
+    keyCoverage: await loadKeyCoverage(shop, now, {
+      settings: shopPixels.settings,
+    }),
   };
 }
 
@@ -55,18 +61,26 @@ async function save(
   admin: Admin,
   form: FormData,
 ): Promise<SettingsActionResult> {
-  const existing = await getShopSettings(shop);
-  const parsed = parseSettingsForm(
-    form,
-    Boolean(existing?.accessTokenCiphertext),
-  );
+  const existing = await loadShopPixels(shop);
+  const first = existing.pixels[0];
+  const parsed = parseSettingsForm(form, Boolean(first?.accessTokenCiphertext));
   if (!parsed.ok) return { ok: false, status: 422, errors: parsed.errors };
 
   const saved = await saveShopSettings(shop, parsed.value);
+  if (!saved.ok)
+    return { ok: false, status: 422, errors: { [saved.field]: saved.message } };
   let warning: string | undefined;
-  if (existing?.pixelCode !== saved.pixelCode || !existing) {
+  const codes = (shopPixels: typeof existing) =>
+    sendingPixels(shopPixels)
+      .map((p) => p.pixelCode)
+      .join(",");
+  const now = await loadShopPixels(shop);
+  if (codes(existing) !== codes(now) || !existing.settings) {
     try {
-      await publishPixelCodes(admin, [parsed.value.pixelCode]);
+      await publishPixelCodes(
+        admin,
+        sendingPixels(now).map((p) => p.pixelCode),
+      );
     } catch (error) {
       // The settings are saved; the storefront keeps the previous pixel until the next save.
       logger().error(
@@ -85,12 +99,12 @@ async function save(
       { component: "settings", shop, reason: pixel.message },
       "checkout web pixel not connected",
     );
-  return { ok: true, status: 200, settings: toSettingsView(saved), warning };
+  return { ok: true, status: 200, settings: toSettingsView(now), warning };
 }
 
 async function testEvent(shop: string): Promise<SettingsActionResult> {
-  const row = await getShopSettings(shop);
-  if (!row?.pixelCode || !row.accessTokenCiphertext) {
+  const row = (await loadShopPixels(shop)).pixels[0];
+  if (!row?.accessTokenCiphertext) {
     return {
       ok: false,
       status: 200,
@@ -113,7 +127,7 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
   }
   let accessToken: string | null;
   try {
-    accessToken = readAccessToken(row);
+    accessToken = readPixelToken(row);
   } catch (error) {
     if (error instanceof UnreadableTokenError) {
       return {
@@ -130,6 +144,11 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
     testEventCode: row.testEventCode,
   });
   const { outcome } = result;
+  await recordTestResult(shop, row.id, {
+    ok: result.ok,
+    code: outcome.code,
+    message: outcome.message,
+  });
   const details = [
     outcome.code !== null ? `code ${outcome.code}` : null,
     outcome.message ? `message "${outcome.message}"` : null,

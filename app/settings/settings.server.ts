@@ -1,7 +1,13 @@
-import type { ShopSettings } from "@prisma/client";
+import type { Pixel, ShopSettings } from "@prisma/client";
 import prisma from "~/db.server";
-import { appConfig } from "~/config.server";
-import { decryptSecret, encryptSecret } from "~/credentials/encryption.server";
+import {
+  createPixel,
+  forgetCachedPixels,
+  loadShopPixels,
+  updatePixel,
+  type PixelWriteResult,
+  type ShopPixels,
+} from "~/pixels/pixels.server";
 import {
   DEFAULT_SETTINGS,
   type ConsentPolicy,
@@ -10,9 +16,12 @@ import {
   type ValueSource,
 } from "./settings-form";
 
-/** What the admin UI may see: never the token or its ciphertext. */
-export interface SettingsView {
+/** One pixel as the admin UI may see it: never the token or its ciphertext. */
+export interface PixelView {
+  id: string | null;
+  name: string;
   pixelCode: string;
+  enabled: boolean;
   accessTokenSet: boolean;
   accessTokenLast4: string | null;
   testEventCode: string;
@@ -24,57 +33,48 @@ export interface SettingsView {
   sendCheckoutSteps: boolean;
   sendSearch: boolean;
   purchaseEventName: string;
-  purchaseTrigger: PurchaseTrigger;
   consentPolicy: ConsentPolicy;
   valueSource: ValueSource;
   skipTestOrders: boolean;
   skipPosOrders: boolean;
   skipDraftOrders: boolean;
   skipSubscriptionRecurringOrders: boolean;
+  /** TikTok's answer to this pixel's last test event. */
+  lastTest: {
+    at: string;
+    ok: boolean;
+    code: number | null;
+    message: string | null;
+  } | null;
   updatedAt: string | null;
 }
 
-const DEFAULTS: Omit<SettingsView, "updatedAt"> = {
-  ...DEFAULT_SETTINGS,
-  pixelCode: "",
-  accessTokenSet: false,
-  accessTokenLast4: null,
-  testEventCode: "",
-};
-
-export function getShopSettings(shop: string): Promise<ShopSettings | null> {
-  return prisma.shopSettings.findUnique({ where: { shop } });
+/** The settings page's form: the shop's first pixel and the shop's purchase trigger. */
+export interface SettingsView extends PixelView {
+  purchaseTrigger: PurchaseTrigger;
 }
 
-// The webhook and app proxy hot paths read settings on every request; a short in-process
-// cache saves that read. A save in this process invalidates it at once; other processes
-// (a separate worker) see a change within SETTINGS_CACHE_MS.
-const SETTINGS_CACHE_MS = 2_000;
-const settingsCache = new Map<
-  string,
-  { row: ShopSettings | null; expires: number }
->();
+const { purchaseTrigger: DEFAULT_TRIGGER, ...PIXEL_DEFAULTS } =
+  DEFAULT_SETTINGS;
 
-export async function getShopSettingsCached(
-  shop: string,
-): Promise<ShopSettings | null> {
-  const hit = settingsCache.get(shop);
-  if (hit && hit.expires > Date.now()) return hit.row;
-  const row = await getShopSettings(shop);
-  settingsCache.set(shop, { row, expires: Date.now() + SETTINGS_CACHE_MS });
-  if (settingsCache.size > 10_000)
-    settingsCache.delete(settingsCache.keys().next().value!);
-  return row;
-}
-
-export function forgetCachedSettings(shop: string): void {
-  settingsCache.delete(shop);
-}
-
-export function toSettingsView(row: ShopSettings | null): SettingsView {
-  if (!row) return { ...DEFAULTS, updatedAt: null };
+export function toPixelView(row: Pixel | null): PixelView {
+  if (!row)
+    return {
+      ...PIXEL_DEFAULTS,
+      id: null,
+      pixelCode: "",
+      enabled: true,
+      accessTokenSet: false,
+      accessTokenLast4: null,
+      testEventCode: "",
+      lastTest: null,
+      updatedAt: null,
+    };
   return {
-    pixelCode: row.pixelCode ?? "",
+    id: row.id,
+    name: row.name,
+    pixelCode: row.pixelCode,
+    enabled: row.enabled,
     accessTokenSet: Boolean(row.accessTokenCiphertext),
     accessTokenLast4: row.accessTokenCiphertext ? row.accessTokenLast4 : null,
     testEventCode: row.testEventCode ?? "",
@@ -86,61 +86,63 @@ export function toSettingsView(row: ShopSettings | null): SettingsView {
     sendCheckoutSteps: row.sendCheckoutSteps,
     sendSearch: row.sendSearch,
     purchaseEventName: row.purchaseEventName,
-    purchaseTrigger: row.purchaseTrigger as PurchaseTrigger,
     consentPolicy: row.consentPolicy as ConsentPolicy,
     valueSource: row.valueSource as ValueSource,
     skipTestOrders: row.skipTestOrders,
     skipPosOrders: row.skipPosOrders,
     skipDraftOrders: row.skipDraftOrders,
     skipSubscriptionRecurringOrders: row.skipSubscriptionRecurringOrders,
+    lastTest: row.lastTestAt
+      ? {
+          at: row.lastTestAt.toISOString(),
+          ok: row.lastTestOk ?? false,
+          code: row.lastTestCode,
+          message: row.lastTestMessage,
+        }
+      : null,
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-export async function saveShopSettings(
+export function toSettingsView({ settings, pixels }: ShopPixels): SettingsView {
+  return {
+    ...toPixelView(pixels[0] ?? null),
+    purchaseTrigger:
+      (settings?.purchaseTrigger as PurchaseTrigger | undefined) ??
+      DEFAULT_TRIGGER,
+  };
+}
+
+export function getShopSettings(shop: string): Promise<ShopSettings | null> {
+  return prisma.shopSettings.findUnique({ where: { shop } });
+}
+
+/** The shop-wide settings (the purchase trigger); reinstalling clears the uninstall mark. */
+export async function saveShopWide(
   shop: string,
-  input: SettingsInput,
+  input: { purchaseTrigger: PurchaseTrigger },
 ): Promise<ShopSettings> {
-  const { accessToken, ...rest } = input;
-  const tokenFields = accessToken
-    ? {
-        accessTokenCiphertext: encryptSecret(
-          accessToken,
-          appConfig().encryptionKey,
-          shop,
-        ),
-        accessTokenLast4: accessToken.slice(-4),
-      }
-    : {};
   const saved = await prisma.shopSettings.upsert({
     where: { shop },
-    create: { shop, ...rest, ...tokenFields, uninstalledAt: null },
-    update: { ...rest, ...tokenFields, uninstalledAt: null },
+    create: { shop, ...input },
+    update: { ...input, uninstalledAt: null },
   });
-  forgetCachedSettings(shop);
+  forgetCachedPixels(shop);
   return saved;
 }
 
-export class UnreadableTokenError extends Error {
-  constructor() {
-    super(
-      "The saved access token cannot be decrypted (was ENCRYPTION_KEY changed?). Enter the token again.",
-    );
-  }
-}
-
-/** Decrypts the shop's token for a send. Never log or return the result to a browser. */
-export function readAccessToken(
-  row: Pick<ShopSettings, "shop" | "accessTokenCiphertext">,
-): string | null {
-  if (!row.accessTokenCiphertext) return null;
-  try {
-    return decryptSecret(
-      row.accessTokenCiphertext,
-      appConfig().encryptionKey,
-      row.shop,
-    );
-  } catch {
-    throw new UnreadableTokenError();
-  }
+/**
+ * Saves the one-form settings: the shop's purchase trigger and its first pixel (created when
+ * the shop has none). The demo and the tests configure a shop this way.
+ */
+export async function saveShopSettings(
+  shop: string,
+  input: SettingsInput,
+): Promise<PixelWriteResult> {
+  const { purchaseTrigger, ...pixel } = input;
+  await saveShopWide(shop, { purchaseTrigger });
+  const { pixels } = await loadShopPixels(shop);
+  return pixels[0]
+    ? updatePixel(shop, pixels[0].id, pixel)
+    : createPixel(shop, pixel);
 }

@@ -5,7 +5,7 @@ import type { KeySources } from "~/orders/browser-context";
 import { customerGid } from "~/orders/shop-order";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
-import { getShopSettingsCached } from "~/settings/settings.server";
+import { loadShopPixelsCached, sendingPixels } from "~/pixels/pixels.server";
 import type { CollectBody, StorefrontEventName } from "./collect-schema";
 
 type SettingsFlag = "sendViewContent" | "sendAddToCart" | "sendSearch";
@@ -61,6 +61,7 @@ function storefrontKeySources(user: TikTokUser | undefined): KeySources {
 
 export interface CollectResult {
   stored: boolean;
+  /** Deliveries queued: one per event and pixel. */
   queued: number;
   /** The event ids this request queued (for the log line; never anything about the shopper). */
   eventIds: string[];
@@ -77,9 +78,8 @@ export async function ingestStorefront(
 ): Promise<CollectResult> {
   const { shop, body } = ctx;
   const now = ctx.now ?? new Date();
-  const settings = await getShopSettingsCached(shop);
-  if (!settings?.pixelCode || settings.uninstalledAt)
-    return { stored: false, queued: 0, eventIds: [] };
+  const pixels = sendingPixels(await loadShopPixelsCached(shop));
+  if (pixels.length === 0) return { stored: false, queued: 0, eventIds: [] };
 
   if (body.consent !== "granted") {
     // The shopper withdrew (or never gave) consent: remember only that, and forget the rest,
@@ -106,46 +106,52 @@ export async function ingestStorefront(
   // join this shopper's storefront events to their orders.
   const customerId = loggedInCustomer(ctx.loggedInCustomerIds);
   const { external_id } = hashUserIdentifiers({ externalIds: [customerId] });
-  const deliveries: NewDelivery[] = body.events
-    .filter((e) => {
-      const flag = MIRRORED[e.event];
-      return flag !== undefined && settings[flag];
-    })
-    .map((e) => ({
-      shop,
-      source: "storefront",
-      pixelCode: settings.pixelCode!,
-      sessionKey: body.session_id,
-      // Lets a customers/redact or data request find these rows too.
-      customerId: customerId ? customerGid(customerId) : null,
-      event: buildEvent({
-        eventName: e.event,
-        eventId: e.event_id,
-        eventTime: clampEventTime(e.event_time, now),
-        user: {
-          external_id,
-          ttclid: body.ttclid,
-          ttp: body.ttp,
-          ip: ctx.ip,
-          userAgent: ctx.userAgent,
-        },
-        properties: {
-          currency: e.properties?.currency,
-          value: e.properties?.value,
-          contentType: e.properties?.content_type,
-          contents: e.properties?.contents?.map((c) => ({
-            contentId: c.content_id,
-            contentName: c.content_name,
-            contentCategory: c.content_category,
-            price: c.price,
-            quantity: c.quantity,
-            brand: c.brand,
-          })),
-          query: e.properties?.query,
-        },
-        page: { url: body.page.url, referrer: body.page.referrer },
-      }),
-    }));
+  // Each event goes to every pixel whose switch takes it, with the event id the storefront
+  // script fired that pixel's browser event with, so each pixel deduplicates its own pair.
+  const deliveries: NewDelivery[] = [];
+  for (const e of body.events) {
+    const flag = MIRRORED[e.event];
+    if (flag === undefined) continue;
+    const targets = pixels.filter((p) => p[flag]);
+    if (targets.length === 0) continue;
+    const event = buildEvent({
+      eventName: e.event,
+      eventId: e.event_id,
+      eventTime: clampEventTime(e.event_time, now),
+      user: {
+        external_id,
+        ttclid: body.ttclid,
+        ttp: body.ttp,
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+      },
+      properties: {
+        currency: e.properties?.currency,
+        value: e.properties?.value,
+        contentType: e.properties?.content_type,
+        contents: e.properties?.contents?.map((c) => ({
+          contentId: c.content_id,
+          contentName: c.content_name,
+          contentCategory: c.content_category,
+          price: c.price,
+          quantity: c.quantity,
+          brand: c.brand,
+        })),
+        query: e.properties?.query,
+      },
+      page: { url: body.page.url, referrer: body.page.referrer },
+    });
+    for (const pixel of targets)
+      deliveries.push({
+        shop,
+        source: "storefront",
+        pixelCode: pixel.pixelCode,
+        sessionKey: body.session_id,
+        // Lets a customers/redact or data request find these rows too.
+        customerId: customerId ? customerGid(customerId) : null,
+        event,
+      });
+  }
   // Every event of a request carries the same user, so the same sources.
   const keySources =
     deliveries.length > 0
@@ -168,11 +174,16 @@ export async function ingestStorefront(
     },
     deliveries,
   });
-  const eventIds = deliveries
-    .filter((_, i) => written.deliveries[i].created)
-    .map((d) => d.event.event_id);
+  const eventIds = [
+    ...new Set(
+      deliveries
+        .filter((_, i) => written.deliveries[i].created)
+        .map((d) => d.event.event_id),
+    ),
+  ];
   if (eventIds.length > 0) notifyDeliveryWorker();
-  return { stored: true, queued: eventIds.length, eventIds };
+  const queued = written.deliveries.filter((d) => d.created).length;
+  return { stored: true, queued, eventIds };
 }
 
 /** First hop of X-Forwarded-For: the shopper's address as Shopify's proxy received it. */

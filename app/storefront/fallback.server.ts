@@ -5,7 +5,7 @@
 import prisma from "~/db.server";
 import { notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
-import { getShopSettingsCached } from "~/settings/settings.server";
+import { loadShopPixelsCached, sendingPixels } from "~/pixels/pixels.server";
 import { checkFallbackBody } from "~/checkout/relay-limits.server";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { customerGid } from "~/orders/shop-order";
@@ -38,15 +38,15 @@ export type FallbackOutcome =
   | { status: "unknown_shop" }
   | {
       status: "stored";
-      queued: 0 | 1;
-      /** Why nothing was queued: the shop's switch, the embed's report, or a Shopify re-fire. */
+      /** Deliveries queued: one per pixel whose switch takes the event. */
+      queued: number;
+      /** Why nothing was queued: the pixels' switches, the embed's report, or a Shopify re-fire. */
       dropped?: "switched_off" | "embed_reported" | "duplicate";
     };
 
-/** Whether the shop takes fallbacks at all: installed, with a pixel. */
-export async function fallbackSettings(shop: string) {
-  const settings = await getShopSettingsCached(shop);
-  return settings?.pixelCode && !settings.uninstalledAt ? settings : null;
+/** The pixels that take fallbacks: the app installed, the pixel on; none for an unknown shop. */
+export async function fallbackPixels(shop: string) {
+  return sendingPixels(await loadShopPixelsCached(shop));
 }
 
 /** Whether the theme app embed already reported this action for the same storefront session. */
@@ -96,10 +96,12 @@ export async function ingestFallback(
     loggedInCustomerIds?: readonly string[];
   },
 ): Promise<FallbackOutcome> {
-  const settings = await fallbackSettings(shop);
-  if (!settings) return { status: "unknown_shop" };
+  const pixels = await fallbackPixels(shop);
+  if (pixels.length === 0) return { status: "unknown_shop" };
   const { body, now } = request;
-  const eventName = fallbackEventName(body.event, settings);
+  const targets = pixels.filter((p) => fallbackEventName(body.event, p));
+  const eventName =
+    targets.length > 0 ? fallbackEventName(body.event, targets[0]) : null;
   if (!eventName)
     return { status: "stored", queued: 0, dropped: "switched_off" };
   // Hashed exactly as the Purchase's, so TikTok joins this shopper's events to their orders.
@@ -112,23 +114,25 @@ export async function ingestFallback(
   if (body.sid && (await embedReported(shop, body.sid, event, now)))
     return { status: "stored", queued: 0, dropped: "embed_reported" };
 
-  const delivery: NewDelivery = {
+  const keySources = JSON.stringify(fallbackKeySources(event));
+  const deliveries: NewDelivery[] = targets.map((pixel) => ({
     shop,
     source: "storefront",
-    pixelCode: settings.pixelCode!,
+    pixelCode: pixel.pixelCode,
     sessionKey: body.sid ?? null,
     // Lets a customers/redact or data request find the row too.
     customerId: customerId ? customerGid(customerId) : null,
-    keySources: JSON.stringify(fallbackKeySources(event)),
+    keySources,
     event,
-  };
-  const [enqueued] = await prisma.$transaction((tx) =>
-    enqueue(tx, [delivery], now),
+  }));
+  const enqueued = await prisma.$transaction((tx) =>
+    enqueue(tx, deliveries, now),
   );
-  if (!enqueued.created)
+  const queued = enqueued.filter((e) => e.created).length;
+  if (queued === 0)
     return { status: "stored", queued: 0, dropped: "duplicate" };
   notifyDeliveryWorker();
-  return { status: "stored", queued: 1 };
+  return { status: "stored", queued };
 }
 
 /**
@@ -139,14 +143,14 @@ export async function ingestFallback(
 export async function relayFallback(
   shop: string,
   request: Parameters<typeof ingestFallback>[1],
-  switches: StorefrontEventSwitches,
+  pixels: readonly StorefrontEventSwitches[],
 ): Promise<Response | null> {
   const { body } = request;
   const overCap = await checkFallbackBody(
     shop,
     request.ip,
     body.sid,
-    fallbackEventName(body.event, switches) !== null,
+    pixels.some((p) => fallbackEventName(body.event, p) !== null),
   );
   if (overCap) return overCap;
   const outcome = await ingestFallback(shop, request);

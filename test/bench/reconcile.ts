@@ -38,7 +38,7 @@ export async function run() {
   const { default: prisma } = await import("../../app/db.server");
   const { IngestWriter } =
     await import("../../app/delivery/ingest-writer.server");
-  const { purchaseDelivery } =
+  const { purchaseDeliveries } =
     await import("../../app/orders/order-webhook.server");
   const { fromGraphqlOrder, parseGraphqlOrder } =
     await import("../../app/orders/graphql-order");
@@ -69,23 +69,23 @@ export async function run() {
     graphqlOrder(i, new Date(now - 6.9 * 86_400_000 + i * 59_000)),
   );
   shopify.setOrders(orders);
-  const settings = (await prisma.shopSettings.findUniqueOrThrow({
-    where: { shop: SHOP },
-  })) as Parameters<typeof purchaseDelivery>[2] & { pixelCode: string };
+  const pixels = await prisma.pixel.findMany({ where: { shop: SHOP } });
   const writer = new IngestWriter(prisma);
   const recorded = orders.filter((_, i) => i % MISSING_EVERY !== 0);
   for (let k = 0; k < recorded.length; k += 500) {
-    const deliveries = await Promise.all(
-      recorded
-        .slice(k, k + 500)
-        .map((node) =>
-          purchaseDelivery(
-            SHOP,
-            fromGraphqlOrder(parseGraphqlOrder(node)),
-            settings,
+    const deliveries = (
+      await Promise.all(
+        recorded
+          .slice(k, k + 500)
+          .map((node) =>
+            purchaseDeliveries(
+              SHOP,
+              fromGraphqlOrder(parseGraphqlOrder(node)),
+              pixels,
+            ),
           ),
-        ),
-    );
+      )
+    ).flat();
     await writer.submit({ deliveries });
   }
   const missing = ORDERS - recorded.length;

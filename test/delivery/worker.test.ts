@@ -34,6 +34,16 @@ beforeAll(async () => {
       consentPolicy: "send",
     });
   }
+  // GOOD's second pixel, on the same token.
+  const { createPixel } = await import("~/pixels/pixels.server");
+  const { DEFAULT_SETTINGS } = await import("~/settings/settings-form");
+  const { purchaseTrigger: _trigger, ...pixelDefaults } = DEFAULT_SETTINGS;
+  await createPixel(GOOD.shop, {
+    ...pixelDefaults,
+    name: "Second",
+    pixelCode: SECOND_PIXEL,
+    accessToken: GOOD.token,
+  });
 });
 afterAll(async () => {
   await app.close();

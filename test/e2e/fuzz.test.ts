@@ -19,6 +19,7 @@ import {
   mulberry32,
   type FuzzCase,
 } from "./fuzz-cases";
+import { seedPixel } from "../support/shops";
 
 // CI replays one fixed seed so a landing never depends on luck; a developer's run explores a
 // new seed each time (printed, replay with FUZZ_SEED). Every seed found so far is fixed.
@@ -46,9 +47,7 @@ beforeAll(async () => {
     PROXY_EVENTS_PER_CLIENT_PER_MIN: unlimited,
   });
   await app.installShop(FUZZ_MAIN_SHOP);
-  await app.prisma.shopSettings.create({
-    data: { shop: FUZZ_MAIN_SHOP, pixelCode: FUZZ_PIXEL },
-  });
+  await seedPixel(app.prisma, FUZZ_MAIN_SHOP, { pixelCode: FUZZ_PIXEL });
 });
 afterAll(() => app?.close());
 

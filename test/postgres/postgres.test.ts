@@ -171,6 +171,7 @@ if (!BASE_URL) {
       const { saveShopSettings } = await import("~/settings/settings.server");
       for (const s of [GOOD, BAD]) {
         await saveShopSettings(s.shop, {
+          name: "TikTok pixel",
           pixelCode: s.pixel,
           accessToken: s.token,
           testEventCode: null,

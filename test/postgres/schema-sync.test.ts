@@ -45,6 +45,21 @@ describe("SQLite and PostgreSQL schemas are kept in step", () => {
     expect(lockProvider(POSTGRES_DIR)).toBe("postgresql");
   });
 
+  it("no migration has a ';' in a comment: the pg adapter that applies them splits scripts on every ';'", () => {
+    for (const dir of [SQLITE_DIR, POSTGRES_DIR])
+      for (const name of migrationNames(dir)) {
+        const sql = readFileSync(
+          path.join(dir, "migrations", name, "migration.sql"),
+          "utf8",
+        );
+        const comments = sql.match(/--[^\n]*/g) ?? [];
+        expect(
+          comments.filter((c) => c.includes(";")),
+          `${dir}/${name}`,
+        ).toEqual([]);
+      }
+  });
+
   it("the PostgreSQL client is generated beside, not over, the SQLite one", () => {
     const generator = /generator client \{[\s\S]*?\}/.exec(
       readFileSync(path.join(POSTGRES_DIR, "schema.prisma"), "utf8"),

@@ -394,8 +394,8 @@ describe("the Purchase join with the checkout pixel (orders/create with a checko
 
     // Skip: recorded as skipped at once, never sent, no identifiers stored.
     await configure({ consentPolicy: "skip" });
-    const { forgetCachedSettings } = await import("~/settings/settings.server");
-    forgetCachedSettings(SHOP);
+    const { forgetCachedPixels } = await import("~/pixels/pixels.server");
+    forgetCachedPixels(SHOP);
     const skipped = buyItNowOrder(5, "ck-journey-d-000002");
     expect(await (await sendOrder(skipped)).json()).toMatchObject({
       status: "skipped",

@@ -9,6 +9,7 @@ import {
   type ProxyLimitSettings,
 } from "~/storefront/rate-limit";
 import { sha256Hex } from "~/tiktok/hashing";
+import { forgetPixels, seedPixel } from "../support/shops";
 
 const SHOP = "relay-shop.myshopify.com";
 const OTHER = "relay-other.myshopify.com";
@@ -36,9 +37,7 @@ beforeEach(async () => {
   await app.prisma.checkoutContext.deleteMany({});
   await app.prisma.shopSettings.deleteMany({});
   for (const shop of [SHOP, OTHER])
-    await app.prisma.shopSettings.create({ data: { shop, pixelCode: PIXEL } });
-  const { forgetCachedSettings } = await import("~/settings/settings.server");
-  for (const shop of [SHOP, OTHER]) forgetCachedSettings(shop);
+    await seedPixel(app.prisma, shop, { pixelCode: PIXEL });
   useLimits();
 });
 
@@ -90,9 +89,8 @@ async function setSwitches(data: {
   sendAddPaymentInfo?: boolean;
   sendCheckoutSteps?: boolean;
 }) {
-  await app.prisma.shopSettings.update({ where: { shop: SHOP }, data });
-  const { forgetCachedSettings } = await import("~/settings/settings.server");
-  forgetCachedSettings(SHOP);
+  await app.prisma.pixel.updateMany({ where: { shop: SHOP }, data });
+  await forgetPixels(SHOP);
 }
 
 const stored = async () => ({
@@ -455,8 +453,7 @@ describe("checkout relay (/proxy/checkout)", () => {
       where: { shop: OTHER },
       data: { uninstalledAt: new Date() },
     });
-    const { forgetCachedSettings } = await import("~/settings/settings.server");
-    forgetCachedSettings(OTHER);
+    await forgetPixels(OTHER);
     expect((await post(relay(), { shop: OTHER })).status).toBe(404);
     expect(await stored()).toEqual(NOTHING);
   });

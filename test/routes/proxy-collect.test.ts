@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
+import { seedPixel } from "../support/shops";
 
 const SHOP = "proxy-shop.myshopify.com";
 const OTHER = "proxy-other.myshopify.com";
@@ -16,9 +17,7 @@ beforeEach(async () => {
   await app.prisma.attributionSession.deleteMany({});
   await app.prisma.shopSettings.deleteMany({});
   for (const shop of [SHOP, OTHER]) {
-    await app.prisma.shopSettings.create({
-      data: { shop, pixelCode: PIXEL, sendSearch: false },
-    });
+    await seedPixel(app.prisma, shop, { pixelCode: PIXEL, sendSearch: false });
   }
 });
 

@@ -9,6 +9,7 @@ import {
   ProxyLimits,
   type ProxyLimitSettings,
 } from "~/storefront/rate-limit";
+import { forgetPixels, seedPixel } from "../support/shops";
 
 const SHOP = "fallback-shop.myshopify.com";
 const UNKNOWN = "fallback-unknown.myshopify.com";
@@ -36,20 +37,15 @@ async function setSwitches(data: {
   sendAddToCart?: boolean;
   sendSearch?: boolean;
 }) {
-  await app.prisma.shopSettings.update({ where: { shop: SHOP }, data });
-  const { forgetCachedSettings } = await import("~/settings/settings.server");
-  forgetCachedSettings(SHOP);
+  await app.prisma.pixel.updateMany({ where: { shop: SHOP }, data });
+  await forgetPixels(SHOP);
 }
 
 beforeEach(async () => {
   await app.prisma.delivery.deleteMany({});
   await app.prisma.attributionSession.deleteMany({});
   await app.prisma.shopSettings.deleteMany({});
-  await app.prisma.shopSettings.create({
-    data: { shop: SHOP, pixelCode: PIXEL },
-  });
-  const { forgetCachedSettings } = await import("~/settings/settings.server");
-  forgetCachedSettings(SHOP);
+  await seedPixel(app.prisma, SHOP, { pixelCode: PIXEL });
   useLimits();
 });
 

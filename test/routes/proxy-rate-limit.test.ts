@@ -8,6 +8,7 @@ import {
   ProxyLimits,
   type ProxyLimitSettings,
 } from "~/storefront/rate-limit";
+import { seedPixel } from "../support/shops";
 
 const SHOP = "flood-shop.myshopify.com";
 const OTHER = "flood-other.myshopify.com";
@@ -36,9 +37,7 @@ beforeEach(async () => {
   await app.prisma.shopSettings.deleteMany({});
   for (const shop of [SHOP, OTHER]) {
     // Search is off: each body below mirrors exactly two events (ViewContent, AddToCart).
-    await app.prisma.shopSettings.create({
-      data: { shop, pixelCode: PIXEL, sendSearch: false },
-    });
+    await seedPixel(app.prisma, shop, { pixelCode: PIXEL, sendSearch: false });
   }
   useLimits();
 });

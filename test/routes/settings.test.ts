@@ -139,7 +139,7 @@ describe("settings page", () => {
       skipPosOrders: false,
     });
 
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+    const row = await app.prisma.pixel.findFirstOrThrow({
       where: { shop: SHOP_A },
     });
     expect(row.accessTokenCiphertext).toBeTruthy();
@@ -150,8 +150,8 @@ describe("settings page", () => {
         "base64url",
       ).toString("utf8"),
     ).not.toContain("SECRET");
-    const { readAccessToken } = await import("~/settings/settings.server");
-    expect(readAccessToken(row)).toBe(TOKEN_A);
+    const { readPixelToken } = await import("~/pixels/pixels.server");
+    expect(readPixelToken(row)).toBe(TOKEN_A);
   });
 
   it("writes only the pixel code to the app-owned shop metafields (the list and the single code)", async () => {
@@ -189,16 +189,16 @@ describe("settings page", () => {
   it("keeps the stored token when the token field is left empty", async () => {
     const res = await post(SHOP_A, validForm({ accessToken: "" }));
     expect(res.status).toBe(200);
-    const { readAccessToken } = await import("~/settings/settings.server");
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+    const { readPixelToken } = await import("~/pixels/pixels.server");
+    const row = await app.prisma.pixel.findFirstOrThrow({
       where: { shop: SHOP_A },
     });
-    expect(readAccessToken(row)).toBe(TOKEN_A);
+    expect(readPixelToken(row)).toBe(TOKEN_A);
   });
 
   it("the checkout switches save and reload both ways; a bad value is refused and changes nothing", async () => {
     const saved = async () =>
-      app.prisma.shopSettings.findUniqueOrThrow({
+      app.prisma.pixel.findFirstOrThrow({
         where: { shop: SHOP_A },
         select: { sendAddPaymentInfo: true, sendCheckoutSteps: true },
       });
@@ -289,10 +289,10 @@ describe("settings page", () => {
         shop: SHOP_A,
       }),
     );
-    const a = await app.prisma.shopSettings.findUniqueOrThrow({
+    const a = await app.prisma.pixel.findFirstOrThrow({
       where: { shop: SHOP_A },
     });
-    const b = await app.prisma.shopSettings.findUniqueOrThrow({
+    const b = await app.prisma.pixel.findFirstOrThrow({
       where: { shop: SHOP_B },
     });
     expect(a.pixelCode).toBe(PIXEL_A);
@@ -318,7 +318,7 @@ describe("settings page", () => {
     expect(html).toContain("AddPaymentInfo");
     expect(html).toContain("Contact and shipping steps (custom events)");
     expect(html).not.toContain(TOKEN_A);
-    const row = await app.prisma.shopSettings.findUniqueOrThrow({
+    const row = await app.prisma.pixel.findFirstOrThrow({
       where: { shop: SHOP_A },
     });
     expect(html).not.toContain(row.accessTokenCiphertext!);

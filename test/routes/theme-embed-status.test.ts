@@ -158,8 +158,8 @@ describe("home page: is the TikTok pixel app embed on in the live theme?", () =>
       create: { shop: SHOP, webPixelId: "gid://shopify/WebPixel/9" },
       update: { webPixelId: "gid://shopify/WebPixel/9", webPixelError: null },
     });
-    const { forgetCachedSettings } = await import("~/settings/settings.server");
-    forgetCachedSettings(SHOP);
+    const { forgetCachedPixels } = await import("~/pixels/pixels.server");
+    forgetCachedPixels(SHOP);
     try {
       const step = await embedStep();
       expect(step.done).toBe(false);
@@ -171,7 +171,7 @@ describe("home page: is the TikTok pixel app embed on in the live theme?", () =>
         where: { shop: SHOP },
         data: { webPixelId: null },
       });
-      forgetCachedSettings(SHOP);
+      forgetCachedPixels(SHOP);
     }
     // Not said once the embed is on.
     admin.theme = {

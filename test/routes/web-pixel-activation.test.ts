@@ -12,6 +12,7 @@ import {
   type AdminPixelStandin,
 } from "../support/admin-graphql-pixels";
 import type { GraphqlAdmin } from "~/checkout/web-pixel.server";
+import { seedPixel } from "../support/shops";
 
 const SHOP = "pixel-activation.myshopify.com";
 const ACCESS_TOKEN = `shpat_test_${SHOP}`; // what installShop stores
@@ -37,11 +38,7 @@ beforeEach(async () => {
   admin.failWith = null;
   admin.raceNextCreate = false;
   await app.prisma.shopSettings.deleteMany({});
-  await app.prisma.shopSettings.create({
-    data: { shop: SHOP, pixelCode: "CACTIVATIONPIXEL001" },
-  });
-  const { forgetCachedSettings } = await import("~/settings/settings.server");
-  forgetCachedSettings(SHOP);
+  await seedPixel(app.prisma, SHOP, { pixelCode: "CACTIVATIONPIXEL001" });
 });
 
 /** A GraphQL client as the app's admin context offers it, posting to the stand-in. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
+import { seedPixel } from "../support/shops";
 
 const SHOP = "lifecycle.myshopify.com";
 const OTHER = "bystander.myshopify.com";
@@ -16,15 +17,10 @@ async function seed(shop: string) {
   await app.prisma.checkoutContext.deleteMany({ where: { shop } });
   await app.prisma.shopSettings.deleteMany({ where: { shop } });
   await app.installShop(shop);
-  await app.prisma.shopSettings.upsert({
-    where: { shop },
-    create: {
-      shop,
-      pixelCode: "CPIXEL000000000001",
-      accessTokenCiphertext: "v1.x.y.z",
-      accessTokenLast4: "1234",
-    },
-    update: {},
+  await seedPixel(app.prisma, shop, {
+    pixelCode: "CPIXEL000000000001",
+    accessTokenCiphertext: "v1.x.y.z",
+    accessTokenLast4: "1234",
   });
   const delivery = await app.prisma.delivery.create({
     data: {

@@ -29,10 +29,14 @@ async function onServer(baseUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** Creates `<prefix>_<random>` on the server of `baseUrl` and applies the committed migrations. */
+/**
+ * Creates `<prefix>_<random>` on the server of `baseUrl` and applies the committed migrations
+ * (`migrate: false`: an empty database, for a test that applies them itself).
+ */
 export async function createPostgresDatabase(
   baseUrl: string,
   prefix: string,
+  { migrate = true }: { migrate?: boolean } = {},
 ): Promise<PostgresDatabase> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const u = new URL(baseUrl);
@@ -41,6 +45,7 @@ export async function createPostgresDatabase(
   await onServer(baseUrl, `CREATE DATABASE "${name}"`);
   const drop = () =>
     onServer(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  if (!migrate) return { name, url, drop };
   try {
     await promisify(execFile)(
       process.execPath,

@@ -56,7 +56,7 @@ export function deliveryRow(input: NewDelivery, id: string) {
 
 export interface Enqueued {
   deliveryId: string;
-  /** True for the one input, the first of its (shop, event, event_id), that created the row. */
+  /** True for the one input, the first of its (shop, pixel, event, event_id), that created the row. */
   created: boolean;
 }
 
@@ -83,7 +83,7 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
 
 /**
  * Records many deliveries with a handful of set-based statements; run it inside the caller's
- * transaction. The unique (shop, event, event_id) is the guard: an event that already has a
+ * transaction. The unique (shop, pixel, event, event_id) is the guard: an event that already has a
  * row (whatever its state) is refused and left as it is, and its existing id is returned.
  */
 export async function enqueue(
@@ -92,14 +92,18 @@ export async function enqueue(
   now: Date,
 ): Promise<Enqueued[]> {
   const at = now.toISOString();
-  const key = (shop: string, eventName: string, eventId: string) =>
-    `${shop}\u0000${eventName}\u0000${eventId}`;
+  const key = (
+    shop: string,
+    pixelCode: string,
+    eventName: string,
+    eventId: string,
+  ) => `${shop}\u0000${pixelCode}\u0000${eventName}\u0000${eventId}`;
   const planned = new Map<
     string,
     { row: ReturnType<typeof deliveryRow>; queue: boolean; due: string }
   >();
   for (const d of deliveries) {
-    const k = key(d.shop, d.event.event, d.event.event_id);
+    const k = key(d.shop, d.pixelCode, d.event.event, d.event.event_id);
     if (!planned.has(k))
       planned.set(k, {
         row: deliveryRow(d, randomUUID()),
@@ -127,7 +131,7 @@ export async function enqueue(
         d."journey", d."eventTime", 0,
         d."at", d."at"
       FROM ${source} AS d WHERE true
-      ON CONFLICT ("shop", "eventName", "eventId") DO NOTHING RETURNING "id"`;
+      ON CONFLICT ("shop", "pixelCode", "eventName", "eventId") DO NOTHING RETURNING "id"`;
     for (const row of inserted) created.add(row.id);
   }
   // The rows this call created, counted in the day summary (createdAt is `now` for all of them).
@@ -168,19 +172,29 @@ export async function enqueue(
       where: {
         OR: part.map((p) => ({
           shop: p.row.shop,
+          pixelCode: p.row.pixelCode,
           eventName: p.row.eventName,
           eventId: p.row.eventId,
         })),
       },
-      select: { id: true, shop: true, eventName: true, eventId: true },
+      select: {
+        id: true,
+        shop: true,
+        pixelCode: true,
+        eventName: true,
+        eventId: true,
+      },
     });
     for (const row of rows)
-      existing.set(key(row.shop, row.eventName, row.eventId), row.id);
+      existing.set(
+        key(row.shop, row.pixelCode, row.eventName, row.eventId),
+        row.id,
+      );
   }
 
   const seen = new Set<string>();
   return deliveries.map((d) => {
-    const k = key(d.shop, d.event.event, d.event.event_id);
+    const k = key(d.shop, d.pixelCode, d.event.event, d.event.event_id);
     const p = planned.get(k)!;
     const isNew = created.has(p.row.id) && !seen.has(k);
     seen.add(k);
