@@ -1,8 +1,9 @@
-// The checkout relay's ingest: one transaction that updates the checkout's context and queues
-// the checkout step it reports (through the outbox, the only writer of deliveries).
+// The checkout relay's ingest: the checkout's context updated and the step it reports queued
+// (through the outbox, the only writer of deliveries) in one transaction: the ingest writer's
+// group commit for the steps before the order, one transaction of its own for checkout_completed.
 import { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
-import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { releaseHold } from "~/delivery/outbox/hold.server";
 import { STATUS } from "~/delivery/outbox/states";
@@ -64,6 +65,30 @@ export async function ingestRelay(
   if (!settings) return { status: "unknown_shop" };
   const { body, now } = request;
   const eventName = relayedEventName(body, settings);
+  const deliveries = (context: CheckoutContextState): NewDelivery[] =>
+    eventName
+      ? [stepDelivery(shop, settings.pixelCode!, eventName, request, context)]
+      : [];
+
+  if (body.event !== "checkout_completed") {
+    // The steps before the order touch only the context and their own delivery: set-based,
+    // with the other ingest requests of the moment (README, "Where the time goes").
+    const written = await ingestWriter().submit({
+      checkout: {
+        shop,
+        checkoutToken: body.token,
+        now,
+        merge: (previous) => {
+          const context = mergeContext(previous, request);
+          return { context, deliveries: deliveries(context) };
+        },
+      },
+      deliveries: [],
+    });
+    const queued = written.deliveries.filter((d) => d.created).length;
+    if (queued > 0) notifyDeliveryWorker();
+    return { status: "stored", queued, purchase: "none" };
+  }
 
   const write = () =>
     prisma.$transaction(async (tx) => {
@@ -98,18 +123,10 @@ export async function ingestRelay(
             data: { lateRelayAt: now },
           });
       }
-      if (!eventName) return { queued: 0, purchase };
-      const event = checkoutEvent(eventName, body, context, now);
-      const delivery: NewDelivery = {
-        shop,
-        source: "storefront",
-        pixelCode: settings.pixelCode!,
-        sessionKey: context.sessionKey,
-        event,
-        keySources: JSON.stringify(checkoutKeySources(event)),
-      };
-      const [enqueued] = await enqueue(tx, [delivery], now);
-      return { queued: enqueued.created ? 1 : 0, purchase };
+      const queue = deliveries(context);
+      if (queue.length === 0) return { queued: 0, purchase };
+      const enqueued = await enqueue(tx, queue, now);
+      return { queued: enqueued.filter((e) => e.created).length, purchase };
     });
 
   let result: { queued: number; purchase: PurchaseEffect };
@@ -127,6 +144,25 @@ export async function ingestRelay(
   if (result.queued > 0 || result.purchase === "released")
     notifyDeliveryWorker();
   return { status: "stored", ...result };
+}
+
+/** The delivery of a relayed step's TikTok event. */
+function stepDelivery(
+  shop: string,
+  pixelCode: string,
+  eventName: string,
+  { body, now }: RelayRequest,
+  context: CheckoutContextState,
+): NewDelivery {
+  const event = checkoutEvent(eventName, body, context, now);
+  return {
+    shop,
+    source: "storefront",
+    pixelCode,
+    sessionKey: context.sessionKey,
+    event,
+    keySources: JSON.stringify(checkoutKeySources(event)),
+  };
 }
 
 /**
