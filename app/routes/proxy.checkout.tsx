@@ -18,7 +18,8 @@ import { readBodyLimited } from "~/storefront/read-body.server";
 // The checkout web pixel's relay: https://{shop}/apps/tiktok-events/checkout → /proxy/checkout
 // (README, "Checkout relay", says why the app proxy). It also takes the pixel's storefront
 // fallback events (README, "Storefront fallback"), told apart by the event name. Shopify signs
-// the query (verifyAppProxy, in Shopify's library) and forwards the shopper's address in X-Forwarded-For
+// the query (checked by verifyAppProxy, in Shopify's library) and forwards the shopper's address
+// in X-Forwarded-For
 // (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
 // Every refusal happens before anything is stored.
 export const action = async ({ request }: ActionFunctionArgs) => {
