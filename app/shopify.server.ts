@@ -6,6 +6,7 @@ import {
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { shopifyApi, WebhookValidationErrorReason } from "@shopify/shopify-api";
 import { appConfig, type Env } from "./config.server";
 import prisma from "./db.server";
 import { CachedSessionStorage } from "./sessions/cached-session-storage.server";
@@ -46,6 +47,25 @@ const shopify = shopifyApp({
         );
     },
   },
+});
+
+/**
+ * The same library's validators without the rest of `authenticate.*`, for the ingest routes
+ * (order webhooks, app proxy), which never call the Admin API: `authenticate.webhook` and
+ * `.public.appProxy` also load the shop's offline session and build Admin (and Storefront)
+ * clients on every call, and the webhook one parses the body a second time. shopifyApp keeps
+ * its own instance private, so this is a second one on the same secret. Signatures are still
+ * computed and compared by @shopify/shopify-api, nowhere else.
+ */
+const shopifyValidators = shopifyApi({
+  apiKey: config.apiKey,
+  apiSecretKey: config.apiSecretKey,
+  apiVersion: API_VERSION,
+  scopes: config.scopes,
+  hostName: new URL(config.appUrl).host,
+  isEmbeddedApp: true,
+  logger: { level: logLevel(config.env.SHOPIFY_LOG_LEVEL) },
+  _logDisabledFutureFlags: false,
 });
 
 function logLevel(value: Env["SHOPIFY_LOG_LEVEL"]): LogSeverity {
@@ -92,6 +112,93 @@ export async function verifyWebhook(request: Request) {
     }
     throw error;
   }
+}
+
+export interface SignedWebhook {
+  shop: string;
+  /** Storage form, e.g. ORDERS_CREATE. */
+  topic: string;
+  webhookId: string;
+  eventId?: string;
+  /** The body as signed: the raw text keeps 18-digit ids exact. */
+  rawBody: string;
+}
+
+/**
+ * A webhook's signature and headers checked by `shopify.api.webhooks.validate` (what
+ * `authenticate.webhook` runs first), with the same answers: 405 for another method, 401 for a
+ * bad HMAC, 400 for missing headers or an invalid shop. Neither the offline session nor an Admin
+ * client, nor a parse of the body: for routes that only store what Shopify sent (the caller
+ * parses the body, and answers 400 when it is not JSON).
+ */
+export async function verifySignedWebhook(
+  request: Request,
+): Promise<SignedWebhook> {
+  if (request.method !== "POST")
+    throw new Response(undefined, {
+      status: 405,
+      statusText: "Method not allowed",
+    });
+  const shopHeader =
+    request.headers.get("x-shopify-shop-domain") ??
+    request.headers.get("shopify-shop-domain");
+  if (!isShopDomain(shopHeader)) {
+    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
+      status: 400,
+    });
+  }
+  const rawBody = await request.text();
+  const check = await shopifyValidators.webhooks.validate({
+    rawBody,
+    rawRequest: signedHeadersOnly(request),
+  });
+  if (!check.valid)
+    throw check.reason === WebhookValidationErrorReason.InvalidHmac
+      ? new Response(undefined, { status: 401, statusText: "Unauthorized" })
+      : new Response(undefined, { status: 400, statusText: "Bad Request" });
+  return {
+    shop: check.domain,
+    topic: check.topic,
+    webhookId: check.webhookId,
+    eventId: "eventId" in check ? check.eventId : undefined,
+    rawBody,
+  };
+}
+
+/**
+ * What the library's request adapter reads (method, URL, headers), with only Shopify's own
+ * headers: every header it reads is one of them (WEBHOOK_HEADER_NAMES), and it canonicalises
+ * every header name of the request once per header added and once per header looked up, so
+ * the proxy and transport headers cost it most of its time (README, "Where the time goes").
+ */
+function signedHeadersOnly(
+  request: Request,
+): Pick<Request, "method" | "url" | "headers"> {
+  const headers = new Headers();
+  for (const [name, value] of request.headers)
+    if (name.startsWith("x-shopify-") || name.startsWith("shopify-"))
+      headers.append(name, value);
+  return { method: request.method, url: request.url, headers };
+}
+
+/**
+ * An app proxy request's signature checked by `shopify.api.utils.validateHmac` (signator
+ * "appProxy"), which is the first check `authenticate.public.appProxy` makes, without loading
+ * the offline session or building Admin and Storefront clients. Anything that check does not
+ * accept goes to `authenticate.public.appProxy` itself, so its other readings of the query (a
+ * Remix `_data` parameter) and its refusal (400) stay the library's.
+ */
+export async function verifyAppProxy(request: Request, query: URLSearchParams) {
+  // As the library does: an empty `index` (Remix's index-route marker) is not signed.
+  let signed = query;
+  if (query.has("index") && !query.get("index")) {
+    signed = new URLSearchParams(query);
+    signed.delete("index");
+  }
+  const valid = await shopifyValidators.utils
+    .validateHmac(signed, { signator: "appProxy" })
+    .catch(() => false);
+  if (!valid) await authenticate.public.appProxy(request);
 }
 
 /** A shop's permanent domain, as Shopify sends it in webhooks and app proxy requests. */

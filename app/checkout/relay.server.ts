@@ -1,8 +1,9 @@
-// The checkout relay's ingest: one transaction that updates the checkout's context and queues
-// the checkout step it reports (through the outbox, the only writer of deliveries).
+// The checkout relay's ingest: the checkout's context updated and the step it reports queued
+// (through the outbox, the only writer of deliveries) in one transaction: the ingest writer's
+// group commit for the steps before the order, one transaction of its own for checkout_completed.
 import { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
-import { notifyDeliveryWorker } from "~/delivery/runtime.server";
+import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import { enqueue, type NewDelivery } from "~/delivery/outbox/enqueue.server";
 import { releaseHold } from "~/delivery/outbox/hold.server";
 import { STATUS } from "~/delivery/outbox/states";
@@ -66,6 +67,28 @@ export async function ingestRelay(
   const targets = pixels.filter((p) => relayedEventName(body, p));
   const eventName =
     targets.length > 0 ? relayedEventName(body, targets[0]) : null;
+  const deliveries = (context: CheckoutContextState): NewDelivery[] =>
+    eventName ? stepDeliveries(shop, targets, eventName, request, context) : [];
+
+  if (body.event !== "checkout_completed") {
+    // The steps before the order touch only the context and their own deliveries: set-based,
+    // with the other ingest requests of the moment (README, "Where the time goes").
+    const written = await ingestWriter().submit({
+      checkout: {
+        shop,
+        checkoutToken: body.token,
+        now,
+        merge: (previous) => {
+          const context = mergeContext(previous, request);
+          return { context, deliveries: deliveries(context) };
+        },
+      },
+      deliveries: [],
+    });
+    const queued = written.deliveries.filter((d) => d.created).length;
+    if (queued > 0) notifyDeliveryWorker();
+    return { status: "stored", queued, purchase: "none" };
+  }
 
   const write = () =>
     prisma.$transaction(async (tx) => {
@@ -100,18 +123,9 @@ export async function ingestRelay(
             data: { lateRelayAt: now },
           });
       }
-      if (!eventName) return { queued: 0, purchase };
-      const event = checkoutEvent(eventName, body, context, now);
-      const keySources = JSON.stringify(checkoutKeySources(event));
-      const deliveries: NewDelivery[] = targets.map((pixel) => ({
-        shop,
-        source: "storefront",
-        pixelCode: pixel.pixelCode,
-        sessionKey: context.sessionKey,
-        event,
-        keySources,
-      }));
-      const enqueued = await enqueue(tx, deliveries, now);
+      const queue = deliveries(context);
+      if (queue.length === 0) return { queued: 0, purchase };
+      const enqueued = await enqueue(tx, queue, now);
       return { queued: enqueued.filter((e) => e.created).length, purchase };
     });
 
@@ -130,6 +144,26 @@ export async function ingestRelay(
   if (result.queued > 0 || result.purchase === "released")
     notifyDeliveryWorker();
   return { status: "stored", ...result };
+}
+
+/** The deliveries of a relayed step's TikTok event: one per pixel that takes it. */
+function stepDeliveries(
+  shop: string,
+  pixels: readonly { pixelCode: string }[],
+  eventName: string,
+  { body, now }: RelayRequest,
+  context: CheckoutContextState,
+): NewDelivery[] {
+  const event = checkoutEvent(eventName, body, context, now);
+  const keySources = JSON.stringify(checkoutKeySources(event));
+  return pixels.map(({ pixelCode }) => ({
+    shop,
+    source: "storefront",
+    pixelCode,
+    sessionKey: context.sessionKey,
+    event,
+    keySources,
+  }));
 }
 
 /**

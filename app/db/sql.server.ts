@@ -24,6 +24,15 @@ export function skipLockedSql(): Prisma.Sql {
   return isPostgres() ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
 }
 
+/**
+ * Row-lock clause for a read-then-write in one transaction: on PostgreSQL `FOR UPDATE OF` the
+ * given table alias (other writers of those rows wait until this transaction ends). SQLite has
+ * one writer at a time already.
+ */
+export function rowLockSql(alias: string): Prisma.Sql {
+  return isPostgres() ? Prisma.raw(`FOR UPDATE OF ${alias}`) : Prisma.empty;
+}
+
 /** An expression producing a fresh random id for a row inserted by SQL. */
 export function newIdSql(): Prisma.Sql {
   return isPostgres()

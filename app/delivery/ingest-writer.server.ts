@@ -6,11 +6,20 @@ import {
   upsertAttributionSessionsSql,
   type AttributionUpsert,
 } from "~/db/sql.server";
+import {
+  checkoutKey,
+  readCheckoutContexts,
+  upsertCheckoutContextsSql,
+  type CheckoutContextWrite,
+  type CheckoutStep,
+} from "~/checkout/context-batch.server";
 
 export interface IngestRequest {
   /** Webhook id already seen → the whole request is a duplicate and nothing is written. */
   receipt?: { id: string; shop: string; topic: string };
   session?: AttributionUpsert;
+  /** A relayed checkout step: its context merged and written, its deliveries queued after `deliveries`. */
+  checkout?: CheckoutStep;
   deliveries: NewDelivery[];
 }
 
@@ -29,7 +38,7 @@ type Job = {
 const MAX_BATCH = 200;
 
 /**
- * Group commit for the ingest hot paths (order webhooks, app proxy). Requests that arrive
+ * Group commit for the ingest hot paths (order webhooks, app proxy, checkout relay). Requests that arrive
  * while a transaction is running are written together in the next one, with a handful of
  * set-based statements per batch instead of several per request. Nobody waits for a
  * timer: an idle writer commits a lone request at once. Each caller's promise resolves only
@@ -131,10 +140,45 @@ export class IngestWriter {
         await tx.$executeRaw`${upsertAttributionSessionsSql(part)}`;
       }
 
-      // 3. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
+      // 3. Checkout relays: the batch's stored contexts in one read, each step merged in arrival
+      //    order (a later step of the same checkout builds on the earlier one), one upsert.
+      const stepDeliveries = new Map<number, NewDelivery[]>();
+      const steps = requests.flatMap((r, i) =>
+        r.checkout && !outcomes[i].duplicateReceipt
+          ? [{ step: r.checkout, i }]
+          : [],
+      );
+      if (steps.length > 0) {
+        const stored = await readCheckoutContexts(
+          tx,
+          steps.map((s) => s.step),
+        );
+        const merged = new Map<string, CheckoutContextWrite>();
+        for (const { step, i } of steps) {
+          const k = checkoutKey(step.shop, step.checkoutToken);
+          const { context, deliveries } = step.merge(
+            merged.get(k)?.context ?? stored.get(k) ?? null,
+          );
+          merged.set(k, {
+            shop: step.shop,
+            checkoutToken: step.checkoutToken,
+            context,
+            seenAt: step.now,
+          });
+          stepDeliveries.set(i, deliveries);
+        }
+        await tx.$executeRaw`${upsertCheckoutContextsSql([...merged.values()])}`;
+      }
+
+      // 4. Deliveries and their outbox rows, through the outbox (the only writer of those tables).
       //    Only the first request of the batch carrying a delivery "created" it.
       const fresh = requests.flatMap((r, i) =>
-        outcomes[i].duplicateReceipt ? [] : r.deliveries.map((d) => ({ d, i })),
+        outcomes[i].duplicateReceipt
+          ? []
+          : [...r.deliveries, ...(stepDeliveries.get(i) ?? [])].map((d) => ({
+              d,
+              i,
+            })),
       );
       const enqueued = await enqueue(
         tx,

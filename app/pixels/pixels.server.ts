@@ -1,5 +1,5 @@
 // A shop's TikTok pixels: the only code that writes Pixel rows, and the cached read the ingest
-// routes use to fan each event out to the pixels that accept it (./fan-out.ts).
+// routes use to fan each event out to the pixels that accept it.
 import { Prisma, type Pixel, type ShopSettings } from "@prisma/client";
 import prisma from "~/db.server";
 import { appConfig } from "~/config.server";

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate, isShopDomain } from "~/shopify.server";
+import { isShopDomain, verifyAppProxy } from "~/shopify.server";
 import { postOnlyLoader } from "~/http.server";
 import { MAX_RELAY_BODY_BYTES } from "~/checkout/relay-schema";
 import { parsePixelBody } from "~/checkout/pixel-body";
@@ -18,7 +18,8 @@ import { readBodyLimited } from "~/storefront/read-body.server";
 // The checkout web pixel's relay: https://{shop}/apps/tiktok-events/checkout → /proxy/checkout
 // (README, "Checkout relay", says why the app proxy). It also takes the pixel's storefront
 // fallback events (README, "Storefront fallback"), told apart by the event name. Shopify signs
-// the query (authenticate.public.appProxy) and forwards the shopper's address in X-Forwarded-For
+// the query (checked by verifyAppProxy, in Shopify's library) and forwards the shopper's address
+// in X-Forwarded-For
 // (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
 // Every refusal happens before anything is stored.
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -30,7 +31,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const query = new URL(request.url).searchParams;
   const shop = query.get("shop");
   if (!isShopDomain(shop)) return text(400, "Missing or invalid shop.");
-  await authenticate.public.appProxy(request);
+  await verifyAppProxy(request, query);
   const ip = clientIp(request.headers);
   const overRate = checkProxyRate(shop, ip);
   if (overRate) return overRate;

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { authenticate, isShopDomain } from "~/shopify.server";
+import { isShopDomain, verifyAppProxy } from "~/shopify.server";
 import { postOnlyLoader } from "~/http.server";
 import {
   MAX_COLLECT_BODY_BYTES,
@@ -19,7 +19,7 @@ import {
 import { requestLogger, type Logger } from "~/observability/logger.server";
 
 // App proxy: https://{shop}/apps/tiktok-events/collect → /proxy/collect. Shopify signs the
-// query (checked by authenticate.public.appProxy) and strips cookies, so everything the
+// query (checked by verifyAppProxy, in Shopify's library) and strips cookies, so everything the
 // storefront knows travels in the JSON body; the one thing taken from the signed query is
 // Shopify's logged_in_customer_id (https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies).
 // One log line per request: the shop, the outcome and the event ids queued. The shopper's
@@ -37,7 +37,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (!isShopDomain(shop))
     return rejected(log, "signature", 400, "Missing or invalid shop.");
   const shopLog = log.child({ shop });
-  await authenticate.public.appProxy(request).catch((error: unknown) => {
+  await verifyAppProxy(request, query).catch((error: unknown) => {
     if (error instanceof Response) {
       recordProxyRejected("signature");
       logRejected(shopLog, "signature", error.status);
@@ -61,7 +61,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     body: parsed.body,
     ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
-    // Covered by the signature authenticate.public.appProxy checked above.
+    // Covered by the signature checked above.
     loggedInCustomerIds: query.getAll("logged_in_customer_id"),
   });
   recordProxyAccepted();

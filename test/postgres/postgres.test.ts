@@ -239,6 +239,94 @@ if (!BASE_URL) {
       expect(await prisma.shopSettings.count()).toBe(2);
     });
 
+    it("ingest writer: checkout steps of one batch merge in order into one context each; times survive the round trip", async () => {
+      const { mergeContext } = await import("~/checkout/checkout-context");
+      const token = "pgcheckout0000000000000000000001";
+      const started = new Date("2026-11-20T10:00:00.123Z");
+      const step = (
+        body: Record<string, unknown>,
+        now: Date,
+        queue?: NewDelivery,
+      ) => ({
+        shop: GOOD.shop,
+        checkoutToken: token,
+        now,
+        merge: (previous: Parameters<typeof mergeContext>[0]) => ({
+          context: mergeContext(previous, {
+            body: {
+              v: 1,
+              id: "sh-1",
+              token,
+              consent: "granted",
+              ...body,
+            } as Parameters<typeof mergeContext>[1]["body"],
+            ip: "203.0.113.9",
+            userAgent: "UA-1",
+            now,
+          }),
+          deliveries: queue ? [queue] : [],
+        }),
+      });
+      const queued = await delivery(GOOD);
+      const outcomes = await Promise.all([
+        writer.submit({
+          checkout: step(
+            {
+              event: "checkout_started",
+              ts: started.toISOString(),
+              ttclid: "pg-click",
+            },
+            started,
+            queued,
+          ),
+          deliveries: [],
+        }),
+        writer.submit({
+          checkout: step(
+            {
+              event: "checkout_contact_info_submitted",
+              ts: started.toISOString(),
+              email: "pg@example.com",
+            },
+            new Date(started.getTime() + 1000),
+          ),
+          deliveries: [],
+        }),
+      ]);
+      expect(outcomes.map((o) => o.deliveries.length)).toEqual([1, 0]);
+      expect(outcomes[0].deliveries[0].created).toBe(true);
+      const stored = await prisma.checkoutContext.findUniqueOrThrow({
+        where: {
+          shop_checkoutToken: { shop: GOOD.shop, checkoutToken: token },
+        },
+      });
+      expect(stored.ttclid).toBe("pg-click");
+      expect(stored.emailHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored.startedAt?.toISOString()).toBe(started.toISOString());
+      // A later batch reads that row back (dates included) and keeps what it does not carry.
+      const later = new Date(started.getTime() + 60_000);
+      await writer.submit({
+        checkout: step(
+          { event: "payment_info_submitted", ts: later.toISOString() },
+          later,
+        ),
+        deliveries: [],
+      });
+      const after = await prisma.checkoutContext.findUniqueOrThrow({
+        where: {
+          shop_checkoutToken: { shop: GOOD.shop, checkoutToken: token },
+        },
+      });
+      expect(after).toMatchObject({
+        ttclid: "pg-click",
+        emailHash: stored.emailHash,
+        startedAt: stored.startedAt,
+        firstSeenAt: stored.firstSeenAt,
+      });
+      expect(after.lastSeenAt.toISOString()).toBe(later.toISOString());
+      expect(await prisma.checkoutContext.count()).toBe(1);
+    });
+
     it("ingest writer: group commit with duplicate receipts, duplicate events, skipped events and session upserts", async () => {
       const seenAt = new Date("2026-11-20T10:00:00.123Z");
       const later = new Date("2026-11-20T10:05:00.456Z");

@@ -430,6 +430,43 @@ describe("order webhook edges", () => {
     expect(await app.prisma.delivery.count()).toBe(0);
   });
 
+  it("the signature check reads Shopify's headers among many others; other methods, an empty body and a missing HMAC are refused", async () => {
+    const body = orderBody(simpleOrder());
+    const signed = app.webhookRequest("/webhooks/orders", {
+      topic: "orders/create",
+      shop: SHOP,
+      body,
+    });
+    // What proxies and load balancers add in front of the app: none of it is signed or read.
+    const crowded = new Headers(signed.headers);
+    for (let i = 0; i < 30; i++) crowded.set(`X-Forwarded-Extra-${i}`, `v${i}`);
+    crowded.set("User-Agent", "Shopify-Captain-Hook");
+    crowded.set("Accept-Encoding", "gzip");
+    const ok = await app.handle(
+      new Request(signed.url, { method: "POST", headers: crowded, body }),
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: "queued" });
+
+    const put = await app.handle(
+      new Request(signed.url, { method: "PUT", headers: crowded, body }),
+    );
+    expect(put.status).toBe(405);
+    const empty = app.webhookRequest("/webhooks/orders", {
+      topic: "orders/create",
+      shop: SHOP,
+      body: "",
+    });
+    expect((await app.handle(empty)).status).toBe(400);
+    const noHmac = new Headers(signed.headers);
+    noHmac.delete("X-Shopify-Hmac-Sha256");
+    const unsigned = await app.handle(
+      new Request(signed.url, { method: "POST", headers: noHmac, body }),
+    );
+    expect(unsigned.status).toBe(400);
+    expect(await app.prisma.delivery.count()).toBe(1);
+  });
+
   it("odd optional fields are dropped, not fatal: the order still counts (cases found by fuzzing)", async () => {
     const variants = [
       { note_attributes: { not: "an array" } },

@@ -263,6 +263,101 @@ describe("checkout relay (/proxy/checkout)", () => {
       expect(bytes.includes(Buffer.from(raw, "utf8")), raw).toBe(false);
   });
 
+  it("steps of several checkouts relayed at once (written together) each merge into their own context; a later step keeps what they stored", async () => {
+    const SECOND = "d1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6";
+    const startedTs = "2026-01-05T10:00:00.000Z";
+    const answers = await Promise.all([
+      post(relay({ ts: startedTs })),
+      post(
+        relay({
+          event: "checkout_contact_info_submitted",
+          id: "sh-evt-0002",
+          ttclid: undefined,
+          email: "Both@Example.com",
+        }),
+      ),
+      post(
+        relay({
+          event: "payment_info_submitted",
+          id: "sh-evt-0003",
+          ttclid: undefined,
+          ttp: undefined,
+        }),
+      ),
+      post(
+        relay({
+          token: SECOND,
+          url: `https://${SHOP}/checkouts/cn/${SECOND}`,
+          ttclid: "E.C.P.secondclick",
+          sid: "sid_second_checkout_0001",
+        }),
+      ),
+      post(relay({ token: SECOND, url: undefined }), { shop: OTHER }),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([204, 204, 204, 204, 204]);
+    const contexts = await app.prisma.checkoutContext.findMany({
+      orderBy: [{ shop: "asc" }, { checkoutToken: "asc" }],
+    });
+    expect(contexts.map((c) => [c.shop, c.checkoutToken])).toEqual([
+      [OTHER, SECOND],
+      [SHOP, TOKEN],
+      [SHOP, SECOND],
+    ]);
+    const first = contexts[1];
+    expect(first).toMatchObject({
+      ttclid: "E.C.P.checkoutclick",
+      ttp: "ttp_cookie_value_27chars__",
+      emailHash: sha256Hex("both@example.com"),
+      sessionKey: "sid_0123456789abcdefXYZ",
+      ip: SHOPPER,
+    });
+    expect(contexts[2]).toMatchObject({
+      ttclid: "E.C.P.secondclick",
+      sessionKey: "sid_second_checkout_0001",
+      emailHash: null,
+    });
+    expect(
+      (
+        await app.prisma.delivery.findMany({
+          orderBy: [{ eventId: "asc" }, { shop: "asc" }],
+        })
+      ).map((d) => [d.shop, d.eventId]),
+    ).toEqual([
+      [SHOP, `${TOKEN}_AddPaymentInfo`],
+      [SHOP, `${TOKEN}_InitiateCheckout`],
+      [OTHER, `${SECOND}_InitiateCheckout`],
+      [SHOP, `${SECOND}_InitiateCheckout`],
+    ]);
+
+    // Read back from what the batch stored: its times and keys survive the next step.
+    expect(
+      (
+        await post(
+          relay({
+            event: "checkout_shipping_info_submitted",
+            id: "sh-evt-0004",
+            ttclid: undefined,
+            ts: "2026-01-05T10:05:00.000Z",
+          }),
+        )
+      ).status,
+    ).toBe(204);
+    const after = await app.prisma.checkoutContext.findUniqueOrThrow({
+      where: { shop_checkoutToken: { shop: SHOP, checkoutToken: TOKEN } },
+    });
+    expect(after).toMatchObject({
+      ttclid: "E.C.P.checkoutclick",
+      emailHash: sha256Hex("both@example.com"),
+      startedAt: first.startedAt,
+      firstSeenAt: first.firstSeenAt,
+      completedAt: null,
+    });
+    expect(after.startedAt).toBeInstanceOf(Date);
+    expect(after.lastSeenAt.getTime()).toBeGreaterThanOrEqual(
+      first.lastSeenAt.getTime(),
+    );
+  });
+
   it("checkout_completed records the order id and completion; the shipping step queues nothing", async () => {
     expect(
       (await post(relay({ event: "checkout_shipping_info_submitted" }))).status,

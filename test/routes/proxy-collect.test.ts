@@ -216,6 +216,27 @@ describe("app proxy /collect", () => {
     expect(await app.prisma.delivery.count()).toBe(0);
   });
 
+  it("a repeated signature or shop parameter is refused, storing nothing", async () => {
+    for (const param of ["signature", "shop"]) {
+      const signed = app.appProxyRequest("/proxy/collect", {
+        shop: SHOP,
+        body: JSON.stringify(body()),
+      });
+      const url = new URL(signed.url);
+      url.searchParams.append(param, url.searchParams.get(param)!);
+      const res = await app.handle(
+        new Request(url, {
+          method: "POST",
+          headers: signed.headers,
+          body: JSON.stringify(body()),
+        }),
+      );
+      expect(res.status, param).toBe(400);
+    }
+    expect(await app.prisma.attributionSession.count()).toBe(0);
+    expect(await app.prisma.delivery.count()).toBe(0);
+  });
+
   it("answers 400 with a short reason for malformed or invalid bodies, storing nothing", async () => {
     const cases: [string, RegExp][] = [
       ["{not json", /not valid JSON/],
