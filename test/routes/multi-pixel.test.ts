@@ -385,6 +385,171 @@ describe("storefront and checkout events fan out with the browser's event id", (
   });
 });
 
+describe("held Purchases and the web pixel's fallback fan out too", () => {
+  async function relay(body: Record<string, unknown>) {
+    const { DEFAULT_LIMITS, ProxyLimits } =
+      await import("~/storefront/rate-limit");
+    globalThis.proxyLimits ??= new ProxyLimits(DEFAULT_LIMITS, () =>
+      Date.now(),
+    );
+    const res = await app.handle(
+      app.appProxyRequest("/proxy/checkout", {
+        shop: SHOP,
+        body: JSON.stringify({
+          v: 1,
+          ts: new Date().toISOString(),
+          consent: "granted",
+          ttclid: "E.C.P.relayclick",
+          ttp: "ttp_cookie_value_27chars__",
+          ...body,
+        }),
+        headers: {
+          "Content-Type": "text/plain;charset=UTF-8",
+          ...proxyHeaders,
+        },
+      }),
+    );
+    expect(res.status).toBe(204);
+  }
+
+  it("an order waiting for the checkout pixel is held at every pixel, and one checkout_completed releases each with the checkout's keys", async () => {
+    await addPixel(A, { consentPolicy: "limited" });
+    await addPixel(B, {
+      consentPolicy: "send",
+      purchaseEventName: "CompletePayment",
+    });
+    const checkout = "ck-multi-hold-000001";
+    const order = simpleOrder({ checkout_token: checkout });
+    expect(
+      (await sendOrder(order)).pixels!.map((p) => [p.pixelCode, p.status]),
+    ).toEqual([
+      [A.code, "queued"],
+      [B.code, "queued"],
+    ]);
+    await drain();
+    expect(tiktok.accepted).toHaveLength(0); // both held
+
+    await relay({
+      event: "checkout_completed",
+      id: "sh-evt-multi-done-01",
+      token: checkout,
+      url: `https://${SHOP}/checkouts/cn/${checkout}/thank-you`,
+      order_id: order.id,
+    });
+    await drain();
+    expect(
+      tiktok.accepted
+        .map((e) => [
+          e.pixelCode,
+          e.event,
+          e.event_id,
+          e.user.ttclid,
+          e.limited_data_use,
+        ])
+        .sort(),
+    ).toEqual([
+      [A.code, "Purchase", `${order.id}_Purchase`, "E.C.P.relayclick", false],
+      [
+        B.code,
+        "CompletePayment",
+        `${order.id}_CompletePayment`,
+        "E.C.P.relayclick",
+        false,
+      ],
+    ]);
+  });
+
+  it("the fallback's event reaches each pixel whose switch takes it, under Shopify's event id", async () => {
+    await addPixel(A, { sendViewContent: false });
+    await addPixel(B);
+    const off = await addPixel(C);
+    const { setPixelEnabled } = await import("~/pixels/pixels.server");
+    await setPixelEnabled(SHOP, off.id, false);
+    const item = { id: "4440000000001", q: 1, p: 19.99, n: "Shirt" };
+    const common = {
+      url: `https://${SHOP}/products/shirt`,
+      sid: "sid_multipixel_fallback01",
+      currency: "EUR",
+      value: 19.99,
+      items: [item],
+    };
+    const viewed = "sh-0b1c2d3e-4F5A-4B6C-8D7E-9F0A1B2C3D01";
+    const added = "sh-0b1c2d3e-4F5A-4B6C-8D7E-9F0A1B2C3D02";
+    await relay({ event: "product_viewed", id: viewed, ...common });
+    await relay({ event: "product_added_to_cart", id: added, ...common });
+    await drain();
+    expect(
+      tiktok.accepted.map((e) => [e.pixelCode, e.event, e.event_id]).sort(),
+    ).toEqual(
+      [
+        [B.code, "ViewContent", viewed],
+        [A.code, "AddToCart", added],
+        [B.code, "AddToCart", added],
+      ].sort(),
+    );
+    expect(await deliveriesAt(C.code)).toHaveLength(0);
+  });
+});
+
+describe("pixel storage refuses what it must", () => {
+  it("an 11th pixel, a code the shop already has, and another shop's pixel id", async () => {
+    const { createPixel, removePixel, setPixelEnabled, updatePixel } =
+      await import("~/pixels/pixels.server");
+    for (let i = 0; i < 10; i++)
+      await addPixel({
+        code: `CMULTICAP${String(i).padStart(10, "0")}`,
+        token: `cap-token-${i}`,
+      });
+    const { DEFAULT_SETTINGS } = await import("~/settings/settings-form");
+    const { purchaseTrigger: _trigger, ...defaults } = DEFAULT_SETTINGS;
+    const eleventh = await createPixel(SHOP, {
+      ...defaults,
+      pixelCode: "CMULTICAP0000000010",
+      accessToken: "cap-token-10",
+    });
+    expect(eleventh).toMatchObject({ ok: false, field: "pixels" });
+    expect(await app.prisma.pixel.count({ where: { shop: SHOP } })).toBe(10);
+
+    const other = await addPixel(O, {}, OTHER);
+    // The same code in another shop is that shop's business; twice in one shop is refused.
+    expect(
+      (
+        await createPixel(OTHER, {
+          ...defaults,
+          pixelCode: O.code,
+          accessToken: "x",
+        })
+      ).ok,
+    ).toBe(false);
+    expect(
+      await createPixel(OTHER, {
+        ...defaults,
+        pixelCode: "CMULTICAP0000000000",
+        accessToken: "y",
+      }),
+    ).toMatchObject({ ok: true });
+
+    // Another shop's pixel id changes nothing.
+    expect(await setPixelEnabled(SHOP, other.id, false)).toBe(false);
+    expect(await removePixel(SHOP, other.id)).toBe(false);
+    expect(
+      await updatePixel(SHOP, other.id, {
+        ...defaults,
+        pixelCode: "CHIJACKED0000000001",
+        accessToken: "stolen",
+      }),
+    ).toMatchObject({ ok: false, field: "id" });
+    expect(
+      await app.prisma.pixel.findUniqueOrThrow({ where: { id: other.id } }),
+    ).toMatchObject({
+      shop: OTHER,
+      pixelCode: O.code,
+      enabled: true,
+      accessTokenCiphertext: other.accessTokenCiphertext,
+    });
+  });
+});
+
 /**
  * A loopback hop in front of the stand-in that holds the requests of some tokens for a while
  * (a slow TikTok answer for that token) and can route a token to another stand-in.
