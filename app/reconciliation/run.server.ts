@@ -281,7 +281,10 @@ interface PageInput {
   pixels: readonly Pixel[];
   purchaseTrigger: string;
   backfill: boolean;
-  /** Missing orders created before this are reported, not sent; null = no limit. */
+  /**
+   * Missing orders created before this (or before the pixel that lacks them was added) are
+   * reported, not sent; null = no limit.
+   */
   backfillFrom: Date | null;
   now: Date;
 }
@@ -347,15 +350,31 @@ function classifyAtPixels(
   recorded: Map<string, Recorded>,
   pixels: readonly Pixel[],
   facts: Omit<Parameters<typeof classifyOrder>[0], "recorded">,
+  /** Null: every pixel is owed every order (the merchant asked). */
+  backfillFrom: Date | null = null,
 ): { verdict: Classification; missing: Pixel[]; deliveryId: string | null } {
   const verdicts: Classification[] = [];
   const missing: Pixel[] = [];
   let deliveryId: string | null = null;
-  for (const pixel of pixels) {
-    const existing =
+  const found = pixels.map(
+    (pixel) =>
       recorded.get(
         `${pixel.pixelCode}\u0000${purchaseEventId(shop, order.id, purchaseName(pixel))}`,
-      ) ?? null;
+      ) ?? null,
+  );
+  // A pixel added after the order was placed is not owed it (another integration may have sent
+  // it), so its absence there is no gap; unless the order predates every pixel, which the
+  // shop-wide "placed before the app was set up" rule then reports.
+  const owed = pixels.map(
+    (pixel, i) =>
+      found[i] !== null ||
+      backfillFrom === null ||
+      facts.createdAt >= pixel.createdAt,
+  );
+  const counted = owed.some(Boolean) ? owed : pixels.map(() => true);
+  for (const [i, pixel] of pixels.entries()) {
+    if (!counted[i]) continue;
+    const existing = found[i];
     deliveryId ??= existing?.id ?? null;
     const verdict = classifyOrder({ ...facts, recorded: existing });
     if (verdict.status === "missing") missing.push(pixel);
@@ -396,6 +415,7 @@ async function planPage(input: PageInput): Promise<PagePlan> {
         purchaseTrigger: input.purchaseTrigger,
         now,
       },
+      input.backfillFrom,
     );
     const row: Row = {
       runId: input.runId,
@@ -410,14 +430,17 @@ async function planPage(input: PageInput): Promise<PagePlan> {
       deliveryId,
     };
     plan.rows.push(row);
-    const beforeSetup =
-      input.backfillFrom !== null && createdAt < input.backfillFrom;
-    if (verdict.status === "missing" && input.backfill && beforeSetup)
+    const owed = missing.filter(
+      (pixel) =>
+        input.backfillFrom === null ||
+        (createdAt >= input.backfillFrom && createdAt >= pixel.createdAt),
+    );
+    if (verdict.status === "missing" && input.backfill && owed.length === 0)
       row.reason = BEFORE_SETUP;
     else if (verdict.status === "missing" && input.backfill)
       plan.toBackfill.push({
         row,
-        deliveries: await purchaseDeliveries(shop, order, missing),
+        deliveries: await purchaseDeliveries(shop, order, owed),
       });
   }
   return plan;

@@ -52,6 +52,10 @@ export async function run() {
     where: { shop: SHOP },
     data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
   });
+  await prisma.pixel.updateMany({
+    where: { shop: SHOP },
+    data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
+  });
   await prisma.session.create({
     data: {
       id: `offline_${SHOP}`,

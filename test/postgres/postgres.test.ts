@@ -752,6 +752,10 @@ if (!BASE_URL) {
           where: { shop: GOOD.shop },
           data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
         });
+        await prisma.pixel.updateMany({
+          where: { shop: GOOD.shop },
+          data: { createdAt: new Date(Date.now() - 30 * 86_400_000) },
+        });
         shopify.setOrders(
           Array.from({ length: 30 }, (_, i) =>
             graphqlOrder(

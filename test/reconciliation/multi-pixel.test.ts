@@ -186,4 +186,78 @@ describe("reconciliation with two pixels", () => {
     await drain();
     expect(tiktok.accepted).toHaveLength(0);
   });
+  it("a pixel added after an order was placed is not owed it: no gap there, no backfill; the merchant's install-time offer still sends it", async () => {
+    await addPixel(A);
+    const b = await addPixel(B);
+    // The shop and A a month ago; B added yesterday.
+    const monthAgo = new Date(Date.now() - 30 * DAY);
+    await app.prisma.shopSettings.update({
+      where: { shop: SHOP },
+      data: { createdAt: monthAgo },
+    });
+    await app.prisma.pixel.updateMany({
+      where: { shop: SHOP, id: { not: b.id } },
+      data: { createdAt: monthAgo },
+    });
+    await app.prisma.pixel.update({
+      where: { id: b.id },
+      data: { createdAt: new Date(Date.now() - DAY) },
+    });
+    const older = order(11, 3 * DAY);
+    const newer = order(12, DAY / 2);
+    shopify.setOrders([older.node, newer.node]);
+    const { purchaseEventId } = await import("~/orders/purchase");
+    // Both orders reached A (the outbox's own enqueue, as a webhook would); B is owed only the newer.
+    const { ingestWriter } = await import("~/delivery/runtime.server");
+    const { buildEvent } = await import("~/tiktok/event-builder");
+    for (const o of [older, newer])
+      await ingestWriter().submit({
+        deliveries: [
+          {
+            shop: SHOP,
+            source: "order",
+            pixelCode: A.code,
+            orderId: `gid://shopify/Order/${o.fixture.id}`,
+            event: buildEvent({
+              eventName: "Purchase",
+              eventId: purchaseEventId(SHOP, String(o.fixture.id)),
+              eventTime: new Date(),
+              user: {},
+              properties: { currency: "USD", value: 1 },
+            }),
+          },
+        ],
+      });
+    await drain();
+    tiktok.reset();
+
+    const { reconcileShop } = await import("~/reconciliation/run.server");
+    const run = await reconcileShop(SHOP, { trigger: "schedule" });
+    expect(run).toMatchObject({ status: "completed", backfilled: 1 });
+    const rows = await app.prisma.reconciliationOrder.findMany({
+      where: { runId: run.runId! },
+      orderBy: { orderCreatedAt: "asc" },
+    });
+    expect(rows.map((r) => [r.status, r.backfill])).toEqual([
+      ["sent", null],
+      ["missing", "queued"],
+    ]);
+    await drain();
+    expect(tiktok.accepted.map((e) => [e.pixelCode, e.event_id])).toEqual([
+      [B.code, `${newer.fixture.id}_Purchase`],
+    ]);
+
+    // The merchant's offer on the home page (trigger "install") sends what they ask for.
+    tiktok.reset();
+    const offer = await reconcileShop(SHOP, {
+      trigger: "install",
+      windowDays: 7,
+      backfill: true,
+    });
+    expect(offer).toMatchObject({ status: "completed", backfilled: 1 });
+    await drain();
+    expect(tiktok.accepted.map((e) => [e.pixelCode, e.event_id])).toEqual([
+      [B.code, `${older.fixture.id}_Purchase`],
+    ]);
+  });
 });

@@ -65,6 +65,10 @@ beforeEach(async () => {
     where: { shop: SHOP },
     data: { createdAt: new Date(Date.now() - 30 * DAY) },
   });
+  await app.prisma.pixel.updateMany({
+    where: { shop: SHOP },
+    data: { createdAt: new Date(Date.now() - 30 * DAY) },
+  });
 });
 
 async function drain() {
@@ -282,6 +286,10 @@ describe("reconciliation edge cases", () => {
 
   it("orders from before the app was set up are reported, sent only by the install-time offer", async () => {
     await app.prisma.shopSettings.update({
+      where: { shop: SHOP },
+      data: { createdAt: new Date(Date.now() - DAY) },
+    });
+    await app.prisma.pixel.updateMany({
       where: { shop: SHOP },
       data: { createdAt: new Date(Date.now() - DAY) },
     });
