@@ -103,7 +103,7 @@ export default function SettingsPage() {
             <EmptyPixels />
           ) : (
             <Card padding="0">
-              <BlockStack as="ul">
+              <BlockStack as="ul" aria-label="TikTok pixels">
                 {pixels.map((pixel, i) => (
                   <PixelRow
                     key={pixel.id}
@@ -196,6 +196,7 @@ function PixelRow({
   const failed = toggle.data && !toggle.data.ok ? toggle.data.message : null;
   const warning = toggle.data?.ok ? toggle.data.warning : null;
   const testResult = test.data?.testEvent;
+  const [dismissed, setDismissed] = useState<typeof testResult>();
 
   useEffect(() => {
     if (test.state === "idle" && testResult)
@@ -291,7 +292,7 @@ function PixelRow({
               </Text>
             </Banner>
           )}
-          {testResult && (
+          {testResult && testResult !== dismissed && (
             <Banner
               tone={testResult.ok ? "success" : "critical"}
               title={
@@ -299,14 +300,20 @@ function PixelRow({
                   ? "TikTok accepted the test event"
                   : "The test event was not accepted"
               }
+              onDismiss={() => setDismissed(testResult)}
             >
               <BlockStack gap="100">
-                <Text as="p">{testResult.summary}</Text>
-                {testResult.details && (
-                  <Text as="p" tone="subdued">
-                    {testResult.details}
+                {/* A refusal is told in words in the pixel's line above; this is TikTok's own
+                    answer, for support. Nothing sent: the summary says what is missing. */}
+                {testResult.ok && (
+                  <Text as="p">
+                    It should appear in TikTok Events Manager under Test Events
+                    within a few minutes.
                   </Text>
                 )}
+                <Text as="p" tone={testResult.details ? "subdued" : undefined}>
+                  {testResult.details ?? testResult.summary}
+                </Text>
               </BlockStack>
             </Banner>
           )}

@@ -15,8 +15,11 @@ import {
 } from "~/pixels/pixels.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
 import { loadKeyCoverage } from "~/home/key-coverage.server";
-import { PURCHASE_TRIGGERS, type PurchaseTrigger } from "./settings-form";
-import { DEFAULT_SETTINGS } from "./settings-form";
+import {
+  DEFAULT_SETTINGS,
+  PURCHASE_TRIGGERS,
+  type PurchaseTrigger,
+} from "./settings-form";
 import { saveShopWide } from "./settings.server";
 import { afterPixelChange, type Admin } from "./pixel-changes.server";
 import {
@@ -99,7 +102,6 @@ export interface TestEventView {
 export interface SettingsActionResult {
   ok: boolean;
   status: number;
-  intent?: string;
   message?: string;
   warning?: string;
   errors?: { purchaseTrigger?: string };
@@ -118,14 +120,12 @@ export async function handleSettingsAction(
 ): Promise<SettingsActionResult> {
   const intent = String(form.get("intent") ?? "");
   const id = String(form.get("id") ?? "");
-  let result: SettingsActionResult;
-  if (intent === "purchaseTrigger") result = await saveTrigger(shop, form);
-  else if (intent === "setEnabled")
-    result = await setEnabled(shop, admin, id, form.get("enabled"));
-  else if (intent === "remove") result = await remove(shop, admin, id);
-  else if (intent === "sendTestEvent") result = await testEvent(shop, id);
-  else return { ok: false, status: 400, message: "Unknown action." };
-  return { ...result, intent };
+  if (intent === "purchaseTrigger") return saveTrigger(shop, form);
+  if (intent === "setEnabled")
+    return setEnabled(shop, admin, id, form.get("enabled"));
+  if (intent === "remove") return remove(shop, admin, id);
+  if (intent === "sendTestEvent") return testEvent(shop, id);
+  return { ok: false, status: 400, message: "Unknown action." };
 }
 
 const NOT_FOUND: SettingsActionResult = {

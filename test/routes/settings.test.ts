@@ -630,11 +630,12 @@ describe("the settings page: a shop's pixels", () => {
       (await savePixel(SHOP_B, idA, pixelForm({ accessToken: TOKEN_B })))
         .status,
     ).toBe(404);
-    for (const fields of [
+    const actions: Record<string, string>[] = [
       { intent: "setEnabled", id: idA, enabled: "false" },
       { intent: "remove", id: idA },
       { intent: "sendTestEvent", id: idA },
-    ])
+    ];
+    for (const fields of actions)
       expect((await act(SHOP_B, fields)).status).toBe(404);
     expect((await editor(SHOP_A, "no-such-pixel")).status).toBe(404);
     // A shop field smuggled into the form is ignored: the shop comes from the session token.
