@@ -57,7 +57,7 @@ const TEXT_TONES = {
 export default function SettingsPage() {
   const { pixels, maxPixels, purchaseTrigger, keyCoverage } =
     useLoaderData<typeof loader>();
-  // A warning from the pixel page's save (the storefront metafield), shown once on arrival.
+  // A warning from the pixel page's save (the storefront metafield), shown on arrival.
   const location = useLocation();
   const arrivedWith = (location.state as { warning?: string } | null)?.warning;
   const full = pixels.length >= maxPixels;

@@ -35,7 +35,6 @@ export interface PixelListItem {
   pixelCode: string;
   enabled: boolean;
   accessTokenLast4: string | null;
-  hasTestEventCode: boolean;
   lastDelivery: StatusLine;
   lastTest: StatusLine;
 }
@@ -52,7 +51,6 @@ export async function loadSettingsPage(shop: string, now: Date = new Date()) {
     pixelCode: p.pixelCode,
     enabled: p.enabled,
     accessTokenLast4: p.accessTokenCiphertext ? p.accessTokenLast4 : null,
-    hasTestEventCode: Boolean(p.testEventCode),
     lastDelivery: describeLastDelivery(lastDeliveries[i], now),
     lastTest: describeLastTest(lastTestOf(p), now),
   }));

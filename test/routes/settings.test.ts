@@ -284,7 +284,6 @@ describe("the settings page: a shop's pixels", () => {
         pixelCode: PIXEL_A,
         enabled: true,
         accessTokenLast4: "9876",
-        hasTestEventCode: true,
         lastDelivery: { tone: "subdued", text: "Nothing sent yet" },
         lastTest: { tone: "subdued", text: "No test event sent yet" },
       },
