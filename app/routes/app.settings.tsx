@@ -1,30 +1,32 @@
 import { useEffect, useState } from "react";
 import { json } from "@remix-run/node";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useFetcher, useLoaderData } from "@remix-run/react";
+import { useFetcher, useLoaderData, useLocation } from "@remix-run/react";
 import {
+  Badge,
   Banner,
   BlockStack,
+  Box,
   Button,
   Card,
   Checkbox,
   ChoiceList,
+  Divider,
   InlineStack,
   Layout,
   Page,
-  Select,
   Text,
-  TextField,
 } from "@shopify/polaris";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate } from "~/shopify.server";
 import {
   loadSettingsPage,
   handleSettingsAction,
+  type PixelListItem,
   type SettingsActionResult,
 } from "~/settings/settings-page.server";
-import type { SettingsView } from "~/settings/settings.server";
-import type { FieldErrors } from "~/settings/settings-form";
+import type { PurchaseTrigger } from "~/settings/settings-form";
+import type { LineTone } from "~/settings/pixel-list";
 import { KeyCoverageCard } from "~/home/key-coverage-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -42,327 +44,96 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return json(result, { status: result.status });
 };
 
-const EVENT_LABELS: [keyof SettingsView, string, string][] = [
-  [
-    "sendPurchase",
-    "Purchase",
-    "Sent from the order webhook for every qualifying order.",
-  ],
-  [
-    "sendViewContent",
-    "ViewContent",
-    "Product page views, mirrored from the storefront.",
-  ],
-  ["sendAddToCart", "AddToCart", "Add to cart, mirrored from the storefront."],
-  [
-    "sendInitiateCheckout",
-    "InitiateCheckout",
-    "Checkout started, from the checkout web pixel, once per checkout.",
-  ],
-  [
-    "sendAddPaymentInfo",
-    "AddPaymentInfo",
-    "Payment info submitted, from the checkout web pixel, once per checkout.",
-  ],
-  [
-    "sendCheckoutSteps",
-    "Contact and shipping steps (custom events)",
-    "Sends CheckoutContactInfo and CheckoutShippingInfo once per checkout. TikTok has no standard event for these steps: custom events show in reports and audiences but cannot be optimised for. Off, they still add what they know (contact hashes, click id) to the checkout's other events and its Purchase.",
-  ],
-  [
-    "sendSearch",
-    "Search",
-    "Storefront searches, mirrored from the storefront.",
-  ],
-];
+const NEW_PIXEL_URL = "/app/settings/pixels/new";
 
-const FILTER_LABELS: [keyof SettingsView, string][] = [
-  ["skipTestOrders", "Skip test orders"],
-  ["skipPosOrders", "Skip point of sale (POS) orders"],
-  ["skipDraftOrders", "Skip orders created from draft orders"],
-  ["skipSubscriptionRecurringOrders", "Skip recurring subscription orders"],
-];
+/** Polaris Text tones for a status line. */
+const TEXT_TONES = {
+  success: "success",
+  critical: "critical",
+  caution: "caution",
+  subdued: "subdued",
+} as const satisfies Record<LineTone, string>;
 
 export default function SettingsPage() {
-  const { settings, keyCoverage } = useLoaderData<typeof loader>();
+  const { pixels, maxPixels, purchaseTrigger, keyCoverage } =
+    useLoaderData<typeof loader>();
+  // A warning from the pixel page's save (the storefront metafield), shown on arrival.
+  const location = useLocation();
+  const arrivedWith = (location.state as { warning?: string } | null)?.warning;
+  const full = pixels.length >= maxPixels;
+  // One removal at a time, kept here: the removed pixel's row is gone once the list reloads,
+  // and its outcome (a storefront warning, say) must still show.
   const shopify = useAppBridge();
-  const saveFetcher = useFetcher<SettingsActionResult>();
-  const testFetcher = useFetcher<SettingsActionResult>();
-  const [form, setForm] = useState(settings);
-  const [accessToken, setAccessToken] = useState("");
-  const [replacingToken, setReplacingToken] = useState(
-    !settings.accessTokenSet,
-  );
-
-  const saveResult = saveFetcher.data;
-  const errors: FieldErrors =
-    saveResult && !saveResult.ok ? (saveResult.errors ?? {}) : {};
-  const saving = saveFetcher.state !== "idle";
-
+  const removal = useFetcher<SettingsActionResult>();
+  const removingId = removal.formData?.get("id");
+  const removed = removal.data;
   useEffect(() => {
-    if (saveFetcher.state !== "idle" || !saveResult) return;
-    if (saveResult.ok && saveResult.settings) {
-      setForm(saveResult.settings);
-      setAccessToken("");
-      setReplacingToken(!saveResult.settings.accessTokenSet);
-      shopify.toast.show("Settings saved");
-    } else if (!saveResult.ok) {
-      shopify.toast.show("Settings not saved: check the highlighted fields", {
-        isError: true,
-      });
-    }
-  }, [saveFetcher.state, saveResult, shopify]);
-
-  const set =
-    <K extends keyof SettingsView>(key: K) =>
-    (value: SettingsView[K]) =>
-      setForm((f) => ({ ...f, [key]: value }));
-
-  const save = () => {
-    const data: Record<string, string> = { intent: "save" };
-    for (const [key, value] of Object.entries(form)) {
-      if (
-        key === "accessTokenSet" ||
-        key === "accessTokenLast4" ||
-        key === "updatedAt"
-      )
-        continue;
-      data[key] = String(value ?? "");
-    }
-    if (replacingToken && accessToken) data.accessToken = accessToken;
-    saveFetcher.submit(data, { method: "post" });
-  };
-
-  const testResult = testFetcher.data?.testEvent;
+    if (removal.state === "idle" && removed?.ok)
+      shopify.toast.show("Pixel removed");
+  }, [removal.state, removed, shopify]);
 
   return (
     <Page
       title="Settings"
-      primaryAction={{ content: "Save", onAction: save, loading: saving }}
-      secondaryActions={[
-        {
-          content: "Send test event",
-          onAction: () =>
-            testFetcher.submit({ intent: "sendTestEvent" }, { method: "post" }),
-          loading: testFetcher.state !== "idle",
-        },
-      ]}
+      primaryAction={{
+        content: "Add pixel",
+        url: NEW_PIXEL_URL,
+        disabled: full,
+        helpText: full
+          ? `A shop can send to at most ${maxPixels} pixels. Remove one to add another.`
+          : undefined,
+      }}
     >
       <Layout>
-        {testResult && (
+        {(arrivedWith || removed?.warning) && (
           <Layout.Section>
-            <Banner
-              tone={testResult.ok ? "success" : "critical"}
-              title={
-                testResult.ok
-                  ? "TikTok accepted the test event"
-                  : "The test event was not accepted"
-              }
-            >
-              <BlockStack gap="100">
-                <Text as="p">{testResult.summary}</Text>
-                {testResult.details && (
-                  <Text as="p" tone="subdued">
-                    {testResult.details}
-                  </Text>
-                )}
+            <Banner tone="warning">{removed?.warning ?? arrivedWith}</Banner>
+          </Layout.Section>
+        )}
+        {removed && !removed.ok && removed.message && (
+          <Layout.Section>
+            <Banner tone="critical">{removed.message}</Banner>
+          </Layout.Section>
+        )}
+        <Layout.AnnotatedSection
+          title="TikTok pixels"
+          description="Every event goes to each pixel that is on and takes that event, under the same event id. Codes and Events API access tokens come from TikTok Events Manager."
+        >
+          {pixels.length === 0 ? (
+            <EmptyPixels />
+          ) : (
+            <Card padding="0">
+              <BlockStack as="ul" aria-label="TikTok pixels">
+                {pixels.map((pixel, i) => (
+                  <PixelRow
+                    key={pixel.id}
+                    pixel={pixel}
+                    first={i === 0}
+                    removing={removingId === pixel.id}
+                    onRemove={() =>
+                      removal.submit(
+                        { intent: "remove", id: pixel.id },
+                        { method: "post" },
+                      )
+                    }
+                  />
+                ))}
               </BlockStack>
-            </Banner>
-          </Layout.Section>
-        )}
-        {saveResult && !saveResult.ok && saveResult.message && (
-          <Layout.Section>
-            <Banner tone="critical">{saveResult.message}</Banner>
-          </Layout.Section>
-        )}
-        {saveResult?.ok && saveResult.warning && (
-          <Layout.Section>
-            <Banner tone="warning">{saveResult.warning}</Banner>
-          </Layout.Section>
-        )}
-        <Layout.AnnotatedSection
-          title="TikTok pixel"
-          description="From TikTok Events Manager: your pixel's code and an Events API access token generated in the pixel's settings."
-        >
-          <Card>
-            <BlockStack gap="400">
-              <TextField
-                label="Pixel code"
-                name="pixelCode"
-                value={form.pixelCode}
-                onChange={set("pixelCode")}
-                autoComplete="off"
-                error={errors.pixelCode}
-                helpText="10 to 40 letters and digits."
-              />
-              {replacingToken ? (
-                <TextField
-                  label="Access token"
-                  name="accessToken"
-                  type="password"
-                  value={accessToken}
-                  onChange={setAccessToken}
-                  autoComplete="off"
-                  error={errors.accessToken}
-                  helpText="Stored encrypted. It is never shown again."
-                  connectedRight={
-                    form.accessTokenSet ? (
-                      <Button
-                        onClick={() => {
-                          setReplacingToken(false);
-                          setAccessToken("");
-                        }}
-                      >
-                        Cancel
-                      </Button>
-                    ) : undefined
-                  }
-                />
-              ) : (
-                <BlockStack gap="100">
-                  <Text as="p" variant="bodyMd" fontWeight="medium">
-                    Access token
-                  </Text>
-                  <InlineStack gap="300" blockAlign="center">
-                    <Text as="span" tone="subdued">
-                      {`Set, ending in …${form.accessTokenLast4 ?? ""}`}
-                    </Text>
-                    <Button onClick={() => setReplacingToken(true)}>
-                      Replace
-                    </Button>
-                  </InlineStack>
-                </BlockStack>
-              )}
-              <TextField
-                label="Test event code"
-                name="testEventCode"
-                value={form.testEventCode}
-                onChange={set("testEventCode")}
-                autoComplete="off"
-                error={errors.testEventCode}
-                helpText="Optional. From Events Manager → Test events. While set, every event is sent as a test event."
-              />
-            </BlockStack>
-          </Card>
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection
-          title="Events"
-          description="Which events the app sends to TikTok from the server."
-        >
-          <Card>
-            <BlockStack gap="300">
-              {EVENT_LABELS.map(([key, label, help]) => (
-                <Checkbox
-                  key={key}
-                  label={label}
-                  helpText={help}
-                  checked={Boolean(form[key])}
-                  onChange={(checked) =>
-                    setForm((f) => ({ ...f, [key]: checked }))
-                  }
-                />
-              ))}
-              <Select
-                label="Purchase event name"
-                options={[
-                  { label: "Purchase (recommended)", value: "Purchase" },
-                  {
-                    label: "CompletePayment (legacy name)",
-                    value: "CompletePayment",
-                  },
-                  { label: "PlaceAnOrder", value: "PlaceAnOrder" },
-                ]}
-                value={form.purchaseEventName}
-                onChange={set("purchaseEventName")}
-                error={errors.purchaseEventName}
-                helpText="Use the same name as your browser pixel so TikTok can deduplicate."
-              />
-            </BlockStack>
-          </Card>
+            </Card>
+          )}
+          {full && (
+            <Box paddingBlockStart="200">
+              <Text as="p" tone="subdued">
+                {`This shop sends to ${maxPixels} pixels, the most it can. Remove one to add another.`}
+              </Text>
+            </Box>
+          )}
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Purchases"
-          description="When an order is reported, and with which amount."
+          description="For every pixel: when an order is reported as a purchase."
         >
-          <Card>
-            <BlockStack gap="300">
-              <ChoiceList
-                title="Send the purchase when"
-                choices={[
-                  {
-                    label: "The order is created (matches the browser pixel)",
-                    value: "orders/create",
-                  },
-                  { label: "The order is paid", value: "orders/paid" },
-                ]}
-                selected={[form.purchaseTrigger]}
-                onChange={([value]) =>
-                  set("purchaseTrigger")(
-                    value as SettingsView["purchaseTrigger"],
-                  )
-                }
-                error={errors.purchaseTrigger}
-              />
-              <Select
-                label="Purchase value"
-                options={[
-                  {
-                    label: "Order total (with tax and shipping)",
-                    value: "total",
-                  },
-                  {
-                    label:
-                      "Subtotal (after discounts, before tax and shipping)",
-                    value: "subtotal",
-                  },
-                ]}
-                value={form.valueSource}
-                onChange={(value) =>
-                  set("valueSource")(value as SettingsView["valueSource"])
-                }
-                error={errors.valueSource}
-              />
-            </BlockStack>
-          </Card>
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection
-          title="Consent"
-          description="Shoppers who decline marketing cookies are never sent. This decides what happens when we do not know a shopper's choice, for example an order placed without a storefront visit we saw."
-        >
-          <Card>
-            <ChoiceList
-              title="When consent is unknown"
-              choices={[
-                { label: "Send with limited data use", value: "limited" },
-                { label: "Send normally", value: "send" },
-                { label: "Do not send", value: "skip" },
-              ]}
-              selected={[form.consentPolicy]}
-              onChange={([value]) =>
-                set("consentPolicy")(value as SettingsView["consentPolicy"])
-              }
-              error={errors.consentPolicy}
-            />
-          </Card>
-        </Layout.AnnotatedSection>
-        <Layout.AnnotatedSection
-          title="Order filters"
-          description="Orders that should not count as ad conversions."
-        >
-          <Card>
-            <BlockStack gap="300">
-              {FILTER_LABELS.map(([key, label]) => (
-                <Checkbox
-                  key={key}
-                  label={label}
-                  checked={Boolean(form[key])}
-                  onChange={(checked) =>
-                    setForm((f) => ({ ...f, [key]: checked }))
-                  }
-                />
-              ))}
-            </BlockStack>
-          </Card>
+          <PurchaseTriggerCard saved={purchaseTrigger} />
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Match keys"
@@ -372,5 +143,231 @@ export default function SettingsPage() {
         </Layout.AnnotatedSection>
       </Layout>
     </Page>
+  );
+}
+
+function EmptyPixels() {
+  return (
+    <Card>
+      <BlockStack gap="300" inlineAlign="start">
+        <Text as="h2" variant="headingMd">
+          No TikTok pixel yet
+        </Text>
+        <Text as="p">
+          Add the pixel your TikTok ads report to: its code and an Events API
+          access token from TikTok Events Manager. Nothing is sent to TikTok
+          until then.
+        </Text>
+        <Button variant="primary" url={NEW_PIXEL_URL}>
+          Add pixel
+        </Button>
+      </BlockStack>
+    </Card>
+  );
+}
+
+function StatusText({ line }: { line: { tone: LineTone; text: string } }) {
+  return (
+    <Text as="p" tone={TEXT_TONES[line.tone]}>
+      {line.text}
+    </Text>
+  );
+}
+
+function PixelRow({
+  pixel,
+  first,
+  removing,
+  onRemove,
+}: {
+  pixel: PixelListItem;
+  first: boolean;
+  removing: boolean;
+  onRemove: () => void;
+}) {
+  const shopify = useAppBridge();
+  const toggle = useFetcher<SettingsActionResult>();
+  const test = useFetcher<SettingsActionResult>();
+  const [confirming, setConfirming] = useState(false);
+  // While the switch's request runs, show what was asked for.
+  const enabled = toggle.formData
+    ? toggle.formData.get("enabled") === "true"
+    : pixel.enabled;
+  const failed = toggle.data && !toggle.data.ok ? toggle.data.message : null;
+  const warning = toggle.data?.ok ? toggle.data.warning : null;
+  const testResult = test.data?.testEvent;
+  const [dismissed, setDismissed] = useState<typeof testResult>();
+
+  useEffect(() => {
+    if (test.state === "idle" && testResult)
+      shopify.toast.show(
+        testResult.ok
+          ? `${testResult.pixelName}: TikTok accepted the test event`
+          : `${testResult.pixelName}: the test event was not accepted`,
+        { isError: !testResult.ok },
+      );
+  }, [test.state, testResult, shopify]);
+
+  return (
+    <Box as="li" aria-label={pixel.name}>
+      {!first && <Divider />}
+      <Box padding="400">
+        <BlockStack gap="300">
+          <InlineStack align="space-between" blockAlign="start" gap="300">
+            <BlockStack gap="100">
+              <InlineStack gap="200" blockAlign="center">
+                <Text as="h3" variant="headingSm">
+                  {pixel.name}
+                </Text>
+                <Badge tone={enabled ? "success" : undefined}>
+                  {enabled ? "On" : "Off"}
+                </Badge>
+              </InlineStack>
+              <Text as="p" tone="subdued">
+                {`Code ${pixel.pixelCode} · ${
+                  pixel.accessTokenLast4
+                    ? `token ending in …${pixel.accessTokenLast4}`
+                    : "no access token"
+                }`}
+              </Text>
+              <StatusText line={pixel.lastDelivery} />
+              <StatusText line={pixel.lastTest} />
+            </BlockStack>
+            <InlineStack gap="200" blockAlign="center">
+              <Button url={`/app/settings/pixels/${pixel.id}`}>Edit</Button>
+              <Button
+                onClick={() =>
+                  test.submit(
+                    { intent: "sendTestEvent", id: pixel.id },
+                    { method: "post" },
+                  )
+                }
+                loading={test.state !== "idle"}
+              >
+                Send test event
+              </Button>
+              <Button
+                tone="critical"
+                variant="plain"
+                onClick={() => setConfirming(true)}
+                disabled={confirming}
+              >
+                Remove
+              </Button>
+            </InlineStack>
+          </InlineStack>
+          <Checkbox
+            label="Send events to this pixel"
+            helpText="Off: nothing new is sent to it and the storefront stops loading it. Its settings and delivery log stay."
+            checked={enabled}
+            disabled={toggle.state !== "idle"}
+            onChange={(checked) =>
+              toggle.submit(
+                {
+                  intent: "setEnabled",
+                  id: pixel.id,
+                  enabled: String(checked),
+                },
+                { method: "post" },
+              )
+            }
+          />
+          {confirming && (
+            <Banner
+              tone="critical"
+              title={`Remove ${pixel.name}?`}
+              action={{
+                content: "Remove pixel",
+                loading: removing,
+                onAction: onRemove,
+              }}
+              secondaryAction={{
+                content: "Cancel",
+                onAction: () => setConfirming(false),
+              }}
+            >
+              <Text as="p">
+                Nothing more is sent to this pixel and its access token is
+                erased. Its deliveries stay in the delivery log.
+              </Text>
+            </Banner>
+          )}
+          {testResult && testResult !== dismissed && (
+            <Banner
+              tone={testResult.ok ? "success" : "critical"}
+              title={
+                testResult.ok
+                  ? "TikTok accepted the test event"
+                  : "The test event was not accepted"
+              }
+              onDismiss={() => setDismissed(testResult)}
+            >
+              <BlockStack gap="100">
+                {/* A refusal is told in words in the pixel's line above; this is TikTok's own
+                    answer, for support. Nothing sent: the summary says what is missing. */}
+                {testResult.ok && (
+                  <Text as="p">
+                    It should appear in TikTok Events Manager under Test Events
+                    within a few minutes.
+                  </Text>
+                )}
+                <Text as="p" tone={testResult.details ? "subdued" : undefined}>
+                  {testResult.details ?? testResult.summary}
+                </Text>
+              </BlockStack>
+            </Banner>
+          )}
+          {failed && <Banner tone="critical">{failed}</Banner>}
+          {warning && <Banner tone="warning">{warning}</Banner>}
+        </BlockStack>
+      </Box>
+    </Box>
+  );
+}
+
+function PurchaseTriggerCard({ saved }: { saved: PurchaseTrigger }) {
+  const shopify = useAppBridge();
+  const fetcher = useFetcher<SettingsActionResult>();
+  const [trigger, setTrigger] = useState<PurchaseTrigger>(saved);
+  const result = fetcher.data;
+
+  useEffect(() => {
+    if (fetcher.state !== "idle" || !result) return;
+    if (result.ok) shopify.toast.show("Purchase setting saved");
+    else shopify.toast.show("Not saved", { isError: true });
+  }, [fetcher.state, result, shopify]);
+
+  return (
+    <Card>
+      <BlockStack gap="300" inlineAlign="start">
+        <ChoiceList
+          title="Send the purchase when"
+          choices={[
+            {
+              label: "The order is created (matches the browser pixel)",
+              value: "orders/create",
+            },
+            { label: "The order is paid", value: "orders/paid" },
+          ]}
+          selected={[trigger]}
+          onChange={([value]) => setTrigger(value as PurchaseTrigger)}
+          error={
+            result && !result.ok ? result.errors?.purchaseTrigger : undefined
+          }
+        />
+        <Button
+          onClick={() =>
+            fetcher.submit(
+              { intent: "purchaseTrigger", purchaseTrigger: trigger },
+              { method: "post" },
+            )
+          }
+          loading={fetcher.state !== "idle"}
+          disabled={trigger === saved}
+        >
+          Save purchase setting
+        </Button>
+      </BlockStack>
+    </Card>
   );
 }

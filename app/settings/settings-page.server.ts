@@ -1,23 +1,97 @@
-import { parseSettingsForm, type FieldErrors } from "./settings-form";
-import {
-  saveShopSettings,
-  toSettingsView,
-  type SettingsView,
-} from "./settings.server";
+// The settings page (route app.settings): the shop's pixels as a list, each with its last
+// delivery and last test event, the shop-wide purchase trigger, and the key-coverage card.
+// Adding and editing a pixel happen on their own page (./pixel-editor.server.ts).
+import { z } from "zod";
+import type { Pixel } from "@prisma/client";
+import prisma from "~/db.server";
 import {
   loadShopPixels,
+  MAX_PIXELS,
   readPixelToken,
   recordTestResult,
-  sendingPixels,
+  removePixel,
+  setPixelEnabled,
   UnreadableTokenError,
 } from "~/pixels/pixels.server";
-import { publishPixelCodes } from "./pixel-metafield.server";
 import { sendTestEvent } from "~/tiktok/test-event.server";
-import { errorSummary, logger } from "~/observability/logger.server";
-import { connectWebPixel } from "~/checkout/web-pixel.server";
 import { loadKeyCoverage } from "~/home/key-coverage.server";
+import {
+  DEFAULT_SETTINGS,
+  PURCHASE_TRIGGERS,
+  type PurchaseTrigger,
+} from "./settings-form";
+import { saveShopWide } from "./settings.server";
+import { afterPixelChange, type Admin } from "./pixel-changes.server";
+import {
+  describeLastDelivery,
+  describeLastTest,
+  type StatusLine,
+} from "./pixel-list";
+
+/** One row of the list: never the token or its ciphertext. */
+export interface PixelListItem {
+  id: string;
+  name: string;
+  pixelCode: string;
+  enabled: boolean;
+  accessTokenLast4: string | null;
+  lastDelivery: StatusLine;
+  lastTest: StatusLine;
+}
+
+export async function loadSettingsPage(shop: string, now: Date = new Date()) {
+  const shopPixels = await loadShopPixels(shop);
+  const [lastDeliveries, keyCoverage] = await Promise.all([
+    Promise.all(shopPixels.pixels.map((p) => lastDelivery(shop, p.pixelCode))),
+    loadKeyCoverage(shop, now, { settings: shopPixels.settings }),
+  ]);
+  const pixels: PixelListItem[] = shopPixels.pixels.map((p, i) => ({
+    id: p.id,
+    name: p.name,
+    pixelCode: p.pixelCode,
+    enabled: p.enabled,
+    accessTokenLast4: p.accessTokenCiphertext ? p.accessTokenLast4 : null,
+    lastDelivery: describeLastDelivery(lastDeliveries[i], now),
+    lastTest: describeLastTest(lastTestOf(p), now),
+  }));
+  return {
+    pixels,
+    maxPixels: MAX_PIXELS,
+    purchaseTrigger:
+      (shopPixels.settings?.purchaseTrigger as PurchaseTrigger | undefined) ??
+      DEFAULT_SETTINGS.purchaseTrigger,
+    keyCoverage,
+  };
+}
+
+/** The newest delivery to this pixel: one read on the (shop, pixelCode, createdAt) index. */
+function lastDelivery(shop: string, pixelCode: string) {
+  return prisma.delivery.findFirst({
+    where: { shop, pixelCode },
+    orderBy: { createdAt: "desc" },
+    select: {
+      status: true,
+      lastError: true,
+      createdAt: true,
+      deliveredAt: true,
+      lastAttemptAt: true,
+    },
+  });
+}
+
+function lastTestOf(p: Pixel) {
+  return p.lastTestAt
+    ? {
+        at: p.lastTestAt.toISOString(),
+        ok: p.lastTestOk ?? false,
+        code: p.lastTestCode,
+        message: p.lastTestMessage,
+      }
+    : null;
+}
 
 export interface TestEventView {
+  pixelName: string;
   ok: boolean;
   summary: string;
   details?: string;
@@ -26,122 +100,115 @@ export interface TestEventView {
 export interface SettingsActionResult {
   ok: boolean;
   status: number;
-  settings?: SettingsView;
-  errors?: FieldErrors;
   message?: string;
   warning?: string;
+  errors?: { purchaseTrigger?: string };
   testEvent?: TestEventView;
 }
 
-type Admin = Parameters<typeof publishPixelCodes>[0];
-
-export async function loadSettingsPage(shop: string, now: Date = new Date()) {
-  const shopPixels = await loadShopPixels(shop);
-  return {
-    settings: toSettingsView(shopPixels),
-    keyCoverage: await loadKeyCoverage(shop, now, {
-      settings: shopPixels.settings,
-    }),
-  };
-}
+const triggerSchema = z.enum(
+  PURCHASE_TRIGGERS,
+  "Choose when a purchase is sent.",
+);
 
 export async function handleSettingsAction(
   shop: string,
   admin: Admin,
   form: FormData,
 ): Promise<SettingsActionResult> {
-  const intent = form.get("intent");
-  if (intent === "save") return save(shop, admin, form);
-  if (intent === "sendTestEvent") return testEvent(shop);
+  const intent = String(form.get("intent") ?? "");
+  const id = String(form.get("id") ?? "");
+  if (intent === "purchaseTrigger") return saveTrigger(shop, form);
+  if (intent === "setEnabled")
+    return setEnabled(shop, admin, id, form.get("enabled"));
+  if (intent === "remove") return remove(shop, admin, id);
+  if (intent === "sendTestEvent") return testEvent(shop, id);
   return { ok: false, status: 400, message: "Unknown action." };
 }
 
-async function save(
+const NOT_FOUND: SettingsActionResult = {
+  ok: false,
+  status: 404,
+  message: "No such pixel in this shop.",
+};
+
+async function saveTrigger(
   shop: string,
-  admin: Admin,
   form: FormData,
 ): Promise<SettingsActionResult> {
-  const existing = await loadShopPixels(shop);
-  const first = existing.pixels[0];
-  const parsed = parseSettingsForm(form, Boolean(first?.accessTokenCiphertext));
-  if (!parsed.ok) return { ok: false, status: 422, errors: parsed.errors };
-
-  const saved = await saveShopSettings(shop, parsed.value);
-  if (!saved.ok)
-    return { ok: false, status: 422, errors: { [saved.field]: saved.message } };
-  let warning: string | undefined;
-  const codes = (shopPixels: typeof existing) =>
-    sendingPixels(shopPixels)
-      .map((p) => p.pixelCode)
-      .join(",");
-  const now = await loadShopPixels(shop);
-  if (codes(existing) !== codes(now) || !existing.settings) {
-    try {
-      await publishPixelCodes(
-        admin,
-        sendingPixels(now).map((p) => p.pixelCode),
-      );
-    } catch (error) {
-      // The settings are saved; the storefront keeps the previous pixel until the next save.
-      logger().error(
-        { shop, error: errorSummary(error) },
-        "pixel metafield update failed",
-      );
-      warning =
-        "Saved, but Shopify did not accept the pixel code for the storefront. Save again in a minute.";
-    }
-  }
-  // Create or update the checkout web pixel; the outcome shows in the setup checklist, which
-  // offers a repair when it failed, so the save itself does not depend on it.
-  const pixel = await connectWebPixel(admin, shop);
-  if (!pixel.ok)
-    logger().error(
-      { component: "settings", shop, reason: pixel.message },
-      "checkout web pixel not connected",
-    );
-  return { ok: true, status: 200, settings: toSettingsView(now), warning };
+  const parsed = triggerSchema.safeParse(form.get("purchaseTrigger"));
+  if (!parsed.success)
+    return {
+      ok: false,
+      status: 422,
+      errors: { purchaseTrigger: parsed.error.issues[0].message },
+    };
+  await saveShopWide(shop, { purchaseTrigger: parsed.data });
+  return { ok: true, status: 200 };
 }
 
-async function testEvent(shop: string): Promise<SettingsActionResult> {
-  const row = (await loadShopPixels(shop)).pixels[0];
-  if (!row?.accessTokenCiphertext) {
-    return {
-      ok: false,
-      status: 200,
-      testEvent: {
-        ok: false,
-        summary: "Save a pixel code and an access token first.",
-      },
-    };
-  }
-  if (!row.testEventCode) {
-    return {
-      ok: false,
-      status: 200,
-      testEvent: {
-        ok: false,
-        summary:
-          "Add a test event code first (TikTok Events Manager → your pixel → Test events), then save.",
-      },
-    };
-  }
+async function setEnabled(
+  shop: string,
+  admin: Admin,
+  id: string,
+  value: FormDataEntryValue | null,
+): Promise<SettingsActionResult> {
+  if (value !== "true" && value !== "false")
+    return { ok: false, status: 400, message: "Say on or off." };
+  const before = await loadShopPixels(shop);
+  if (!(await setPixelEnabled(shop, id, value === "true"))) return NOT_FOUND;
+  return {
+    ok: true,
+    status: 200,
+    ...(await afterPixelChange(shop, admin, before)),
+  };
+}
+
+/** Removes the pixel and its token; its deliveries stay in the log. */
+async function remove(
+  shop: string,
+  admin: Admin,
+  id: string,
+): Promise<SettingsActionResult> {
+  const before = await loadShopPixels(shop);
+  if (!(await removePixel(shop, id))) return NOT_FOUND;
+  return {
+    ok: true,
+    status: 200,
+    ...(await afterPixelChange(shop, admin, before)),
+  };
+}
+
+async function testEvent(
+  shop: string,
+  id: string,
+): Promise<SettingsActionResult> {
+  const row = (await loadShopPixels(shop)).pixels.find((p) => p.id === id);
+  if (!row) return NOT_FOUND;
+  const notSent = (summary: string): SettingsActionResult => ({
+    ok: false,
+    status: 200,
+    testEvent: { pixelName: row.name, ok: false, summary },
+  });
+  if (!row.accessTokenCiphertext)
+    return notSent("Save an access token for this pixel first.");
+  if (!row.testEventCode)
+    return notSent(
+      "Add a test event code to this pixel first (TikTok Events Manager → your pixel → Test events), then save.",
+    );
   let accessToken: string | null;
   try {
     accessToken = readPixelToken(row);
   } catch (error) {
-    if (error instanceof UnreadableTokenError) {
-      return {
-        ok: false,
-        status: 200,
-        testEvent: { ok: false, summary: error.message },
-      };
-    }
+    if (error instanceof UnreadableTokenError) return notSent(error.message);
     throw error;
   }
   const result = await sendTestEvent({
     pixelCode: row.pixelCode,
     accessToken: accessToken ?? "",
     testEventCode: row.testEventCode,
+    eventName: row.purchaseEventName,
+    shopDomain: shop,
   });
   const { outcome } = result;
   await recordTestResult(shop, row.id, {
@@ -161,6 +228,7 @@ async function testEvent(shop: string): Promise<SettingsActionResult> {
     ok: result.ok,
     status: 200,
     testEvent: {
+      pixelName: row.name,
       ok: result.ok,
       summary: result.summary,
       details: details ? `TikTok answered: ${details}.` : undefined,

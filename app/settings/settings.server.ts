@@ -6,7 +6,6 @@ import {
   loadShopPixels,
   updatePixel,
   type PixelWriteResult,
-  type ShopPixels,
 } from "~/pixels/pixels.server";
 import {
   DEFAULT_SETTINGS,
@@ -49,13 +48,7 @@ export interface PixelView {
   updatedAt: string | null;
 }
 
-/** The settings page's form: the shop's first pixel and the shop's purchase trigger. */
-export interface SettingsView extends PixelView {
-  purchaseTrigger: PurchaseTrigger;
-}
-
-const { purchaseTrigger: DEFAULT_TRIGGER, ...PIXEL_DEFAULTS } =
-  DEFAULT_SETTINGS;
+const { purchaseTrigger: _trigger, ...PIXEL_DEFAULTS } = DEFAULT_SETTINGS;
 
 export function toPixelView(row: Pixel | null): PixelView {
   if (!row)
@@ -101,15 +94,6 @@ export function toPixelView(row: Pixel | null): PixelView {
         }
       : null,
     updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export function toSettingsView({ settings, pixels }: ShopPixels): SettingsView {
-  return {
-    ...toPixelView(pixels[0] ?? null),
-    purchaseTrigger:
-      (settings?.purchaseTrigger as PurchaseTrigger | undefined) ??
-      DEFAULT_TRIGGER,
   };
 }
 

@@ -39,6 +39,10 @@ const USER_AGENT =
 const VIEWPORT = { width: 1280, height: 900 };
 
 const PIXEL = "CE2EMERCHANTPIXEL01";
+const PIXEL_NAME = "Main store";
+// A second pixel, added through the page at the end: its code is not one the token may use.
+const SECOND_PIXEL = "CE2EAGENCYPIXEL0002";
+const SECOND_NAME = "Agency";
 const GOOD_TOKEN = "e2e-live-token-7a1234";
 const WRONG_TOKEN = "e2e-revoked-token-0000";
 const TEST_EVENT_CODE = "TEST48213";
@@ -146,18 +150,46 @@ async function hydrated(locator: Locator): Promise<Locator> {
 
 async function openSettings(): Promise<void> {
   await page.goto(demo!.adminUrl("/app/settings"));
-  await hydrated(page.getByLabel("Pixel code"));
+  await hydrated(
+    page.getByRole("checkbox", { name: "Send events to this pixel" }).first(),
+  );
   expect(page.url()).toContain("id_token=");
 }
 
-async function replaceToken(token: string): Promise<void> {
-  await page.getByRole("button", { name: "Replace" }).click();
-  await page.getByLabel("Access token").fill(token);
+/** The settings page's list of pixels, each item named after its pixel. */
+function pixelList(): Locator {
+  return page.getByRole("list", { name: "TikTok pixels", exact: true });
+}
+
+function pixelRow(name: string): Locator {
+  return pixelList().getByRole("listitem", { name, exact: true });
+}
+
+/** Opens a pixel's page from the settings list. */
+async function editPixel(name: string): Promise<void> {
+  await openSettings();
+  await pixelRow(name).getByRole("link", { name: "Edit" }).click();
+  await hydrated(page.getByLabel("Pixel code"));
+  expect(new URL(page.url()).pathname).toMatch(/^\/app\/settings\/pixels\//);
+}
+
+/** Saves the pixel page; the app goes back to the list. */
+async function savePixel(toast: string): Promise<void> {
   await expectToast(
     () => page.getByRole("button", { name: "Save", exact: true }).click(),
-    "Settings saved",
+    toast,
   );
-  await page.getByText(`Set, ending in …${token.slice(-4)}`).waitFor();
+  await page.waitForURL((url) => url.pathname === "/app/settings");
+}
+
+async function replaceToken(token: string): Promise<void> {
+  await editPixel(PIXEL_NAME);
+  await page.getByRole("button", { name: "Replace" }).click();
+  await page.getByLabel("Access token").fill(token);
+  await savePixel("Pixel saved");
+  await pixelRow(PIXEL_NAME)
+    .getByText(`token ending in …${token.slice(-4)}`, { exact: false })
+    .waitFor();
 }
 
 async function openDeliveryLog(): Promise<void> {
@@ -269,34 +301,37 @@ describe.skipIf(!existsSync(chromiumPath()))(
     }, 60_000);
 
     it("saves the pixel code and token in Settings and sends a test event TikTok accepts", async () => {
-      await openSettings();
+      // The demo shop starts with one pixel, as a first save leaves it.
+      await editPixel("TikTok pixel");
+      await page.getByLabel("Name", { exact: true }).fill(PIXEL_NAME);
       await page.getByLabel("Pixel code").fill(PIXEL);
       await page.getByRole("button", { name: "Replace" }).click();
       await page.getByLabel("Access token").fill(GOOD_TOKEN);
       await page.getByLabel("Test event code").fill(TEST_EVENT_CODE);
-      await expectToast(
-        () => page.getByRole("button", { name: "Save", exact: true }).click(),
-        "Settings saved",
-      );
+      await savePixel("Pixel saved");
 
-      // The token is never shown back: only its last four characters.
-      await page.getByText("Set, ending in …1234").waitFor();
-      expect(await page.getByLabel("Access token").count()).toBe(0);
+      // Back on the list: the pixel, its code, and only the token's last four characters.
+      const row = pixelRow(PIXEL_NAME);
+      await row
+        .getByText(`Code ${PIXEL} · token ending in …1234`, { exact: true })
+        .waitFor();
       expect(await page.content()).not.toContain(GOOD_TOKEN);
-      expect(await page.getByLabel("Pixel code").inputValue()).toBe(PIXEL);
       // The storefront gets the new pixel code through the app-owned metafield.
       expect(JSON.stringify((await demo!.status()).metafields)).toContain(
         PIXEL,
       );
 
-      await page.getByRole("button", { name: "Send test event" }).click();
-      await page
+      await hydrated(row.getByRole("button", { name: "Send test event" }));
+      await row.getByRole("button", { name: "Send test event" }).click();
+      await row
         .getByRole("heading", { name: "TikTok accepted the test event" })
         .waitFor();
-      const details = await page.getByText(/^TikTok answered: /).textContent();
+      const details = await row.getByText(/^TikTok answered: /).textContent();
       expect(details).toMatch(
         /^TikTok answered: code 0, message "OK", request_id \S+, HTTP 200\.$/,
       );
+      // The result stays next to the pixel.
+      await row.getByText(/^Test event accepted /).waitFor();
 
       // What TikTok (the stand-in) received: one test event for this pixel, under the test code.
       const requestId = details!.match(/request_id (\S+),/)![1];
@@ -308,14 +343,23 @@ describe.skipIf(!existsSync(chromiumPath()))(
         test_event_code: TEST_EVENT_CODE,
         requestId,
       });
-
       publishScreenshot(
         await screenshot("settings", {
-          until: page.getByText(/^Optional\. From Events Manager/),
+          until: page.getByRole("heading", { name: "Purchases", exact: true }),
         }),
         "settings",
       );
       await screenshot("settings-full", { fullPage: true });
+
+      // The pixel's page never shows the token back either.
+      await editPixel(PIXEL_NAME);
+      await page.getByText("Set, ending in …1234").waitFor();
+      expect(await page.getByLabel("Access token").count()).toBe(0);
+      expect(await page.content()).not.toContain(GOOD_TOKEN);
+      expect(await page.getByLabel("Pixel code").inputValue()).toBe(PIXEL);
+      await screenshot("settings-pixel", {
+        until: page.getByText(/^Optional\. From Events Manager/),
+      });
     });
 
     let attributes: Record<string, string> = {};
@@ -482,7 +526,6 @@ describe.skipIf(!existsSync(chromiumPath()))(
     });
 
     it("a rejected token shows as Failed with TikTok's message, and Resend works once the token is fixed", async () => {
-      await openSettings();
       await replaceToken(WRONG_TOKEN);
 
       const { status, answer } = await sendOrderWebhook(FAILING_ORDER, {
@@ -527,7 +570,6 @@ describe.skipIf(!existsSync(chromiumPath()))(
       await screenshot("delivery-detail-failed", { fullPage: true });
 
       // Fix the token, come back, resend.
-      await openSettings();
       await replaceToken(GOOD_TOKEN);
       await page.goto(demo!.adminUrl(detailPath));
       await page.getByText("Not delivered", { exact: true }).waitFor();
@@ -575,6 +617,80 @@ describe.skipIf(!existsSync(chromiumPath()))(
           .getByText("Failed", { exact: true })
           .count(),
       ).toBe(0);
+    });
+
+    it("adds a second pixel through Settings: both are listed, TikTok's refusal of its code shows next to it, and it can be turned off and removed", async () => {
+      const codes = async () =>
+        JSON.parse(
+          (await demo!.status()).metafields["$app:tiktok.pixel_codes"],
+        ) as string[];
+      const addPixel = async (name: string, code: string) => {
+        await openSettings();
+        await page.getByRole("link", { name: "Add pixel" }).first().click();
+        await hydrated(page.getByLabel("Pixel code"));
+        expect(new URL(page.url()).pathname).toBe("/app/settings/pixels/new");
+        await page.getByLabel("Name", { exact: true }).fill(name);
+        await page.getByLabel("Pixel code").fill(code);
+        await page.getByLabel("Access token").fill(GOOD_TOKEN);
+        await page.getByLabel("Test event code").fill(TEST_EVENT_CODE);
+      };
+
+      // The code the shop already sends to is refused, on the field.
+      await addPixel(SECOND_NAME, PIXEL.toLowerCase());
+      await expectToast(
+        () => page.getByRole("button", { name: "Save", exact: true }).click(),
+        "Not saved: check the highlighted fields",
+        true,
+      );
+      await page.getByText(/already sends to a pixel with this code/).waitFor();
+
+      await addPixel(SECOND_NAME, SECOND_PIXEL);
+      await savePixel("Pixel added");
+      await pixelRow(SECOND_NAME).waitFor();
+      const names = await pixelList()
+        .getByRole("listitem")
+        .evaluateAll((items) => items.map((i) => i.getAttribute("aria-label")));
+      expect(names).toEqual([PIXEL_NAME, SECOND_NAME]);
+      expect(await codes()).toEqual([PIXEL, SECOND_PIXEL]);
+      // The first pixel keeps its last delivery and test result.
+      await pixelRow(PIXEL_NAME)
+        .getByText(/^Delivered /)
+        .waitFor();
+      await pixelRow(PIXEL_NAME)
+        .getByText(/^Test event accepted /)
+        .waitFor();
+
+      // The token may not send to this code: TikTok answers 40001, told next to the pixel.
+      const row = pixelRow(SECOND_NAME);
+      await hydrated(row.getByRole("button", { name: "Send test event" }));
+      await row.getByRole("button", { name: "Send test event" }).click();
+      await row
+        .getByText(
+          /^Test event failed just now \(TikTok code 40001\)\. TikTok does not accept this pixel code with this access token\./,
+        )
+        .waitFor();
+      expect(demo!.standin.requests.some((r) => r.code === 40001)).toBe(true);
+      await screenshot("settings-two-pixels", { fullPage: true });
+
+      // Off: the storefront stops loading it.
+      await row
+        .getByRole("checkbox", { name: "Send events to this pixel" })
+        .click();
+      await row.getByText("Off", { exact: true }).waitFor();
+      await waitFor(async () => (await codes()).join() === PIXEL);
+
+      // Removed after a confirmation; the first pixel stays.
+      await row.getByRole("button", { name: "Remove" }).click();
+      await row
+        .getByRole("heading", { name: `Remove ${SECOND_NAME}?` })
+        .waitFor();
+      await expectToast(
+        () => row.getByRole("button", { name: "Remove pixel" }).click(),
+        "Pixel removed",
+      );
+      await waitFor(async () => (await pixelRow(SECOND_NAME).count()) === 0);
+      expect(await pixelRow(PIXEL_NAME).count()).toBe(1);
+      expect(await page.content()).not.toContain(GOOD_TOKEN);
     });
   },
 );

@@ -116,7 +116,9 @@ describe("key coverage on the home and settings pages", () => {
     expect(after.keyCoverage.journeys[0].text).not.toContain(
       "until the checkout web pixel",
     );
-    expect(after.settings.pixelCode).toBe(PIXEL);
+    expect(after.pixels.map((p: { pixelCode: string }) => p.pixelCode)).toEqual(
+      [PIXEL],
+    );
   });
 
   it("gives no advice to a shop without Purchases", async () => {

@@ -1,7 +1,7 @@
 // Publishing the shop's pixel codes to the storefront: the app-owned metafields the theme embed
 // reads ($app:tiktok.pixel_codes, and the older single $app:tiktok.pixel_code), written with
 // metafieldsSet / metafieldsDelete against a real HTTP stand-in for the Admin GraphQL API on
-// 127.0.0.1 (test/support/admin-graphql-pixels.ts), directly and through the settings save.
+// 127.0.0.1 (test/support/admin-graphql-pixels.ts), directly and through the pixel page's save.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
 import {
@@ -119,14 +119,12 @@ describe("publishPixelCodes", () => {
   });
 });
 
-describe("the settings save", () => {
+describe("the pixel page's save", () => {
   const form = (pixelCode: string) =>
     new URLSearchParams({
-      intent: "save",
       pixelCode,
       accessToken: "act.metafield-token-0001",
       purchaseEventName: "Purchase",
-      purchaseTrigger: "orders/create",
       consentPolicy: "limited",
       valueSource: "total",
       sendPurchase: "true",
@@ -140,17 +138,21 @@ describe("the settings save", () => {
       skipDraftOrders: "true",
       skipSubscriptionRecurringOrders: "true",
     });
-  const save = (pixelCode: string) =>
-    app.handle(
-      app.adminRequest(SHOP, "/app/settings?_data=routes%2Fapp.settings", {
-        method: "POST",
-        body: form(pixelCode),
-      }),
+  // The pixel page: adds the shop's pixel, then edits its code.
+  const save = async (pixelCode: string) => {
+    const saved = await app.prisma.pixel.findFirst({ where: { shop: SHOP } });
+    return app.handle(
+      app.adminRequest(
+        SHOP,
+        `/app/settings/pixels/${saved?.id ?? "new"}?_data=routes%2Fapp.settings_.pixels.%24id`,
+        { method: "POST", body: form(pixelCode) },
+      ),
     );
+  };
 
   it("publishes the shop's pixel code as a one-element list (and the single code)", async () => {
     const res = await save(P1);
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(((await res.json()) as { warning?: string }).warning).toBe(
       undefined,
     );
@@ -159,7 +161,7 @@ describe("the settings save", () => {
       [CODE]: { type: "single_line_text_field", value: P1 },
     });
     // a new code replaces both
-    await save(P2);
+    expect((await save(P2)).status).toBe(200);
     expect(JSON.parse(admin.metafields.get(CODES)!.value)).toEqual([P2]);
     expect(admin.metafields.get(CODE)!.value).toBe(P2);
   });

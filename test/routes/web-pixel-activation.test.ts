@@ -1,6 +1,6 @@
 // Activating the checkout web pixel: webPixelCreate / webPixelUpdate against a real HTTP
 // stand-in for the Admin GraphQL API on 127.0.0.1 (test/support/admin-graphql-pixels.ts),
-// directly and through the settings save and the home page's one-click repair. The app's Admin
+// directly and through the pixel page's save and the home page's one-click repair. The app's Admin
 // API client reaches the stand-in through the library's fetch hook, which only rewrites the
 // shop's host to the stand-in's address; the requests are real HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -130,11 +130,9 @@ describe("webPixelCreate / webPixelUpdate", () => {
 describe("activation in the admin", () => {
   const form = () =>
     new URLSearchParams({
-      intent: "save",
       pixelCode: "CACTIVATIONPIXEL002",
       accessToken: "act.activation-token-0001",
       purchaseEventName: "Purchase",
-      purchaseTrigger: "orders/create",
       consentPolicy: "limited",
       valueSource: "total",
       sendPurchase: "true",
@@ -148,6 +146,17 @@ describe("activation in the admin", () => {
       skipDraftOrders: "true",
       skipSubscriptionRecurringOrders: "true",
     });
+  // The pixel page's save, on the shop's pixel (seeded before each test).
+  const savePixel = async () => {
+    const saved = await app.prisma.pixel.findFirst({ where: { shop: SHOP } });
+    return app.handle(
+      app.adminRequest(
+        SHOP,
+        `/app/settings/pixels/${saved?.id ?? "new"}?_data=routes%2Fapp.settings_.pixels.%24id`,
+        { method: "POST", body: form() },
+      ),
+    );
+  };
   const checklistStep = async () => {
     const res = await app.handle(app.adminRequest(SHOP, `/app?_data=${HOME}`));
     expect(res.status).toBe(200);
@@ -159,18 +168,13 @@ describe("activation in the admin", () => {
     )!;
   };
 
-  it("saving the settings creates the pixel through the Admin API; the checklist shows it connected", async () => {
+  it("saving a TikTok pixel creates the web pixel through the Admin API; the checklist shows it connected", async () => {
     expect(await checklistStep()).toMatchObject({
       label: "Connect the checkout web pixel",
       done: false,
       repair: true,
     });
-    const res = await app.handle(
-      app.adminRequest(SHOP, "/app/settings?_data=routes%2Fapp.settings", {
-        method: "POST",
-        body: form(),
-      }),
-    );
+    const res = await savePixel();
     expect(res.status).toBe(200);
     expect(admin.calls.some((c) => c.operation === "create")).toBe(true);
     expect(
@@ -185,12 +189,7 @@ describe("activation in the admin", () => {
 
   it("a failed connection shows in the checklist, and one click repairs it", async () => {
     admin.failWith = 503;
-    await app.handle(
-      app.adminRequest(SHOP, "/app/settings?_data=routes%2Fapp.settings", {
-        method: "POST",
-        body: form(),
-      }),
-    );
+    expect((await savePixel()).status).toBe(200);
     expect(await checklistStep()).toMatchObject({
       label: expect.stringMatching(/^Checkout web pixel not connected: /),
       done: false,
