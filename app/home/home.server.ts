@@ -115,7 +115,7 @@ export async function loadHome(
     {
       label: "Enter your TikTok pixel code",
       done: pixels.length > 0,
-      to: "/app/settings",
+      to: pixels.length > 0 ? "/app/settings" : "/app/settings/pixels/new",
     },
     {
       label:

@@ -747,6 +747,11 @@ describe("home page: last 7 days", () => {
     expect(res.status).toBe(200);
     const { checklist, last7Days } = await res.json();
     expect(checklist).toHaveLength(4);
+    // No pixel yet: the first step opens the form that adds one.
+    expect(checklist[0]).toMatchObject({
+      done: false,
+      to: "/app/settings/pixels/new",
+    });
     expect(last7Days).toMatchObject({
       ordersSeen: 6,
       sent: 3,
