@@ -38,6 +38,10 @@ const shopify = shopifyApp({
     // After install (and each new offline session): create the checkout web pixel, or bring
     // it up to date. Recorded for the setup checklist; a failure never blocks the install.
     afterAuth: async ({ session, admin }) => {
+      // A reinstall: the shop is installed again (its pixels still need their tokens, which
+      // the uninstall erased).
+      const { markInstalled } = await import("~/pixels/pixels.server");
+      await markInstalled(session.shop);
       const { connectWebPixel } = await import("~/checkout/web-pixel.server");
       const result = await connectWebPixel(admin, session.shop);
       if (!result.ok)
@@ -156,6 +160,12 @@ export async function verifySignedWebhook(
     throw check.reason === WebhookValidationErrorReason.InvalidHmac
       ? new Response(undefined, { status: 401, statusText: "Unauthorized" })
       : new Response(undefined, { status: 400, statusText: "Bad Request" });
+  // The library reads the shop from whichever of the two header spellings it found the HMAC
+  // in; the one checked above may be the other.
+  if (!isShopDomain(check.domain))
+    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
+      status: 400,
+    });
   return {
     shop: check.domain,
     topic: check.topic,

@@ -20,6 +20,7 @@ import {
   type CheckoutEventSwitches,
   type RelayRequest,
 } from "./checkout-context";
+import { readCheckoutContexts } from "./context-batch.server";
 
 /** What a checkout_completed relay did to the order's Purchase. */
 export type PurchaseEffect = "released" | "late" | "none";
@@ -27,21 +28,6 @@ export type PurchaseEffect = "released" | "late" | "none";
 export type RelayOutcome =
   | { status: "unknown_shop" }
   | { status: "stored"; queued: number; purchase: PurchaseEffect };
-
-const CONTEXT_SELECT = {
-  ttclid: true,
-  ttp: true,
-  sessionKey: true,
-  consent: true,
-  ip: true,
-  userAgent: true,
-  emailHash: true,
-  phoneHash: true,
-  pageUrl: true,
-  orderId: true,
-  startedAt: true,
-  completedAt: true,
-} as const;
 
 /** The TikTok event a relayed step becomes for this shop, or null (not a step we send, or turned off). */
 export function relayedEventName(
@@ -95,14 +81,13 @@ export async function ingestRelay(
       const where = {
         shop_checkoutToken: { shop, checkoutToken: body.token },
       };
-      const previous = await tx.checkoutContext.findUnique({
-        where,
-        select: CONTEXT_SELECT,
-      });
-      const context = mergeContext(
-        previous as CheckoutContextState | null,
-        request,
-      );
+      // Locked until the transaction ends (PostgreSQL), as the group-commit path reads it: a
+      // step committed meanwhile by another process is not overwritten from a stale read.
+      const previous =
+        (await readCheckoutContexts(tx, [{ shop, checkoutToken: body.token }]))
+          .values()
+          .next().value ?? null;
+      const context = mergeContext(previous, request);
       await tx.checkoutContext.upsert({
         where,
         create: {

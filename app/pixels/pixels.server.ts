@@ -51,6 +51,15 @@ export function sendingPixels({ settings, pixels }: ShopPixels): Pixel[] {
   return pixels.filter((p) => p.enabled);
 }
 
+/** After an (re)install: the shop's pixels take events again. */
+export async function markInstalled(shop: string): Promise<void> {
+  const changed = await prisma.shopSettings.updateMany({
+    where: { shop, uninstalledAt: { not: null } },
+    data: { uninstalledAt: null },
+  });
+  if (changed.count > 0) forgetCachedPixels(shop);
+}
+
 export type PixelWriteResult =
   | { ok: true; pixel: Pixel }
   | { ok: false; field: "pixelCode" | "pixels" | "id"; message: string };
@@ -120,10 +129,19 @@ export async function updatePixel(
   input: PixelInput,
 ): Promise<PixelWriteResult> {
   const { accessToken, ...fields } = input;
+  // Only a merchant in the installed app saves a pixel (the same as createPixel's upsert).
+  await markInstalled(shop);
   try {
-    const updated = await prisma.pixel.updateMany({
-      where: { id, shop },
-      data: { ...fields, ...tokenFields(shop, accessToken) },
+    const updated = await prisma.$transaction(async (tx) => {
+      // Another code is another TikTok pixel: it gets events from now on.
+      await tx.pixel.updateMany({
+        where: { id, shop, pixelCode: { not: fields.pixelCode } },
+        data: { sendingSince: new Date() },
+      });
+      return tx.pixel.updateMany({
+        where: { id, shop },
+        data: { ...fields, ...tokenFields(shop, accessToken) },
+      });
     });
     forgetCachedPixels(shop);
     if (updated.count === 0)
@@ -145,9 +163,14 @@ export async function setPixelEnabled(
   id: string,
   enabled: boolean,
 ): Promise<boolean> {
-  const updated = await prisma.pixel.updateMany({
-    where: { id, shop },
-    data: { enabled },
+  const updated = await prisma.$transaction(async (tx) => {
+    // Turned back on: it gets events from now on (what it missed while off is not owed).
+    if (enabled)
+      await tx.pixel.updateMany({
+        where: { id, shop, enabled: false },
+        data: { sendingSince: new Date() },
+      });
+    return tx.pixel.updateMany({ where: { id, shop }, data: { enabled } });
   });
   forgetCachedPixels(shop);
   return updated.count > 0;

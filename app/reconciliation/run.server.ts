@@ -305,6 +305,13 @@ function purchasePixels(
 
 const purchaseName = (pixel: Pixel) => pixel.purchaseEventName || "Purchase";
 
+/**
+ * Orders placed before this are not owed to the pixel: it was added, turned back on or given
+ * another code later (another integration may have sent it those, and while off it was not to
+ * get any).
+ */
+const owedSince = (pixel: Pixel) => pixel.sendingSince ?? pixel.createdAt;
+
 interface Recorded {
   id: string;
   pixelCode: string;
@@ -362,14 +369,13 @@ function classifyAtPixels(
         `${pixel.pixelCode}\u0000${purchaseEventId(shop, order.id, purchaseName(pixel))}`,
       ) ?? null,
   );
-  // A pixel added after the order was placed is not owed it (another integration may have sent
-  // it), so its absence there is no gap; unless the order predates every pixel, which the
-  // shop-wide "placed before the app was set up" rule then reports.
+  // An order placed before the pixel was owed it (owedSince) is no gap there; unless it
+  // predates every pixel, which the shop-wide "placed before the app was set up" rule reports.
   const owed = pixels.map(
     (pixel, i) =>
       found[i] !== null ||
       backfillFrom === null ||
-      facts.createdAt >= pixel.createdAt,
+      facts.createdAt >= owedSince(pixel),
   );
   const counted = owed.some(Boolean) ? owed : pixels.map(() => true);
   for (const [i, pixel] of pixels.entries()) {
@@ -433,7 +439,7 @@ async function planPage(input: PageInput): Promise<PagePlan> {
     const owed = missing.filter(
       (pixel) =>
         input.backfillFrom === null ||
-        (createdAt >= input.backfillFrom && createdAt >= pixel.createdAt),
+        (createdAt >= input.backfillFrom && createdAt >= owedSince(pixel)),
     );
     if (verdict.status === "missing" && input.backfill && owed.length === 0)
       row.reason = BEFORE_SETUP;

@@ -99,11 +99,34 @@ async function sendWebhook(fixture: ReturnType<typeof order>["fixture"]) {
   return res.json();
 }
 
+/** The order's Purchase recorded at one pixel only, through the outbox as a webhook would. */
+async function recordAt(pixelCode: string, o: ReturnType<typeof order>) {
+  const { purchaseEventId } = await import("~/orders/purchase");
+  const { ingestWriter } = await import("~/delivery/runtime.server");
+  const { buildEvent } = await import("~/tiktok/event-builder");
+  await ingestWriter().submit({
+    deliveries: [
+      {
+        shop: SHOP,
+        source: "order",
+        pixelCode,
+        orderId: `gid://shopify/Order/${o.fixture.id}`,
+        event: buildEvent({
+          eventName: "Purchase",
+          eventId: purchaseEventId(SHOP, String(o.fixture.id)),
+          eventTime: new Date(),
+          user: {},
+          properties: { currency: "USD", value: 1 },
+        }),
+      },
+    ],
+  });
+}
+
 describe("reconciliation with two pixels", () => {
   it("an order recorded at pixel A only is missing and backfilled only at B, under the same event id; an order at both is sent", async () => {
-    const { setPixelEnabled } = await import("~/pixels/pixels.server");
     await addPixel(A);
-    const b = await addPixel(B);
+    await addPixel(B);
     // Both pixels were set up a month ago: every order below is owed to both.
     await app.prisma.shopSettings.update({
       where: { shop: SHOP },
@@ -120,12 +143,8 @@ describe("reconciliation with two pixels", () => {
     shopify.setOrders([both.node, onlyA.node, neither.node]);
 
     await sendWebhook(both.fixture);
-    // B was turned off while onlyA's webhook came: only A recorded it.
-    await setPixelEnabled(SHOP, b.id, false);
-    expect(await sendWebhook(onlyA.fixture)).toMatchObject({
-      pixels: [{ pixelCode: A.code, status: "queued" }],
-    });
-    await setPixelEnabled(SHOP, b.id, true);
+    // onlyA reached A alone (B's delivery lost): written through the outbox as the webhook would.
+    await recordAt(A.code, onlyA);
     await drain();
     const eventId = (o: typeof both) => `${o.fixture.id}_Purchase`;
     expect(
@@ -206,28 +225,8 @@ describe("reconciliation with two pixels", () => {
     const older = order(11, 3 * DAY);
     const newer = order(12, DAY / 2);
     shopify.setOrders([older.node, newer.node]);
-    const { purchaseEventId } = await import("~/orders/purchase");
-    // Both orders reached A (the outbox's own enqueue, as a webhook would); B is owed only the newer.
-    const { ingestWriter } = await import("~/delivery/runtime.server");
-    const { buildEvent } = await import("~/tiktok/event-builder");
-    for (const o of [older, newer])
-      await ingestWriter().submit({
-        deliveries: [
-          {
-            shop: SHOP,
-            source: "order",
-            pixelCode: A.code,
-            orderId: `gid://shopify/Order/${o.fixture.id}`,
-            event: buildEvent({
-              eventName: "Purchase",
-              eventId: purchaseEventId(SHOP, String(o.fixture.id)),
-              eventTime: new Date(),
-              user: {},
-              properties: { currency: "USD", value: 1 },
-            }),
-          },
-        ],
-      });
+    // Both orders reached A; B is owed only the newer.
+    for (const o of [older, newer]) await recordAt(A.code, o);
     await drain();
     tiktok.reset();
 
@@ -259,5 +258,38 @@ describe("reconciliation with two pixels", () => {
     expect(tiktok.accepted.map((e) => [e.pixelCode, e.event_id])).toEqual([
       [B.code, `${older.fixture.id}_Purchase`],
     ]);
+  });
+  it("a pixel turned off and on again is not owed the orders placed while it was off", async () => {
+    const { setPixelEnabled } = await import("~/pixels/pixels.server");
+    await addPixel(A);
+    const b = await addPixel(B);
+    const monthAgo = new Date(Date.now() - 30 * DAY);
+    await app.prisma.shopSettings.update({
+      where: { shop: SHOP },
+      data: { createdAt: monthAgo },
+    });
+    await app.prisma.pixel.updateMany({
+      where: { shop: SHOP },
+      data: { createdAt: monthAgo },
+    });
+    const whileOff = order(31, DAY);
+    shopify.setOrders([whileOff.node]);
+    await setPixelEnabled(SHOP, b.id, false);
+    expect(await sendWebhook(whileOff.fixture)).toMatchObject({
+      pixels: [{ pixelCode: A.code, status: "queued" }],
+    });
+    await setPixelEnabled(SHOP, b.id, true);
+    await drain();
+    tiktok.reset();
+
+    const { reconcileShop } = await import("~/reconciliation/run.server");
+    const run = await reconcileShop(SHOP, { trigger: "schedule" });
+    expect(run).toMatchObject({ status: "completed", backfilled: 0 });
+    const rows = await app.prisma.reconciliationOrder.findMany({
+      where: { runId: run.runId! },
+    });
+    expect(rows.map((r) => r.status)).toEqual(["sent"]);
+    await drain();
+    expect(tiktok.accepted).toHaveLength(0);
   });
 });

@@ -840,6 +840,39 @@ describe("uninstall and compliance cover every pixel", () => {
     expect(tiktok.accepted.map((e) => e.pixelCode)).toEqual([O.code]);
   });
 
+  it("a reinstall takes events again: the pixel whose token is entered again sends, the other says it lacks one", async () => {
+    await twoShops();
+    await webhook("/webhooks/app/uninstalled", "app/uninstalled", {
+      id: 1,
+      domain: SHOP,
+    });
+    // What afterAuth does on the new offline session, then the merchant enters A's token.
+    const { markInstalled, updatePixel, loadShopPixels } =
+      await import("~/pixels/pixels.server");
+    await markInstalled(SHOP);
+    const [pixelA] = (await loadShopPixels(SHOP)).pixels;
+    const { DEFAULT_SETTINGS } = await import("~/settings/settings-form");
+    const { purchaseTrigger: _trigger, ...defaults } = DEFAULT_SETTINGS;
+    expect(
+      await updatePixel(SHOP, pixelA.id, {
+        ...defaults,
+        name: pixelA.name,
+        pixelCode: A.code,
+        accessToken: A.token,
+      }),
+    ).toMatchObject({ ok: true });
+
+    expect(await sendOrder(await grantedOrder())).toMatchObject({
+      status: "queued",
+    });
+    await drain();
+    expect(tiktok.accepted.map((e) => e.pixelCode)).toEqual([A.code]);
+    const atB = await deliveriesAt(B.code);
+    expect(atB.map((d) => [d.status, d.lastError])).toEqual([
+      ["failed", "Not sent: no access token is saved for this pixel."],
+    ]);
+  });
+
   it("shop/redact deletes every pixel and every pixel's deliveries, and nothing of another shop", async () => {
     await twoShops();
     await sendOrder(await grantedOrder());

@@ -465,6 +465,18 @@ describe("order webhook edges", () => {
     );
     expect(unsigned.status).toBe(400);
     expect(await app.prisma.delivery.count()).toBe(1);
+
+    // Shopify's newer header spelling (no X-) is what the library reads when it is there: a
+    // valid X-Shopify-Shop-Domain beside a Shopify-Shop-Domain that is no shop is refused.
+    const twoSpellings = new Headers(signed.headers);
+    for (const [name, value] of signed.headers)
+      if (name.startsWith("x-shopify-")) twoSpellings.set(name.slice(2), value);
+    twoSpellings.set("Shopify-Shop-Domain", "not-a-shop.example.com");
+    const mixed = await app.handle(
+      new Request(signed.url, { method: "POST", headers: twoSpellings, body }),
+    );
+    expect(mixed.status).toBe(400);
+    expect(await app.prisma.delivery.count()).toBe(1);
   });
 
   it("odd optional fields are dropped, not fatal: the order still counts (cases found by fuzzing)", async () => {
