@@ -133,9 +133,11 @@ async function list(shop: string, query = "") {
       label: string;
       status: string;
       eventName: string;
+      pixel: string;
       matchKeys: string[];
       attempts: number;
     }[];
+    pixels: { code: string; name: string; label: string; removed: boolean }[];
     page: {
       hasNext: boolean;
       hasPrevious: boolean;
@@ -1009,12 +1011,7 @@ describe("several pixels: the log, an order's detail and the home page per pixel
   };
 
   it("lists every pixel's deliveries with the pixel's name, and offers each pixel, removed ones by code", async () => {
-    const body = (await list(SHOP_PIXELS)) as Awaited<
-      ReturnType<typeof list>
-    > & {
-      rows: PixelRow[];
-      pixels: { code: string; label: string; removed: boolean }[];
-    };
+    const body = await list(SHOP_PIXELS);
     expect(body.pixels).toEqual([
       { code: PIXEL, name: "US store", label: "US store", removed: false },
       { code: PIXEL_B, name: "Agency", label: "Agency", removed: false },
@@ -1037,9 +1034,7 @@ describe("several pixels: the log, an order's detail and the home page per pixel
   });
 
   it("filters by pixel, within the shop, alone and with the other filters", async () => {
-    const b = (await list(SHOP_PIXELS, `pixel=${PIXEL_B}`)) as Awaited<
-      ReturnType<typeof list>
-    > & { rows: PixelRow[] };
+    const b = await list(SHOP_PIXELS, `pixel=${PIXEL_B}`);
     expect(b.filters.pixel).toBe(PIXEL_B);
     expect(b.rows).toHaveLength(3);
     for (const row of b.rows)
@@ -1049,15 +1044,11 @@ describe("several pixels: the log, an order's detail and the home page per pixel
         status: "failed",
       });
     // The other shop's pixel with the same code: its own order only, never this shop's.
-    const other = (await list(SHOP_PIXELS_OTHER, `pixel=${PIXEL_B}`)) as {
-      rows: PixelRow[];
-    };
+    const other = await list(SHOP_PIXELS_OTHER, `pixel=${PIXEL_B}`);
     expect(other.rows).toHaveLength(1);
     expect(b.rows.map((r) => r.id)).not.toContain(other.rows[0].id);
 
-    const a = (await list(SHOP_PIXELS, `pixel=${PIXEL}&status=delivered`)) as {
-      rows: PixelRow[];
-    };
+    const a = await list(SHOP_PIXELS, `pixel=${PIXEL}&status=delivered`);
     expect(a.rows.map((r) => [r.pixel, r.status])).toEqual([
       ["US store", "delivered"],
       ["US store", "delivered"],
@@ -1232,7 +1223,7 @@ describe("several pixels: the log, an order's detail and the home page per pixel
   });
 
   it("offers no pixel filter or column to a one-pixel shop", async () => {
-    const body = (await list(SHOP_PIXELS_OTHER)) as { pixels: unknown[] };
+    const body = await list(SHOP_PIXELS_OTHER);
     expect(body.pixels).toHaveLength(1);
     const html = await (
       await documentRequest(SHOP_PIXELS_OTHER, "/app/deliveries")
