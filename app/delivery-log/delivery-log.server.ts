@@ -312,8 +312,8 @@ async function loadOrderPixels(
 ): Promise<{ rows: OrderPixelView[]; choices: PixelChoice[] }> {
   const [found, current] = await Promise.all([
     prisma.delivery.findMany({
-      // No ORDER BY: SQLite would walk a (shop, source, createdAt) index in that order over
-      // the shop's orders rather than look the order up; the few rows are ordered below.
+      // Not ordered by creation time: SQLite would then walk a (shop, source, createdAt) index
+      // over the shop's orders rather than look the order up; the few rows are ordered below.
       where: { shop, orderId, source: "order" },
       take: MAX_ORDER_PIXELS,
       select: {
@@ -335,9 +335,12 @@ async function loadOrderPixels(
   const label = pixelLabeler(choices);
   const position = new Map(choices.map((c, i) => [c.code, i]));
   const rows = found
+    // Pixel by pixel; one pixel's several events of the order in creation order.
     .sort(
       (a, b) =>
-        a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1),
+        position.get(a.pixelCode)! - position.get(b.pixelCode)! ||
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (a.id < b.id ? -1 : 1),
     )
     .map((r) => ({
       id: r.id,
@@ -347,12 +350,7 @@ async function loadOrderPixels(
       status: asStatus(r.status),
       attempts: r.attemptCount,
       lastAttemptAt: r.lastAttemptAt?.toISOString() ?? null,
-    }))
-    // Stable: one pixel's several events of the order keep their creation order.
-    .sort(
-      (a, b) =>
-        (position.get(a.pixelCode) ?? 0) - (position.get(b.pixelCode) ?? 0),
-    );
+    }));
   return { rows, choices };
 }
 
@@ -487,8 +485,9 @@ export async function resendDelivery(
 }
 
 /**
- * The shop's order deliveries of the summary window, per pixel, status, match keys and journey, from
- * the day summary the outbox keeps: at most 7 days × a few groups of rows, whatever the volume.
+ * The shop's order deliveries of the summary window, per pixel, status, match keys and journey,
+ * from the day summary the outbox keeps: at most 7 days × a few groups of rows, whatever the
+ * volume.
  */
 export async function loadSummaryGroups(
   shop: string,
