@@ -188,8 +188,12 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
   const { settle } = await import("../../app/delivery/outbox/settle.server");
   const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
-  const { listDeliveries, getDeliveryDetail, loadDeliverySummary } =
-    await import("../../app/delivery-log/delivery-log.server");
+  const {
+    listDeliveries,
+    getDeliveryDetail,
+    loadDeliverySummary,
+    loadPixelChoices,
+  } = await import("../../app/delivery-log/delivery-log.server");
   const { loadHome } = await import("../../app/home/home.server");
 
   const progress = (text: string) => console.log(`[admin-views] ${text}`);
@@ -551,6 +555,9 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
           "filter pixel, everything",
           () => list({ pixel: PIXEL, source: "all" }),
         ],
+        // What every list above includes for the pixel filter's choices: the shop's pixels,
+        // and the codes in the log, one index seek per code.
+        ["pixel filter choices (in every list)", () => loadPixelChoices(SHOP)],
         ["filter custom dates", () => list({ from: day(5), to: day(3) })],
         // A Purchase's detail, with the order at both pixels.
         ["order detail", () => getDeliveryDetail(SHOP, detailId)],
