@@ -89,26 +89,25 @@ export const MAX_SEARCH_MATCHES = 1000;
 export const MAX_LOGGED_CODES = 50;
 
 /**
- * The distinct pixel codes in the shop's log, one index seek each: the next code after the last
- * one found, through the (shop, pixelCode, …) index, so the cost is the number of codes, not of
- * deliveries. This is how a removed pixel's deliveries stay filterable.
+ * The distinct pixel codes in the shop's log, one index seek each: the smallest code, then the
+ * next after each one found, through the (shop, pixelCode, …) indexes, so the cost follows the
+ * number of codes, not of deliveries (neither database skips through an index by itself for a
+ * DISTINCT). One statement, the same SQL on SQLite and PostgreSQL. This is how a removed pixel's
+ * deliveries stay filterable.
  */
 export async function loggedPixelCodes(
   shop: string,
   prisma: PrismaClient = defaultPrisma,
 ): Promise<string[]> {
-  const codes: string[] = [];
-  while (codes.length < MAX_LOGGED_CODES) {
-    const last = codes.at(-1);
-    const next = await prisma.delivery.findFirst({
-      where: last === undefined ? { shop } : { shop, pixelCode: { gt: last } },
-      orderBy: { pixelCode: "asc" },
-      select: { pixelCode: true },
-    });
-    if (!next) break;
-    codes.push(next.pixelCode);
-  }
-  return codes;
+  const rows = await prisma.$queryRaw<{ code: string }[]>`
+    WITH RECURSIVE codes(code) AS (
+      SELECT (SELECT MIN("pixelCode") FROM "Delivery" WHERE "shop" = ${shop})
+      UNION ALL
+      SELECT (SELECT MIN("pixelCode") FROM "Delivery" WHERE "shop" = ${shop} AND "pixelCode" > codes.code)
+      FROM codes WHERE codes.code IS NOT NULL
+    )
+    SELECT code FROM codes WHERE code IS NOT NULL LIMIT ${MAX_LOGGED_CODES}`;
+  return rows.map((r) => r.code);
 }
 
 /** The shop's current pixels, as the settings page lists them (oldest first). */
