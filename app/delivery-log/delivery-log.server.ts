@@ -31,6 +31,7 @@ import {
   type StatusExplanation,
 } from "./present";
 import { utcDay } from "~/delivery/outbox/day-summary.server";
+import { pixelChoices, pixelLabeler, type PixelChoice } from "./pixels";
 import {
   summarizeDeliveries,
   summaryWindowStart,
@@ -43,6 +44,9 @@ export interface DeliveryRowView {
   label: string;
   source: string;
   eventName: string;
+  pixelCode: string;
+  /** The pixel's name (app/delivery-log/pixels.ts). */
+  pixel: string;
   status: DeliveryStatus;
   attempts: number;
   lastAttemptAt: string | null;
@@ -61,12 +65,15 @@ export interface DeliveryListView {
   };
   /** Why the list is empty, so the page can say the right thing. */
   empty: "none" | "no-deliveries" | "no-matches";
+  /** The pixel filter's choices: the shop's pixels, then codes in the log of removed ones. */
+  pixels: PixelChoice[];
 }
 
 const rowSelect = {
   id: true,
   source: true,
   eventName: true,
+  pixelCode: true,
   orderName: true,
   status: true,
   attemptCount: true,
@@ -77,6 +84,52 @@ const rowSelect = {
 
 /** More deliveries than one order ever has (a Purchase, its resends, the odd other event). */
 export const MAX_SEARCH_MATCHES = 1000;
+
+/** More pixel codes than a log holds (10 pixels at a time, and the odd removed one). */
+export const MAX_LOGGED_CODES = 50;
+
+/**
+ * The distinct pixel codes in the shop's log, one index seek each: the smallest code, then the
+ * next after each one found, through the (shop, pixelCode, …) indexes, so the cost follows the
+ * number of codes, not of deliveries (neither database skips through an index by itself for a
+ * DISTINCT). One statement, the same SQL on SQLite and PostgreSQL. This is how a removed pixel's
+ * deliveries stay filterable.
+ */
+export async function loggedPixelCodes(
+  shop: string,
+  prisma: PrismaClient = defaultPrisma,
+): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ code: string }[]>`
+    WITH RECURSIVE codes(code) AS (
+      SELECT (SELECT MIN("pixelCode") FROM "Delivery" WHERE "shop" = ${shop})
+      UNION ALL
+      SELECT (SELECT MIN("pixelCode") FROM "Delivery" WHERE "shop" = ${shop} AND "pixelCode" > codes.code)
+      FROM codes WHERE codes.code IS NOT NULL
+    )
+    SELECT code FROM codes WHERE code IS NOT NULL LIMIT ${MAX_LOGGED_CODES}`;
+  return rows.map((r) => r.code);
+}
+
+/** The shop's current pixels, as the settings page lists them (oldest first). */
+function currentPixels(shop: string, prisma: PrismaClient) {
+  return prisma.pixel.findMany({
+    where: { shop },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { pixelCode: true, name: true },
+  });
+}
+
+/** The delivery log's pixel filter choices. */
+export async function loadPixelChoices(
+  shop: string,
+  prisma: PrismaClient = defaultPrisma,
+): Promise<PixelChoice[]> {
+  const [current, logged] = await Promise.all([
+    currentPixels(shop, prisma),
+    loggedPixelCodes(shop, prisma),
+  ]);
+  return pixelChoices(current, logged);
+}
 
 export async function listDeliveries(
   shop: string,
@@ -154,14 +207,19 @@ export async function listDeliveries(
     });
     empty = any ? "no-matches" : "no-deliveries";
   }
+  const pixels = await loadPixelChoices(shop, prisma);
+  const pixelLabel = pixelLabeler(pixels);
 
   return {
     filters,
+    pixels,
     rows: page.map((row) => ({
       id: row.id,
       label: deliveryLabel(row.source, row.orderName),
       source: row.source,
       eventName: row.eventName,
+      pixelCode: row.pixelCode,
+      pixel: pixelLabel(row.pixelCode),
       status: asStatus(row.status),
       attempts: row.attemptCount,
       lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
@@ -201,6 +259,8 @@ export interface DeliveryDetailView {
   eventName: string;
   eventId: string;
   pixelCode: string;
+  /** The pixel's name (its code once removed). */
+  pixel: string;
   status: DeliveryStatus;
   explanation: StatusExplanation;
   matchKeys: MatchKey[];
@@ -218,9 +278,80 @@ export interface DeliveryDetailView {
   keySources: Record<string, string> | null;
   /** Set when the checkout pixel's completed checkout came after this Purchase had left. */
   lateCheckoutRelayAt: string | null;
+  /**
+   * An order's Purchase at every pixel (this one included), pixel by pixel as the settings page
+   * lists them; null for other events, and when the shop has one pixel and this is its only
+   * Purchase (nothing to compare).
+   */
+  orderPixels: OrderPixelView[] | null;
+}
+
+export interface OrderPixelView {
+  id: string;
+  pixelCode: string;
+  pixel: string;
+  eventName: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastAttemptAt: string | null;
 }
 
 export const MAX_ATTEMPTS_SHOWN = 200;
+/** More deliveries than one order has: one Purchase per pixel, 10 pixels at a time. */
+export const MAX_ORDER_PIXELS = 50;
+
+/**
+ * The order's deliveries at every pixel, through the (shop, orderId) index, with the shop's
+ * current pixels to name them.
+ */
+async function loadOrderPixels(
+  prisma: PrismaClient,
+  shop: string,
+  orderId: string,
+): Promise<{ rows: OrderPixelView[]; choices: PixelChoice[] }> {
+  const [found, current] = await Promise.all([
+    prisma.delivery.findMany({
+      // Not ordered by creation time: SQLite would then walk a (shop, source, createdAt) index
+      // over the shop's orders rather than look the order up; the few rows are ordered below.
+      where: { shop, orderId, source: "order" },
+      take: MAX_ORDER_PIXELS,
+      select: {
+        id: true,
+        pixelCode: true,
+        eventName: true,
+        status: true,
+        attemptCount: true,
+        lastAttemptAt: true,
+        createdAt: true,
+      },
+    }),
+    currentPixels(shop, prisma),
+  ]);
+  const choices = pixelChoices(
+    current,
+    found.map((r) => r.pixelCode),
+  );
+  const label = pixelLabeler(choices);
+  const position = new Map(choices.map((c, i) => [c.code, i]));
+  const rows = found
+    // Pixel by pixel; one pixel's several events of the order in creation order.
+    .sort(
+      (a, b) =>
+        position.get(a.pixelCode)! - position.get(b.pixelCode)! ||
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (a.id < b.id ? -1 : 1),
+    )
+    .map((r) => ({
+      id: r.id,
+      pixelCode: r.pixelCode,
+      pixel: label(r.pixelCode),
+      eventName: r.eventName,
+      status: asStatus(r.status),
+      attempts: r.attemptCount,
+      lastAttemptAt: r.lastAttemptAt?.toISOString() ?? null,
+    }));
+  return { rows, choices };
+}
 
 export async function getDeliveryDetail(
   shop: string,
@@ -249,6 +380,13 @@ export async function getDeliveryDetail(
           select: { lateRelayAt: true },
         })
       : null;
+  const order =
+    row.source === "order" && row.orderId
+      ? await loadOrderPixels(prisma, shop, row.orderId)
+      : null;
+  const pixels =
+    order?.choices ??
+    pixelChoices(await currentPixels(shop, prisma), [row.pixelCode]);
   // Counted only when the page of attempts is full. Prisma's relation count (`_count`) groups
   // the whole DeliveryAttempt table before joining, which grows with every shop's log.
   const attemptTotal =
@@ -264,6 +402,7 @@ export async function getDeliveryDetail(
     eventName: row.eventName,
     eventId: row.eventId,
     pixelCode: row.pixelCode,
+    pixel: pixelLabeler(pixels)(row.pixelCode),
     status: asStatus(row.status),
     explanation: explainStatus(row),
     matchKeys: parseMatchKeys(row.matchKeys),
@@ -292,6 +431,8 @@ export async function getDeliveryDetail(
     }),
     keySources: parseKeySources(row.keySources),
     lateCheckoutRelayAt: late?.lateRelayAt?.toISOString() ?? null,
+    orderPixels:
+      order && (order.rows.length > 1 || pixels.length > 1) ? order.rows : null,
   };
 }
 
@@ -343,8 +484,9 @@ export async function resendDelivery(
 }
 
 /**
- * The shop's order deliveries of the summary window, per status, match keys and journey, from
- * the day summary the outbox keeps: at most 7 days × a few groups of rows, whatever the volume.
+ * The shop's order deliveries of the summary window, per pixel, status, match keys and journey,
+ * from the day summary the outbox keeps: at most 7 days × a few groups of rows, whatever the
+ * volume.
  */
 export async function loadSummaryGroups(
   shop: string,
@@ -352,12 +494,13 @@ export async function loadSummaryGroups(
   prisma: PrismaClient = defaultPrisma,
 ): Promise<StatusKeysGroup[]> {
   const groups = await prisma.deliveryDaySummary.groupBy({
-    by: ["status", "matchKeys", "journey"],
+    by: ["pixelCode", "status", "matchKeys", "journey"],
     where: { shop, source: "order", day: { gte: utcDay(since) } },
     _sum: { count: true },
   });
   return groups
     .map((g) => ({
+      pixelCode: g.pixelCode,
       status: g.status,
       matchKeys: g.matchKeys,
       journey: g.journey,

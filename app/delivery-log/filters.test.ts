@@ -12,6 +12,7 @@ import {
   parseCursor,
   parseDay,
   parseFilters,
+  parsePixelCode,
   type DeliveryFilters,
 } from "./filters";
 
@@ -26,13 +27,16 @@ describe("parseFilters", () => {
       source: "order",
       range: "all",
       q: "",
+      pixel: "",
     });
   });
 
   it("reads every filter from the query", () => {
     expect(
       parseFilters(
-        params("status=failed&source=storefront&range=7d&q=%20%231001%20"),
+        params(
+          "status=failed&source=storefront&range=7d&q=%20%231001%20&pixel=CABC123DEF456GHI789J",
+        ),
       ),
     ).toEqual({
       status: "failed",
@@ -41,6 +45,7 @@ describe("parseFilters", () => {
       from: null,
       to: null,
       q: "#1001",
+      pixel: "CABC123DEF456GHI789J",
     });
   });
 
@@ -72,6 +77,15 @@ describe("parseFilters", () => {
     });
   });
 
+  it("reads a pixel code as stored, and ignores anything that is not one", () => {
+    expect(parsePixelCode(" CABC123 ")).toBe("CABC123");
+    // Matched as stored, not case-folded.
+    expect(parsePixelCode("cabc123")).toBe("cabc123");
+    for (const bad of [null, "", "CABC 123", "CABC'--", "C%", "C".repeat(65)])
+      expect(parsePixelCode(bad)).toBe("");
+    expect(parseFilters(params("pixel=C'1")).pixel).toBe("");
+  });
+
   it("caps the search length", () => {
     expect(parseFilters(params(`q=${"9".repeat(500)}`)).q).toHaveLength(100);
   });
@@ -97,10 +111,11 @@ describe("filtersToSearch", () => {
       from: "2026-11-01",
       to: "2026-11-02",
       q: "#1001",
+      pixel: "CABC123DEF456GHI789J",
     };
     const search = filtersToSearch(filters);
     expect(search).toBe(
-      "?status=pending&source=all&range=custom&from=2026-11-01&to=2026-11-02&q=%231001",
+      "?status=pending&source=all&range=custom&from=2026-11-01&to=2026-11-02&q=%231001&pixel=CABC123DEF456GHI789J",
     );
     expect(parseFilters(params(search.slice(1)))).toEqual(filters);
   });
@@ -118,6 +133,7 @@ describe("filtersToSearch", () => {
     expect(isFiltered(DEFAULT_FILTERS)).toBe(false);
     expect(isFiltered({ ...DEFAULT_FILTERS, q: "1001" })).toBe(true);
     expect(isFiltered({ ...DEFAULT_FILTERS, source: "all" })).toBe(true);
+    expect(isFiltered({ ...DEFAULT_FILTERS, pixel: "CABC123" })).toBe(true);
   });
 });
 
@@ -219,6 +235,17 @@ describe("dateWindow and deliveryWhere", () => {
       status: "failed",
       source: "order",
       createdAt: { gte: new Date("2026-11-13T12:00:00.000Z") },
+    });
+    expect(
+      deliveryWhere(
+        "a.myshopify.com",
+        { ...DEFAULT_FILTERS, pixel: "CABC123" },
+        NOW,
+      ),
+    ).toEqual({
+      shop: "a.myshopify.com",
+      source: "order",
+      pixelCode: "CABC123",
     });
   });
 

@@ -25,6 +25,8 @@ export interface DeliveryFilters {
   to: string | null;
   /** Order name search as typed ("#1001" or "1001"). */
   q: string;
+  /** One pixel's deliveries, by pixel code; "" for every pixel. */
+  pixel: string;
 }
 
 export const DEFAULT_FILTERS: DeliveryFilters = {
@@ -34,6 +36,7 @@ export const DEFAULT_FILTERS: DeliveryFilters = {
   from: null,
   to: null,
   q: "",
+  pixel: "",
 };
 
 /** Keyset position: the page continues after (older) or before (newer) this row. */
@@ -44,6 +47,12 @@ export interface PageCursor {
 }
 
 const MAX_SEARCH_LENGTH = 100;
+/**
+ * Letters and digits, as pixel codes are (app/settings/settings-form.ts), loosely: the filter
+ * only has to be harmless, a code that no delivery carries simply finds nothing. Matched as
+ * stored (the filter's links are built from stored codes), not case-folded.
+ */
+const PIXEL_CODE = /^[A-Za-z0-9]{1,64}$/;
 const RANGE_MS: Record<"24h" | "7d" | "30d", number> = {
   "24h": 24 * 3600_000,
   "7d": 7 * 24 * 3600_000,
@@ -88,7 +97,14 @@ export function parseFilters(params: URLSearchParams): DeliveryFilters {
     from: range === "custom" ? from : null,
     to: range === "custom" ? to : null,
     q: (params.get("q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH),
+    pixel: parsePixelCode(params.get("pixel")),
   };
+}
+
+/** The pixel filter's code, or "" (every pixel) for none or a malformed one. */
+export function parsePixelCode(value: string | null): string {
+  const code = (value ?? "").trim();
+  return PIXEL_CODE.test(code) ? code : "";
 }
 
 export function encodeCursor(createdAt: Date, id: string): string {
@@ -124,6 +140,7 @@ export function filtersToSearch(
     if (filters.to) params.set("to", filters.to);
   }
   if (filters.q) params.set("q", filters.q);
+  if (filters.pixel) params.set("pixel", filters.pixel);
   if (page?.after) params.set("after", page.after);
   else if (page?.before) params.set("before", page.before);
   const text = params.toString();
@@ -174,6 +191,7 @@ export function deliveryWhere(
   const where: Prisma.DeliveryWhereInput = { shop };
   if (filters.status !== "all") where.status = filters.status;
   if (filters.source !== "all") where.source = filters.source;
+  if (filters.pixel) where.pixelCode = filters.pixel;
   const window = dateWindow(filters, now);
   if (window) where.createdAt = window;
   return where;

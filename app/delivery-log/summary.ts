@@ -1,6 +1,7 @@
 // The home page's "last 7 days" numbers, computed from the per-day summary rows the outbox
 // keeps (DeliveryDaySummary), so the database returns a few rows per day, never the deliveries.
 import type { MatchKey } from "~/tiktok/match-keys";
+import type { PixelChoice } from "./pixels";
 import {
   knownStatus,
   MATCH_KEYS,
@@ -11,8 +12,10 @@ import {
 
 export const SUMMARY_DAYS = 7;
 
-/** Order deliveries in the window with one status, set of match keys and journey. */
+/** Order deliveries in the window with one status, set of match keys and journey (and pixel). */
 export interface StatusKeysGroup {
+  /** The pixel the deliveries went to; absent where the caller did not group by pixel. */
+  pixelCode?: string;
   status: string;
   matchKeys: string;
   /** app/orders/journey.ts's value; "" when unknown (recorded before journeys were kept). */
@@ -97,4 +100,38 @@ export function summaryWindowStart(now: Date): Date {
     now.getUTCDate(),
   );
   return new Date(today - (SUMMARY_DAYS - 1) * 86_400_000);
+}
+
+/** One pixel's share of the window: its own figures and match-key shares. */
+export interface PixelSummary {
+  code: string;
+  label: string;
+  removed: boolean;
+  summary: DeliverySummary;
+}
+
+/**
+ * The window per pixel, from the same groups as the total: each pixel of `choices` (the shop's
+ * pixels, and the codes of the groups no current pixel has, see pixelChoices) with its own
+ * figures, so the pixels' figures add up to the total's. Every pixel gets its own Purchase of an
+ * order, so with several pixels the total counts an order once per pixel.
+ */
+export function summarizeByPixel(
+  groups: readonly StatusKeysGroup[],
+  since: Date,
+  choices: readonly PixelChoice[],
+): PixelSummary[] {
+  const byCode = new Map<string, StatusKeysGroup[]>();
+  for (const group of groups) {
+    const code = group.pixelCode ?? "";
+    const list = byCode.get(code) ?? [];
+    list.push(group);
+    byCode.set(code, list);
+  }
+  return choices.map((choice) => ({
+    code: choice.code,
+    label: choice.label,
+    removed: choice.removed,
+    summary: summarizeDeliveries(byCode.get(choice.code) ?? [], since),
+  }));
 }

@@ -3,9 +3,11 @@ import { appConfig } from "~/config.server";
 import { loadShopPixels, sendingPixels } from "~/pixels/pixels.server";
 import { loadSummaryGroups } from "~/delivery-log/delivery-log.server";
 import {
+  summarizeByPixel,
   summarizeDeliveries,
   summaryWindowStart,
 } from "~/delivery-log/summary";
+import { pixelChoices } from "~/delivery-log/pixels";
 import { loadLastRun, startRun } from "~/reconciliation/page.server";
 import { MAX_BACKFILL_AGE_DAYS } from "~/reconciliation/classify";
 import type { GraphqlAdmin } from "~/checkout/web-pixel.server";
@@ -155,9 +157,17 @@ export async function loadHome(
     maxDays: MAX_BACKFILL_AGE_DAYS,
     run: installRun,
   };
+  // Per pixel only when there is more than one to tell apart (a pixel removed during the week
+  // counts): one pixel's page stays as it was.
+  const choices = pixelChoices(
+    pixels,
+    groups.flatMap((g) => (g.pixelCode ? [g.pixelCode] : [])),
+  );
   return {
     checklist,
     last7Days: summarizeDeliveries(groups, since),
+    last7DaysByPixel:
+      choices.length > 1 ? summarizeByPixel(groups, since, choices) : [],
     reconciliation,
     installBackfill,
     embed,

@@ -29,6 +29,7 @@ import {
 } from "~/delivery-log/filters";
 import { MATCH_KEY_HELP } from "~/delivery-log/present";
 import { KeyCoverageCard } from "~/home/key-coverage-card";
+import { PixelFiguresTable, PixelKeysTable } from "~/home/pixel-tables";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
@@ -56,16 +57,32 @@ export const action = async ({ request }: ActionFunctionArgs) => {
  * The delivery log, showing this summary's orders (and optionally one status): the same whole
  * UTC days, from `since` on, which the log's custom range reads as UTC days too.
  */
-function logLink(since: string, status: StatusFilter = "all"): string {
-  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "custom", from: since.slice(0, 10), status })}`;
+function logLink(
+  since: string,
+  status: StatusFilter = "all",
+  pixel = "",
+): string {
+  return `/app/deliveries${filtersToSearch({ ...DEFAULT_FILTERS, range: "custom", from: since.slice(0, 10), status, pixel })}`;
 }
 
 export default function Home() {
-  const { checklist, last7Days, reconciliation, installBackfill, keyCoverage } =
-    useLoaderData<typeof loader>();
+  const {
+    checklist,
+    last7Days,
+    last7DaysByPixel,
+    reconciliation,
+    installBackfill,
+    keyCoverage,
+  } = useLoaderData<typeof loader>();
+  const perPixel = last7DaysByPixel.length > 1;
   const repair = useFetcher<typeof action>();
   const stats: { label: string; value: number; status: StatusFilter }[] = [
-    { label: "Orders seen", value: last7Days.ordersSeen, status: "all" },
+    {
+      // With several pixels an order has a Purchase at each (see the table by pixel).
+      label: perPixel ? "Purchases (all pixels)" : "Orders seen",
+      value: last7Days.ordersSeen,
+      status: "all",
+    },
     { label: "Sent", value: last7Days.sent, status: "delivered" },
     { label: "Failed", value: last7Days.failed, status: "failed" },
     { label: "Pending", value: last7Days.pending, status: "pending" },
@@ -167,6 +184,13 @@ export default function Home() {
                   </BlockStack>
                 ))}
               </InlineGrid>
+              {perPixel && (
+                <PixelFiguresTable
+                  pixels={last7DaysByPixel}
+                  total={last7Days}
+                  linkTo={(code) => logLink(last7Days.since, "all", code)}
+                />
+              )}
               <BlockStack gap="200">
                 <Text as="h3" variant="headingSm">
                   Match keys on purchases
@@ -207,6 +231,12 @@ export default function Home() {
                         </Box>
                       ))}
                     </InlineGrid>
+                    {perPixel && (
+                      <PixelKeysTable
+                        pixels={last7DaysByPixel}
+                        total={last7Days}
+                      />
+                    )}
                   </>
                 )}
               </BlockStack>

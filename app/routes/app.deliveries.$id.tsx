@@ -31,6 +31,7 @@ import {
   getDeliveryDetail,
   resendDelivery,
   type AttemptView,
+  type OrderPixelView,
   type ResendResult,
 } from "~/delivery-log/delivery-log.server";
 import {
@@ -133,7 +134,14 @@ export default function DeliveryDetail() {
                   },
                   {
                     term: "Pixel",
-                    description: <code>{delivery.pixelCode}</code>,
+                    description:
+                      delivery.pixel === delivery.pixelCode ? (
+                        <code>{delivery.pixelCode}</code>
+                      ) : (
+                        <Text as="span">
+                          {delivery.pixel} <code>{delivery.pixelCode}</code>
+                        </Text>
+                      ),
                   },
                   {
                     term: "Match keys",
@@ -206,6 +214,14 @@ export default function DeliveryDetail() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        {delivery.orderPixels && (
+          <Layout.Section>
+            <OrderAtEveryPixel
+              current={delivery.id}
+              rows={delivery.orderPixels}
+            />
+          </Layout.Section>
+        )}
         <Layout.Section variant="oneThird">
           <Card>
             <BlockStack gap="300">
@@ -326,6 +342,52 @@ function attemptRow(attempt: AttemptView) {
     attempt.message || "—",
     attempt.requestId ? <code key="request">{attempt.requestId}</code> : "—",
   ];
+}
+
+/** The order's Purchase at each of the shop's pixels, one row per pixel. */
+function OrderAtEveryPixel({
+  current,
+  rows,
+}: {
+  current: string;
+  rows: OrderPixelView[];
+}) {
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          This order at every pixel
+        </Text>
+        <Text as="p" tone="subdued">
+          Each pixel gets its own Purchase of the order, sent and answered on
+          its own.
+        </Text>
+        <DataTable
+          columnContentTypes={["text", "text", "text", "numeric", "text"]}
+          headings={["Pixel", "Event", "Status", "Attempts", "Last attempt"]}
+          rows={rows.map((row) => [
+            row.id === current ? (
+              <Text as="span" fontWeight="semibold" key={row.id}>
+                {`${row.pixel} (this event)`}
+              </Text>
+            ) : (
+              <Link url={`/app/deliveries/${row.id}`} key={row.id}>
+                {row.pixel}
+              </Link>
+            ),
+            row.eventName,
+            <StatusBadge status={row.status} key={`${row.id}-status`} />,
+            row.attempts,
+            <DateTime
+              iso={row.lastAttemptAt}
+              fallback="Not tried yet"
+              key={`${row.id}-last`}
+            />,
+          ])}
+        />
+      </BlockStack>
+    </Card>
+  );
 }
 
 export function ErrorBoundary() {

@@ -71,7 +71,17 @@ const RANGE_OPTIONS: { label: string; value: RangeFilter }[] = [
 ];
 
 export default function DeliveryLog() {
-  const { filters, rows, page, empty } = useLoaderData<typeof loader>();
+  const { filters, rows, page, empty, pixels } = useLoaderData<typeof loader>();
+  // A shop with one pixel sees no pixel filter or column: every row would say the same.
+  const severalPixels = pixels.length > 1;
+  const pixelOptions = [
+    { label: "All pixels", value: "" },
+    ...pixels.map((p) => ({ label: p.label, value: p.code })),
+    // A code typed into the URL that the shop's log does not know still shows as chosen.
+    ...(filters.pixel && !pixels.some((p) => p.code === filters.pixel)
+      ? [{ label: filters.pixel, value: filters.pixel }]
+      : []),
+  ];
   const navigate = useNavigate();
   const navigation = useNavigation();
   const [query, setQuery] = useState(filters.q);
@@ -140,6 +150,15 @@ export default function DeliveryLog() {
                   value={filters.source}
                   onChange={(value) => apply({ source: value as SourceFilter })}
                 />
+                {(severalPixels || filters.pixel) && (
+                  <Select
+                    label="Pixel"
+                    name="pixel"
+                    options={pixelOptions}
+                    value={filters.pixel}
+                    onChange={(value) => apply({ pixel: value })}
+                  />
+                )}
                 <Select
                   label="Date"
                   name="range"
@@ -184,6 +203,7 @@ export default function DeliveryLog() {
               headings={[
                 { title: "Order" },
                 { title: "Event" },
+                ...(severalPixels ? [{ title: "Pixel" }] : []),
                 { title: "Status" },
                 { title: "Attempts", alignment: "end" },
                 { title: "Last attempt" },
@@ -214,6 +234,9 @@ export default function DeliveryLog() {
                     </Link>
                   </IndexTable.Cell>
                   <IndexTable.Cell>{row.eventName}</IndexTable.Cell>
+                  {severalPixels && (
+                    <IndexTable.Cell>{row.pixel}</IndexTable.Cell>
+                  )}
                   <IndexTable.Cell>
                     <StatusBadge status={row.status} />
                   </IndexTable.Cell>
@@ -315,8 +338,8 @@ function NoMatches({
       }
     >
       <Text as="p">
-        Try another status, date range or order number. Order numbers can be
-        searched with or without the #.
+        Try another status, pixel, date range or order number. Order numbers can
+        be searched with or without the #.
       </Text>
     </EmptyState>
   );

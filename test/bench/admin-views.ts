@@ -1,7 +1,9 @@
 // Admin views at scale: the delivery log (list, search, filters), the delivery detail and the
 // home page (7-day summary with match-key coverage), timed through the same server functions
 // their loaders call, at 100,000 and 1,000,000 deliveries of one shop (plus a second shop's
-// rows, so the shop scoping is real), on SQLite and on PostgreSQL.
+// rows, so the shop scoping is real), on SQLite and on PostgreSQL. The shop has two pixels, as
+// a shop feeding an agency's pixel does: every order is a Purchase at both (the second names it
+// CompletePayment), storefront events go to the first only.
 //
 // The rows are written through the outbox module, as the app writes them: `enqueue` (batched,
 // many calls per transaction), then a worker's `claim` and `settle` for the ones delivered or
@@ -30,6 +32,8 @@ const NAME = "admin-views";
 const SHOP = "bench-admin.myshopify.com";
 const OTHER_SHOP = "bench-admin-other.myshopify.com";
 const PIXEL = "CBENCHADMIN00000001";
+/** The shop's second pixel: Purchases only. */
+const PIXEL_B = "CBENCHADMIN00000002";
 const GOAL_MS = 100;
 const RUNS = 15;
 const RETENTION_DAYS = 90;
@@ -184,8 +188,12 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
   const { settle } = await import("../../app/delivery/outbox/settle.server");
   const { buildEvent } = await import("../../app/tiktok/event-builder");
   const { hashUserIdentifiers } = await import("../../app/tiktok/hashing");
-  const { listDeliveries, getDeliveryDetail, loadDeliverySummary } =
-    await import("../../app/delivery-log/delivery-log.server");
+  const {
+    listDeliveries,
+    getDeliveryDetail,
+    loadDeliverySummary,
+    loadPixelChoices,
+  } = await import("../../app/delivery-log/delivery-log.server");
   const { loadHome } = await import("../../app/home/home.server");
 
   const progress = (text: string) => console.log(`[admin-views] ${text}`);
@@ -203,7 +211,33 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
   const someIds: string[] = [];
   const phases = { enqueue: 0, claim: 0, settle: 0 };
 
-  /** One event of SHOP or OTHER_SHOP with what it will become. */
+  /**
+   * One event of SHOP or OTHER_SHOP with what it will become: an order of SHOP is a Purchase at
+   * both pixels when `room` allows two rows (the same event id, the second pixel's named
+   * CompletePayment), as the order webhook fans it out.
+   */
+  function makeDeliveries(
+    shop: string,
+    time: Date,
+    room: number,
+  ): { delivery: NewDelivery; planned: Planned }[] {
+    const made = makeDelivery(shop, time);
+    if (shop !== SHOP || room < 2 || made.delivery.source !== "order")
+      return [made];
+    return [
+      made,
+      {
+        planned: made.planned,
+        delivery: {
+          ...made.delivery,
+          pixelCode: PIXEL_B,
+          event: { ...made.delivery.event, event: "CompletePayment" },
+        },
+      },
+    ];
+  }
+
+  /** One event of SHOP or OTHER_SHOP at the first pixel, with what it will become. */
   function makeDelivery(
     shop: string,
     time: Date,
@@ -314,10 +348,13 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
       for (let done = 0; done < rows; done += CALL_ROWS) {
         const now = new Date(start + (seeded + done) * rowMs);
         const items = [];
-        for (let i = 0; i < Math.min(CALL_ROWS, rows - done); i++) {
-          items.push(makeDelivery(SHOP, now));
-          if ((seeded + done + i) % OTHER_SHOP_EVERY === 0)
-            items.push(makeDelivery(OTHER_SHOP, now));
+        const callRows = Math.min(CALL_ROWS, rows - done);
+        for (let n = 0; n < callRows;) {
+          for (const item of makeDeliveries(SHOP, now, callRows - n)) {
+            items.push(item);
+            if ((seeded + done + n++) % OTHER_SHOP_EVERY === 0)
+              items.push(makeDelivery(OTHER_SHOP, now));
+          }
         }
         calls.push({ now, items });
       }
@@ -430,6 +467,19 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
 
   const lines: string[] = [];
   try {
+    // The shop's two pixels, which name the log's pixel column and filter.
+    await prisma.shopSettings.create({ data: { shop: SHOP } });
+    await prisma.pixel.createMany({
+      data: [
+        { shop: SHOP, name: "Main store", pixelCode: PIXEL },
+        {
+          shop: SHOP,
+          name: "Agency",
+          pixelCode: PIXEL_B,
+          purchaseEventName: "CompletePayment",
+        },
+      ],
+    });
     for (const target of sizes()) {
       const before = seeded;
       const seconds = await seedTo(target);
@@ -461,7 +511,7 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
         where: {
           shop: SHOP,
           source: "order",
-          orderName: `#${FIRST_ORDER + Math.floor(orders / 2)}`,
+          orderName: `#${FIRST_ORDER + Math.floor((order - FIRST_ORDER) / 2)}`,
         },
         select: { id: true, orderName: true },
       });
@@ -495,7 +545,21 @@ async function measure(databaseUrl: string): Promise<{ lines: string[] }> {
           () => list({ source: "all", status: "failed" }),
         ],
         ["filter last 24 hours", () => list({ range: "24h" })],
+        // The pixel filter: the second pixel's orders, then with a status, then everything.
+        ["filter pixel", () => list({ pixel: PIXEL_B })],
+        [
+          "filter pixel, failed",
+          () => list({ pixel: PIXEL_B, status: "failed" }),
+        ],
+        [
+          "filter pixel, everything",
+          () => list({ pixel: PIXEL, source: "all" }),
+        ],
+        // What every list above includes for the pixel filter's choices: the shop's pixels,
+        // and the codes in the log, one index seek per code.
+        ["pixel filter choices (in every list)", () => loadPixelChoices(SHOP)],
         ["filter custom dates", () => list({ from: day(5), to: day(3) })],
+        // A Purchase's detail, with the order at both pixels.
         ["order detail", () => getDeliveryDetail(SHOP, detailId)],
         ["home (7-day summary, key coverage)", () => loadHome(SHOP, now)],
         // The home summary alone, from the day summary's rows ...

@@ -14,6 +14,8 @@ import { createTestApp, type TestApp } from "../support/test-app";
 const SHOP = "plans.myshopify.com";
 const OTHER = "plans-other.myshopify.com";
 const PIXEL = "CPLANSPIXEL00000001";
+/** A second pixel of the shop, which takes Purchases only, named CompletePayment. */
+const PIXEL_B = "CPLANSPIXEL00000002";
 const DAY = 86_400_000;
 
 let app: TestApp;
@@ -38,15 +40,21 @@ beforeAll(async () => {
   const { enqueue } = await import("~/delivery/outbox/enqueue.server");
   const { buildEvent } = await import("~/tiktok/event-builder");
   const now = Date.now();
-  const make = (shop: string, i: number): NewDelivery => ({
+  const make = (shop: string, i: number, pixelCode = PIXEL): NewDelivery => ({
     shop,
     source: i % 4 === 3 ? "storefront" : "order",
-    pixelCode: PIXEL,
+    pixelCode,
+    orderId: i % 4 === 3 ? null : `gid://shopify/Order/${5000 + i}`,
     orderName: i % 4 === 3 ? null : `#${1000 + i}`,
     sessionKey: i % 4 === 3 ? `s${i}` : null,
     skippedReason: i % 10 === 9 ? "declined" : undefined,
     event: buildEvent({
-      eventName: i % 4 === 3 ? "ViewContent" : "Purchase",
+      eventName:
+        i % 4 === 3
+          ? "ViewContent"
+          : pixelCode === PIXEL
+            ? "Purchase"
+            : "CompletePayment",
       eventId: `${i}`,
       eventTime: new Date(now - i * 3_600_000),
       user: { email: ["a".repeat(64)], ip: "203.0.113.1", userAgent: "UA" },
@@ -54,7 +62,10 @@ beforeAll(async () => {
   });
   await app.prisma.$transaction(async (tx) => {
     for (let i = 0; i < 120; i++) {
-      await enqueue(tx, [make(SHOP, i)], new Date(now - i * 3_600_000));
+      // An order fans out to both pixels, as the order webhook does.
+      const rows =
+        i % 4 === 3 ? [make(SHOP, i)] : [make(SHOP, i), make(SHOP, i, PIXEL_B)];
+      await enqueue(tx, rows, new Date(now - i * 3_600_000));
       if (i % 10 === 0) await enqueue(tx, [make(OTHER, i)], new Date(now));
     }
   });
@@ -81,7 +92,8 @@ interface Plan {
 async function plansOf(view: () => Promise<unknown>): Promise<Plan[]> {
   queries.length = 0;
   await view();
-  const sent = queries.filter((q) => /`Delivery(Attempt)?`/.test(q.sql));
+  // Prisma's queries quote with backticks, the app's raw SQL with double quotes.
+  const sent = queries.filter((q) => /[`"]Delivery(Attempt)?[`"]/.test(q.sql));
   const plans: Plan[] = [];
   for (const q of sent) {
     const rows = await logged.$queryRawUnsafe<{ detail: string }[]>(
@@ -104,10 +116,10 @@ function expectIndexed(plans: Plan[]) {
     expect(plan.detail, context).toMatch(
       /\bSEARCH (main\.)?(Delivery|DeliveryAttempt)\b/,
     );
-    // Sorting the handful of rows one order name or primary keys find (a search) is fine; sorting a shop's
+    // Sorting the handful of rows one order name, order id or primary keys find is fine; sorting a shop's
     // log is not. "RIGHT PART OF ORDER BY" (the id tie-break within one timestamp) is fine.
     if (
-      !/USING INDEX (sqlite_autoindex_Delivery_1 \(id=\?\)|Delivery_shop_orderName_idx \(shop=\? AND orderName=\?\))/.test(
+      !/USING INDEX (sqlite_autoindex_Delivery_1 \(id=\?\)|Delivery_shop_orderName_idx \(shop=\? AND orderName=\?\)|Delivery_shop_orderId_source_idx \(shop=\? AND orderId=\? AND source=\?\))/.test(
         plan.detail,
       )
     )
@@ -147,22 +159,22 @@ describe("admin view query plans on SQLite", () => {
     ],
     [
       "status=failed",
-      "Delivery_shop_source_status_createdAt_idx",
+      "Delivery_shop_source_status_createdAt_pixelCode_idx",
       "shop=? AND source=? AND status=?",
     ],
     [
       "status=delivered&source=test",
-      "Delivery_shop_source_status_createdAt_idx",
+      "Delivery_shop_source_status_createdAt_pixelCode_idx",
       "shop=? AND source=? AND status=?",
     ],
     [
       "status=skipped&range=7d",
-      "Delivery_shop_source_status_createdAt_idx",
+      "Delivery_shop_source_status_createdAt_pixelCode_idx",
       "shop=? AND source=? AND status=? AND createdAt>?",
     ],
     [
       "status=pending&source=all",
-      "Delivery_shop_status_createdAt_idx",
+      "Delivery_shop_status_createdAt_pixelCode_idx",
       "shop=? AND status=?",
     ],
     ["source=all", "Delivery_shop_createdAt_idx", "shop=?"],
@@ -177,16 +189,119 @@ describe("admin view query plans on SQLite", () => {
     expect(pageIndex(plans)).toEqual([index, constrained]);
   });
 
+  // The pixel filter: the pixel's own index when it leads, else a status index that ends in
+  // the pixel code, so the code is checked in the index and only the rows shown are read.
+  it.each([
+    [
+      `pixel=${PIXEL_B}`,
+      "Delivery_shop_pixelCode_source_createdAt_status_idx",
+      "shop=? AND pixelCode=? AND source=?",
+    ],
+    [
+      `pixel=${PIXEL_B}&range=7d`,
+      "Delivery_shop_pixelCode_source_createdAt_status_idx",
+      "shop=? AND pixelCode=? AND source=? AND createdAt>?",
+    ],
+    [
+      `pixel=${PIXEL}&source=storefront`,
+      "Delivery_shop_pixelCode_source_createdAt_status_idx",
+      "shop=? AND pixelCode=? AND source=?",
+    ],
+    [
+      `pixel=${PIXEL_B}&source=all`,
+      "Delivery_shop_pixelCode_createdAt_status_idx",
+      "shop=? AND pixelCode=?",
+    ],
+    [
+      `pixel=${PIXEL_B}&source=all&range=24h`,
+      "Delivery_shop_pixelCode_createdAt_status_idx",
+      "shop=? AND pixelCode=? AND createdAt>?",
+    ],
+    [
+      `pixel=${PIXEL_B}&status=failed`,
+      "Delivery_shop_source_status_createdAt_pixelCode_idx",
+      "shop=? AND source=? AND status=?",
+    ],
+    [
+      `pixel=${PIXEL_B}&status=skipped&range=7d`,
+      "Delivery_shop_source_status_createdAt_pixelCode_idx",
+      "shop=? AND source=? AND status=? AND createdAt>?",
+    ],
+    [
+      `pixel=${PIXEL_B}&status=pending&source=all`,
+      "Delivery_shop_pixelCode_createdAt_status_idx",
+      "shop=? AND pixelCode=?",
+    ],
+  ])("list ?%s reads %s", async (query, index, constrained) => {
+    const plans = await list(query);
+    expectIndexed(plans);
+    expect(pageIndex(plans)).toEqual([index, constrained]);
+    // Whichever index leads, the other condition is one of its columns.
+    const columns = index.replace(/^Delivery_|_idx$/g, "").split("_");
+    expect(columns).toContain("pixelCode");
+    if (query.includes("status=")) expect(columns).toContain("status");
+  });
+
+  it("lists the pixel codes in the log one index seek per code", async () => {
+    const { loggedPixelCodes } =
+      await import("~/delivery-log/delivery-log.server");
+    let codes: string[] = [];
+    const plans = await plansOf(async () => {
+      codes = await loggedPixelCodes(SHOP, logged);
+    });
+    expect(codes).toEqual([PIXEL, PIXEL_B]);
+    // One statement: the smallest code, then the next after each one found, each a seek into
+    // a (shop, pixelCode, …) index that stops at its first row.
+    expect(plans).toHaveLength(1);
+    expectIndexed(plans);
+    expect(plans[0].detail).toMatch(
+      /SEARCH (?:main\.)?Delivery USING (?:COVERING )?INDEX Delivery_shop_pixelCode_\w+ \(shop=\?\)/,
+    );
+    expect(plans[0].detail).toMatch(
+      /SEARCH (?:main\.)?Delivery USING (?:COVERING )?INDEX Delivery_shop_pixelCode_\w+ \(shop=\? AND pixelCode>\?\)/,
+    );
+  });
+
+  it("reads an order's Purchase at every pixel through the (shop, orderId) index", async () => {
+    const { getDeliveryDetail } =
+      await import("~/delivery-log/delivery-log.server");
+    let detail: Awaited<ReturnType<typeof getDeliveryDetail>> = null;
+    const plans = await plansOf(async () => {
+      detail = await getDeliveryDetail(SHOP, detailId, { prisma: logged });
+    });
+    expectIndexed(plans);
+    expect(detail!.orderPixels?.map((p) => [p.pixelCode, p.eventName])).toEqual(
+      [
+        [PIXEL, "Purchase"],
+        [PIXEL_B, "CompletePayment"],
+      ],
+    );
+    expect(plans.map((p) => p.detail).join("\n")).toMatch(
+      /SEARCH (?:main\.)?Delivery USING INDEX Delivery_shop_orderId_source_idx \(shop=\? AND orderId=\? AND source=\?\)/,
+    );
+  });
+
   it("pages from the cursor on, forwards and back, without reading the newer rows", async () => {
     for (const query of [
       `after=${nextCursor}`,
       `before=${nextCursor}`,
       `status=pending&after=${nextCursor}`,
+      `pixel=${PIXEL_B}&after=${nextCursor}`,
+      `pixel=${PIXEL_B}&status=failed&before=${nextCursor}`,
     ]) {
       const plans = await list(query);
       expectIndexed(plans);
-      // Each query (the page, and the check for rows on the other side) starts at the cursor.
-      for (const plan of plans)
+      // Each query (the page, and the check for rows on the other side) starts at the cursor;
+      // the others list the pixel codes (tested above) or tell an empty page's cause.
+      const paging = plans.filter(
+        (p) =>
+          !p.sql.includes("WITH RECURSIVE codes") &&
+          !p.sql.endsWith(
+            "WHERE `main`.`Delivery`.`shop` = ? LIMIT ? OFFSET ?",
+          ),
+      );
+      expect(paging.length).toBeGreaterThan(0);
+      for (const plan of paging)
         expect(plan.detail, plan.sql).toMatch(/createdAt[<>]\?/);
     }
   });

@@ -727,6 +727,56 @@ if (!BASE_URL) {
       ).toBe("delivered");
     });
 
+    it("delivery log per pixel: the pixel filter, the codes in the log, an order at every pixel", async () => {
+      const { listDeliveries, getDeliveryDetail, loggedPixelCodes } =
+        await import("~/delivery-log/delivery-log.server");
+      const SECOND = "CPGGOODPIXEL0000002";
+      // An order at both pixels, through the ingest writer; the second pixel's is skipped, so
+      // nothing is left in the outbox for the tests after this one.
+      const first = await delivery(GOOD);
+      const second = {
+        ...first,
+        pixelCode: SECOND,
+        skippedReason: "test: a pixel without a token",
+      };
+      const written = await writer.submit({ deliveries: [first, second] });
+      const [firstId, secondId] = written.deliveries.map((d) => d.deliveryId);
+      await writer.submit({
+        deliveries: [
+          {
+            ...(await delivery(BAD)),
+            pixelCode: SECOND,
+            skippedReason: "test",
+          },
+        ],
+      });
+
+      expect(await loggedPixelCodes(GOOD.shop, prisma)).toEqual(
+        [GOOD.pixel, SECOND].sort(),
+      );
+      const atSecond = await listDeliveries(
+        GOOD.shop,
+        new URLSearchParams({ pixel: SECOND, source: "all" }),
+        { prisma },
+      );
+      expect(atSecond.rows.map((r) => [r.id, r.pixel])).toEqual([
+        [secondId, `${SECOND} (removed)`],
+      ]);
+      expect(atSecond.pixels.map((p) => p.code)).toEqual([GOOD.pixel, SECOND]);
+      const failedAtSecond = await listDeliveries(
+        GOOD.shop,
+        new URLSearchParams({ pixel: SECOND, status: "skipped" }),
+        { prisma },
+      );
+      expect(failedAtSecond.rows.map((r) => r.id)).toEqual([secondId]);
+
+      const detail = await getDeliveryDetail(GOOD.shop, firstId, { prisma });
+      expect(detail!.orderPixels!.map((p) => [p.id, p.pixelCode])).toEqual([
+        [firstId, GOOD.pixel],
+        [secondId, SECOND],
+      ]);
+    });
+
     it("reconciliation: reads orders from the Admin API stand-in, backfills the missing ones once", async () => {
       const { startOrdersStandin } =
         await import("../../dev/shopify-orders-standin.server");

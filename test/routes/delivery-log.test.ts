@@ -11,8 +11,12 @@ import {
   createTestApp,
   type TestApp,
 } from "../support/test-app";
-import { canadianOrderWithClick, orderBody } from "../fixtures/orders";
-import { configureShop } from "../support/shops";
+import {
+  canadianOrderWithClick,
+  orderBody,
+  simpleOrder,
+} from "../fixtures/orders";
+import { configureShop, seedPixel } from "../support/shops";
 import { rebuildDaySummary } from "../support/day-summary";
 
 const SHOP_A = "log-a.myshopify.com";
@@ -22,7 +26,11 @@ const SHOP_STOREFRONT_ONLY = "log-storefront.myshopify.com";
 const SHOP_PAGES = "log-pages.myshopify.com";
 const SHOP_HOME = "log-home.myshopify.com";
 const SHOP_E2E = "log-e2e.myshopify.com";
+const SHOP_PIXELS = "log-pixels.myshopify.com";
+const SHOP_PIXELS_OTHER = "log-pixels-other.myshopify.com";
 const SHOPS = [
+  SHOP_PIXELS,
+  SHOP_PIXELS_OTHER,
   SHOP_A,
   SHOP_B,
   SHOP_EMPTY,
@@ -32,6 +40,9 @@ const SHOPS = [
   SHOP_E2E,
 ];
 const PIXEL = "CLOGPIXEL0000000001";
+/** The several-pixels shop's second pixel (no token: its sends fail) and a removed third. */
+const PIXEL_B = "CLOGPIXEL0000000002";
+const PIXEL_C = "CLOGPIXEL0000000003";
 const TOKEN = "log-access-token-1";
 
 const LIST = "routes%2Fapp.deliveries._index";
@@ -122,9 +133,11 @@ async function list(shop: string, query = "") {
       label: string;
       status: string;
       eventName: string;
+      pixel: string;
       matchKeys: string[];
       attempts: number;
     }[];
+    pixels: { code: string; name: string; label: string; removed: boolean }[];
     page: {
       hasNext: boolean;
       hasPrevious: boolean;
@@ -937,5 +950,294 @@ describe("end to end: a real order through the webhook, the worker and the log p
     expect(res.status).toBe(404);
     expect(html).toContain("Event not found");
     expect(html).not.toContain("820982911946154508_Purchase");
+  });
+});
+
+describe("several pixels: the log, an order's detail and the home page per pixel", () => {
+  // Orders through the signed webhook, fanned out by the app to each pixel; the worker then
+  // delivers pixel A's (its token is the stand-in's) and fails pixel B's (no token). Pixel C
+  // gets the first order, then is removed. Another shop has a pixel with B's code.
+  const orders: string[] = [];
+  const sendOrder = async (shop: string) => {
+    const order = simpleOrder();
+    const res = await app.handle(
+      app.webhookRequest("/webhooks/orders", {
+        topic: "orders/create",
+        shop,
+        body: orderBody(order),
+      }),
+    );
+    expect(res.status).toBe(200);
+    return `gid://shopify/Order/${order.id}`;
+  };
+
+  beforeAll(async () => {
+    await configureShop(SHOP_PIXELS, { pixelCode: PIXEL, accessToken: TOKEN });
+    await app.prisma.pixel.updateMany({
+      where: { shop: SHOP_PIXELS, pixelCode: PIXEL },
+      data: { name: "US store" },
+    });
+    await seedPixel(app.prisma, SHOP_PIXELS, {
+      pixelCode: PIXEL_B,
+      name: "Agency",
+      purchaseEventName: "CompletePayment",
+    });
+    const c = await seedPixel(app.prisma, SHOP_PIXELS, {
+      pixelCode: PIXEL_C,
+      name: "Old pixel",
+    });
+    orders.push(await sendOrder(SHOP_PIXELS));
+    const { removePixel } = await import("~/pixels/pixels.server");
+    expect(await removePixel(SHOP_PIXELS, c.id)).toBe(true);
+    orders.push(await sendOrder(SHOP_PIXELS));
+    orders.push(await sendOrder(SHOP_PIXELS));
+    await seedPixel(app.prisma, SHOP_PIXELS_OTHER, {
+      pixelCode: PIXEL_B,
+      name: "Other shop's pixel",
+    });
+    await sendOrder(SHOP_PIXELS_OTHER);
+
+    const { DeliveryWorker } = await import("~/delivery/worker.server");
+    const { tiktokClient } = await import("~/delivery/runtime.server");
+    const worker = new DeliveryWorker({
+      prisma: app.prisma,
+      client: tiktokClient(),
+    });
+    while ((await worker.runOnce()) > 0) {
+      /* until the due rows are settled */
+    }
+  });
+
+  type PixelRow = {
+    id: string;
+    pixel: string;
+    eventName: string;
+    status: string;
+  };
+
+  it("lists every pixel's deliveries with the pixel's name, and offers each pixel, removed ones by code", async () => {
+    const body = await list(SHOP_PIXELS);
+    expect(body.pixels).toEqual([
+      { code: PIXEL, name: "US store", label: "US store", removed: false },
+      { code: PIXEL_B, name: "Agency", label: "Agency", removed: false },
+      {
+        code: PIXEL_C,
+        name: PIXEL_C,
+        label: `${PIXEL_C} (removed)`,
+        removed: true,
+      },
+    ]);
+    // 3 orders at A and B, the first at C too.
+    expect(body.rows).toHaveLength(7);
+    const count = (pixel: string) =>
+      body.rows.filter((r) => r.pixel === pixel).length;
+    expect([
+      count("US store"),
+      count("Agency"),
+      count(`${PIXEL_C} (removed)`),
+    ]).toEqual([3, 3, 1]);
+  });
+
+  it("filters by pixel, within the shop, alone and with the other filters", async () => {
+    const b = await list(SHOP_PIXELS, `pixel=${PIXEL_B}`);
+    expect(b.filters.pixel).toBe(PIXEL_B);
+    expect(b.rows).toHaveLength(3);
+    for (const row of b.rows)
+      expect(row).toMatchObject({
+        pixel: "Agency",
+        eventName: "CompletePayment",
+        status: "failed",
+      });
+    // The other shop's pixel with the same code: its own order only, never this shop's.
+    const other = await list(SHOP_PIXELS_OTHER, `pixel=${PIXEL_B}`);
+    expect(other.rows).toHaveLength(1);
+    expect(b.rows.map((r) => r.id)).not.toContain(other.rows[0].id);
+
+    const a = await list(SHOP_PIXELS, `pixel=${PIXEL}&status=delivered`);
+    expect(a.rows.map((r) => [r.pixel, r.status])).toEqual([
+      ["US store", "delivered"],
+      ["US store", "delivered"],
+      ["US store", "delivered"],
+    ]);
+    expect(
+      (await list(SHOP_PIXELS, `pixel=${PIXEL}&status=failed`)).empty,
+    ).toBe("no-matches");
+    expect(
+      (await list(SHOP_PIXELS, `pixel=${PIXEL_C}&source=all`)).rows,
+    ).toHaveLength(1);
+    expect(
+      (await list(SHOP_PIXELS, `pixel=${PIXEL_B}&source=storefront`)).empty,
+    ).toBe("no-matches");
+    // An order's name finds it at every pixel; with the filter, at that pixel only.
+    const name = (
+      await app.prisma.delivery.findFirstOrThrow({
+        where: { shop: SHOP_PIXELS, orderId: orders[0] },
+      })
+    ).orderName!;
+    expect(
+      (await list(SHOP_PIXELS, `q=${encodeURIComponent(name)}`)).rows,
+    ).toHaveLength(3);
+    expect(
+      (
+        await list(
+          SHOP_PIXELS,
+          `q=${encodeURIComponent(name)}&pixel=${PIXEL_B}`,
+        )
+      ).rows,
+    ).toHaveLength(1);
+    // A malformed pixel is no filter at all.
+    const bad = await list(SHOP_PIXELS, "pixel=C%27%20OR%201%3D1");
+    expect(bad.filters.pixel).toBe("");
+    expect(bad.rows).toHaveLength(7);
+  });
+
+  it("shows an order's Purchase at every pixel on its detail, each linked", async () => {
+    const a = await app.prisma.delivery.findFirstOrThrow({
+      where: { shop: SHOP_PIXELS, orderId: orders[0], pixelCode: PIXEL },
+    });
+    const res = await getDetail(SHOP_PIXELS, a.id);
+    expect(res.status).toBe(200);
+    const { delivery } = (await res.json()) as {
+      delivery: {
+        pixel: string;
+        orderPixels: (PixelRow & { pixelCode: string; attempts: number })[];
+      };
+    };
+    expect(delivery.pixel).toBe("US store");
+    expect(
+      delivery.orderPixels.map((p) => [p.pixel, p.eventName, p.status]),
+    ).toEqual([
+      ["US store", "Purchase", "delivered"],
+      ["Agency", "CompletePayment", "failed"],
+      [`${PIXEL_C} (removed)`, "Purchase", "failed"],
+    ]);
+    expect(delivery.orderPixels[0].id).toBe(a.id);
+    expect(delivery.orderPixels[0].attempts).toBe(1);
+    // Each row is that pixel's own delivery of this order, in this shop.
+    for (const row of delivery.orderPixels) {
+      const stored = await app.prisma.delivery.findUniqueOrThrow({
+        where: { id: row.id },
+      });
+      expect([stored.shop, stored.orderId, stored.pixelCode]).toEqual([
+        SHOP_PIXELS,
+        orders[0],
+        row.pixelCode,
+      ]);
+    }
+    // A later order (after C was removed): A and B only.
+    const later = await app.prisma.delivery.findFirstOrThrow({
+      where: { shop: SHOP_PIXELS, orderId: orders[2], pixelCode: PIXEL_B },
+    });
+    const laterBody = await (await getDetail(SHOP_PIXELS, later.id)).json();
+    expect(
+      laterBody.delivery.orderPixels.map((p: PixelRow) => p.pixel),
+    ).toEqual(["US store", "Agency"]);
+    // The document: the section, with a link to the other pixel's delivery.
+    const html = await (
+      await documentRequest(SHOP_PIXELS, `/app/deliveries/${a.id}`)
+    ).text();
+    expect(html).toContain("This order at every pixel");
+    expect(html).toContain(`/app/deliveries/${delivery.orderPixels[1].id}`);
+  });
+
+  it("has no such section for a one-pixel shop's Purchase", async () => {
+    const row = await app.prisma.delivery.findFirstOrThrow({
+      where: { shop: SHOP_PIXELS_OTHER },
+    });
+    const body = await (await getDetail(SHOP_PIXELS_OTHER, row.id)).json();
+    expect(body.delivery.orderPixels).toBeNull();
+    expect(body.delivery.pixel).toBe("Other shop's pixel");
+  });
+
+  it("shows the home figures and match keys per pixel, adding up to the total", async () => {
+    const res = await app.handle(
+      app.adminRequest(SHOP_PIXELS, `/app?_data=${HOME}`),
+    );
+    expect(res.status).toBe(200);
+    const { last7Days, last7DaysByPixel } = (await res.json()) as {
+      last7Days: Record<string, number> & {
+        matchKeyShare: { key: string; count: number }[];
+      };
+      last7DaysByPixel: {
+        code: string;
+        label: string;
+        summary: Record<string, number> & {
+          matchKeyShare: {
+            key: string;
+            count: number;
+            percent: number | null;
+          }[];
+        };
+      }[];
+    };
+    expect(
+      last7DaysByPixel.map((p) => [
+        p.label,
+        p.summary.ordersSeen,
+        p.summary.sent,
+        p.summary.failed,
+      ]),
+    ).toEqual([
+      ["US store", 3, 3, 0],
+      ["Agency", 3, 0, 3],
+      [`${PIXEL_C} (removed)`, 1, 0, 1],
+    ]);
+    expect(last7Days).toMatchObject({ ordersSeen: 7, sent: 3, failed: 4 });
+    for (const field of [
+      "ordersSeen",
+      "sent",
+      "failed",
+      "pending",
+      "skipped",
+      "matchKeyBase",
+    ])
+      expect(
+        last7DaysByPixel.reduce((a, p) => a + p.summary[field], 0),
+        field,
+      ).toBe(last7Days[field]);
+    for (const [i, share] of last7Days.matchKeyShare.entries())
+      expect(
+        last7DaysByPixel.reduce(
+          (a, p) => a + p.summary.matchKeyShare[i].count,
+          0,
+        ),
+      ).toBe(share.count);
+    // Only A's Purchases reached TikTok: its email share is 100%, the others have none.
+    const email = (p: (typeof last7DaysByPixel)[number]) =>
+      p.summary.matchKeyShare.find((s) => s.key === "email")!.percent;
+    expect(last7DaysByPixel.map(email)).toEqual([100, null, null]);
+
+    const html = await (await documentRequest(SHOP_PIXELS, "/app")).text();
+    expect(html).toContain("By pixel");
+    expect(html).toContain("Match keys by pixel");
+    expect(html).toContain("Purchases (all pixels)");
+  });
+
+  it("keeps a one-pixel shop's home as it was", async () => {
+    const res = await app.handle(
+      app.adminRequest(SHOP_PIXELS_OTHER, `/app?_data=${HOME}`),
+    );
+    const { last7Days, last7DaysByPixel } = await res.json();
+    expect(last7Days.ordersSeen).toBe(1);
+    expect(last7DaysByPixel).toEqual([]);
+    const html = await (
+      await documentRequest(SHOP_PIXELS_OTHER, "/app")
+    ).text();
+    expect(html).toContain("Orders seen");
+    expect(html).not.toContain("By pixel");
+  });
+
+  it("offers no pixel filter or column to a one-pixel shop", async () => {
+    const body = await list(SHOP_PIXELS_OTHER);
+    expect(body.pixels).toHaveLength(1);
+    const html = await (
+      await documentRequest(SHOP_PIXELS_OTHER, "/app/deliveries")
+    ).text();
+    expect(html).not.toContain("All pixels");
+    const several = await (
+      await documentRequest(SHOP_PIXELS, "/app/deliveries")
+    ).text();
+    expect(several).toContain("All pixels");
+    expect(several).toContain("Agency");
   });
 });

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionToken } from "../../dev/shopify-signing";
 import { APP_URL, TEST_CREDS } from "../support/constants";
 import { createTestApp, type TestApp } from "../support/test-app";
-import { configureShop } from "../support/shops";
+import { configureShop, seedPixel } from "../support/shops";
 import { orderBody, simpleOrder } from "../fixtures/orders";
 
 const SHOP = "coverage-shop.myshopify.com";
 const EMPTY = "coverage-empty.myshopify.com";
+const TWO_PIXELS = "coverage-two-pixels.myshopify.com";
 const PIXEL = "CCOVERAGEPIXEL00001";
+const PIXEL_B = "CCOVERAGEPIXEL00002";
 const HOME = "routes%2Fapp._index";
 const SETTINGS = "routes%2Fapp.settings";
 
@@ -20,7 +22,7 @@ let app: TestApp;
 beforeAll(async () => {
   // No hold: the Purchases are due at once (a hold would not change what is counted).
   app = await createTestApp({ CHECKOUT_HOLD_SECONDS: "0" });
-  for (const shop of [SHOP, EMPTY]) {
+  for (const shop of [SHOP, EMPTY, TWO_PIXELS]) {
     await app.installShop(shop);
     await configureShop(shop, {
       pixelCode: PIXEL,
@@ -28,11 +30,11 @@ beforeAll(async () => {
       skipDraftOrders: false,
     });
   }
-  const send = async (overrides: Record<string, unknown>) => {
+  const send = async (overrides: Record<string, unknown>, shop = SHOP) => {
     const res = await app.handle(
       app.webhookRequest("/webhooks/orders", {
         topic: "orders/create",
-        shop: SHOP,
+        shop,
         body: orderBody(simpleOrder(overrides)),
       }),
     );
@@ -49,6 +51,25 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await send({ checkout_token: `ck-direct${i}` });
   // ... and 1 draft order.
   await send({ source_name: "shopify_draft_order", checkout_token: "ck-d" });
+
+  // A second pixel that takes Purchases only while it is on: the first 3 orders reach both
+  // pixels, the last 2 only the first (the second switched off through the app).
+  const b = await seedPixel(app.prisma, TWO_PIXELS, {
+    pixelCode: PIXEL_B,
+    name: "Agency",
+  });
+  for (let i = 0; i < 3; i++)
+    await send(
+      {
+        cart_token: `two-cart${i}`,
+        note_attributes: [{ name: "_ttp", value: `ttp-two-${i}` }],
+      },
+      TWO_PIXELS,
+    );
+  const { setPixelEnabled } = await import("~/pixels/pixels.server");
+  expect(await setPixelEnabled(TWO_PIXELS, b.id, false)).toBe(true);
+  for (let i = 0; i < 2; i++)
+    await send({ checkout_token: `ck-two-direct${i}` }, TWO_PIXELS);
 });
 afterAll(() => app.close());
 
@@ -119,6 +140,50 @@ describe("key coverage on the home and settings pages", () => {
     expect(after.pixels.map((p: { pixelCode: string }) => p.pixelCode)).toEqual(
       [PIXEL],
     );
+  });
+
+  it("gives a shop with two pixels the key shares per pixel, adding up to the total, from the same groups", async () => {
+    const { keyCoverage, last7Days, last7DaysByPixel } = await loaderData(
+      TWO_PIXELS,
+      HOME,
+      "/app",
+    );
+    // 5 Purchases at the first pixel, 3 at the second: the coverage counts each.
+    expect(keyCoverage.purchases).toBe(8);
+    expect(last7Days.matchKeyBase).toBe(8);
+    type Share = { key: string; count: number; percent: number | null };
+    type Row = {
+      label: string;
+      summary: { matchKeyBase: number; matchKeyShare: Share[] };
+    };
+    const ttp = (shares: Share[]) => shares.find((s) => s.key === "ttp")!;
+    expect(
+      (last7DaysByPixel as Row[]).map((p) => [
+        p.label,
+        p.summary.matchKeyBase,
+        ttp(p.summary.matchKeyShare).percent,
+      ]),
+    ).toEqual([
+      ["TikTok pixel", 5, 60],
+      ["Agency", 3, 100],
+    ]);
+    expect(ttp(last7Days.matchKeyShare).percent).toBe(75);
+    for (const [i, share] of (last7Days.matchKeyShare as Share[]).entries())
+      expect(
+        (last7DaysByPixel as Row[]).reduce(
+          (a, p) => a + p.summary.matchKeyShare[i].count,
+          0,
+        ),
+        share.key,
+      ).toBe(share.count);
+    expect(
+      keyCoverage.keys.find((k: { key: string }) => k.key === "ttp").percent,
+    ).toBe(75);
+  });
+
+  it("gives a one-pixel shop no per-pixel table", async () => {
+    const { last7DaysByPixel } = await loaderData(SHOP, HOME, "/app");
+    expect(last7DaysByPixel).toEqual([]);
   });
 
   it("gives no advice to a shop without Purchases", async () => {
