@@ -99,6 +99,19 @@ async function sendWebhook(fixture: ReturnType<typeof order>["fixture"]) {
   return res.json();
 }
 
+/** The shop and its pixels as set up a month ago. */
+async function setUpMonthAgo() {
+  const monthAgo = new Date(Date.now() - 30 * DAY);
+  await app.prisma.shopSettings.update({
+    where: { shop: SHOP },
+    data: { createdAt: monthAgo },
+  });
+  await app.prisma.pixel.updateMany({
+    where: { shop: SHOP },
+    data: { createdAt: monthAgo },
+  });
+}
+
 /** The order's Purchase recorded at one pixel only, through the outbox as a webhook would. */
 async function recordAt(pixelCode: string, o: ReturnType<typeof order>) {
   const { purchaseEventId } = await import("~/orders/purchase");
@@ -128,14 +141,7 @@ describe("reconciliation with two pixels", () => {
     await addPixel(A);
     await addPixel(B);
     // Both pixels were set up a month ago: every order below is owed to both.
-    await app.prisma.shopSettings.update({
-      where: { shop: SHOP },
-      data: { createdAt: new Date(Date.now() - 30 * DAY) },
-    });
-    await app.prisma.pixel.updateMany({
-      where: { shop: SHOP },
-      data: { createdAt: new Date(Date.now() - 30 * DAY) },
-    });
+    await setUpMonthAgo();
 
     const both = order(1, 2 * DAY);
     const onlyA = order(2, DAY);
@@ -209,15 +215,7 @@ describe("reconciliation with two pixels", () => {
     await addPixel(A);
     const b = await addPixel(B);
     // The shop and A a month ago; B added yesterday.
-    const monthAgo = new Date(Date.now() - 30 * DAY);
-    await app.prisma.shopSettings.update({
-      where: { shop: SHOP },
-      data: { createdAt: monthAgo },
-    });
-    await app.prisma.pixel.updateMany({
-      where: { shop: SHOP, id: { not: b.id } },
-      data: { createdAt: monthAgo },
-    });
+    await setUpMonthAgo();
     await app.prisma.pixel.update({
       where: { id: b.id },
       data: { createdAt: new Date(Date.now() - DAY) },
@@ -263,15 +261,7 @@ describe("reconciliation with two pixels", () => {
     const { setPixelEnabled } = await import("~/pixels/pixels.server");
     await addPixel(A);
     const b = await addPixel(B);
-    const monthAgo = new Date(Date.now() - 30 * DAY);
-    await app.prisma.shopSettings.update({
-      where: { shop: SHOP },
-      data: { createdAt: monthAgo },
-    });
-    await app.prisma.pixel.updateMany({
-      where: { shop: SHOP },
-      data: { createdAt: monthAgo },
-    });
+    await setUpMonthAgo();
     const whileOff = order(31, DAY);
     shopify.setOrders([whileOff.node]);
     await setPixelEnabled(SHOP, b.id, false);
