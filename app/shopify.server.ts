@@ -100,14 +100,10 @@ export const sessionStorage = shopify.sessionStorage;
  */
 export async function verifyWebhook(request: Request) {
   // The library throws (→ 500) on a shop it cannot turn into a session id; refuse it first.
-  const shopHeader =
+  requireShopDomain(
     request.headers.get("x-shopify-shop-domain") ??
-    request.headers.get("shopify-shop-domain");
-  if (!isShopDomain(shopHeader)) {
-    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
-      status: 400,
-    });
-  }
+      request.headers.get("shopify-shop-domain"),
+  );
   try {
     return await authenticate.webhook(request);
   } catch (error) {
@@ -143,14 +139,10 @@ export async function verifySignedWebhook(
       status: 405,
       statusText: "Method not allowed",
     });
-  const shopHeader =
+  requireShopDomain(
     request.headers.get("x-shopify-shop-domain") ??
-    request.headers.get("shopify-shop-domain");
-  if (!isShopDomain(shopHeader)) {
-    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
-      status: 400,
-    });
-  }
+      request.headers.get("shopify-shop-domain"),
+  );
   const rawBody = await request.text();
   const check = await shopifyValidators.webhooks.validate({
     rawBody,
@@ -162,10 +154,7 @@ export async function verifySignedWebhook(
       : new Response(undefined, { status: 400, statusText: "Bad Request" });
   // The library reads the shop from whichever of the two header spellings it found the HMAC
   // in; the one checked above may be the other.
-  if (!isShopDomain(check.domain))
-    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
-      status: 400,
-    });
+  requireShopDomain(check.domain);
   return {
     shop: check.domain,
     topic: check.topic,
@@ -209,6 +198,14 @@ export async function verifyAppProxy(request: Request, query: URLSearchParams) {
     .validateHmac(signed, { signator: "appProxy" })
     .catch(() => false);
   if (!valid) await authenticate.public.appProxy(request);
+}
+
+/** Refuses (400) a webhook whose shop header is not a shop's permanent domain. */
+function requireShopDomain(value: string | null): void {
+  if (!isShopDomain(value))
+    throw new Response("Missing or invalid X-Shopify-Shop-Domain.", {
+      status: 400,
+    });
 }
 
 /** A shop's permanent domain, as Shopify sends it in webhooks and app proxy requests. */

@@ -7,9 +7,10 @@ import {
   PURCHASE_EVENT_NAMES,
   PURCHASE_TRIGGERS,
   VALUE_SOURCES,
-  parseSettingsForm,
+  parsePixelForm,
+  parsePurchaseTrigger,
   type SettingsField,
-  type SettingsInput,
+  type PixelInput,
 } from "./settings-form";
 
 type Form = Record<string, string | undefined>;
@@ -19,15 +20,14 @@ const VALID: Form = {
   accessToken: "tt-access-token-0001",
   testEventCode: "",
   purchaseEventName: "Purchase",
-  purchaseTrigger: "orders/create",
   consentPolicy: "limited",
   valueSource: "total",
 };
 
 const form = (overrides: Form): Form => ({ ...VALID, ...overrides });
 
-function valueOf(input: Form, hasStoredToken = false): SettingsInput {
-  const result = parseSettingsForm(input, hasStoredToken);
+function valueOf(input: Form, hasStoredToken = false): PixelInput {
+  const result = parsePixelForm(input, hasStoredToken);
   if (!result.ok)
     throw new Error(
       `expected a valid form, got ${JSON.stringify(result.errors)}`,
@@ -35,8 +35,8 @@ function valueOf(input: Form, hasStoredToken = false): SettingsInput {
   return result.value;
 }
 
-describe("parseSettingsForm: valid values", () => {
-  const cases: [string, Form, Partial<SettingsInput>][] = [
+describe("parsePixelForm: valid values", () => {
+  const cases: [string, Form, Partial<PixelInput>][] = [
     [
       "the minimal form",
       VALID,
@@ -111,22 +111,17 @@ describe("parseSettingsForm: valid values", () => {
       form({ sendPurchase: "off", skipTestOrders: "false" }),
       { sendPurchase: false, skipTestOrders: false },
     ],
-    ...PURCHASE_EVENT_NAMES.map((v): [string, Form, Partial<SettingsInput>] => [
+    ...PURCHASE_EVENT_NAMES.map((v): [string, Form, Partial<PixelInput>] => [
       `event name ${v}`,
       form({ purchaseEventName: v }),
       { purchaseEventName: v },
     ]),
-    ...PURCHASE_TRIGGERS.map((v): [string, Form, Partial<SettingsInput>] => [
-      `trigger ${v}`,
-      form({ purchaseTrigger: v }),
-      { purchaseTrigger: v },
-    ]),
-    ...CONSENT_POLICIES.map((v): [string, Form, Partial<SettingsInput>] => [
+    ...CONSENT_POLICIES.map((v): [string, Form, Partial<PixelInput>] => [
       `consent policy ${v}`,
       form({ consentPolicy: v }),
       { consentPolicy: v },
     ]),
-    ...VALUE_SOURCES.map((v): [string, Form, Partial<SettingsInput>] => [
+    ...VALUE_SOURCES.map((v): [string, Form, Partial<PixelInput>] => [
       `value source ${v}`,
       form({ valueSource: v }),
       { valueSource: v },
@@ -172,13 +167,13 @@ describe("parseSettingsForm: valid values", () => {
     const data = new FormData();
     for (const [key, value] of Object.entries(form({ sendSearch: "on" })))
       if (value !== undefined) data.set(key, value);
-    expect(parseSettingsForm(data, false)).toEqual(
-      parseSettingsForm(form({ sendSearch: "on" }), false),
+    expect(parsePixelForm(data, false)).toEqual(
+      parsePixelForm(form({ sendSearch: "on" }), false),
     );
   });
 });
 
-describe("parseSettingsForm: field errors", () => {
+describe("parsePixelForm: field errors", () => {
   const cases: [string, Form, SettingsField, RegExp][] = [
     ["pixel code missing", form({ pixelCode: undefined }), "pixelCode", /./],
     [
@@ -242,18 +237,6 @@ describe("parseSettingsForm: field errors", () => {
       /^Choose an event name\.$/,
     ],
     [
-      "trigger missing",
-      form({ purchaseTrigger: undefined }),
-      "purchaseTrigger",
-      /^Choose when a purchase is sent\.$/,
-    ],
-    [
-      "unknown trigger",
-      form({ purchaseTrigger: "orders/fulfilled" }),
-      "purchaseTrigger",
-      /^Choose when a purchase is sent\.$/,
-    ],
-    [
       "consent policy missing",
       form({ consentPolicy: undefined }),
       "consentPolicy",
@@ -291,7 +274,7 @@ describe("parseSettingsForm: field errors", () => {
     ],
   ];
   it.each(cases)("%s → error on %s", (_label, input, field, message) => {
-    const result = parseSettingsForm(input, true);
+    const result = parsePixelForm(input, true);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors[field]).toMatch(message);
@@ -299,7 +282,7 @@ describe("parseSettingsForm: field errors", () => {
   });
 
   it("reports every bad field at once, the first message per field", () => {
-    const result = parseSettingsForm(
+    const result = parsePixelForm(
       form({ pixelCode: "", testEventCode: "a b", consentPolicy: "x" }),
       true,
     );
@@ -314,7 +297,7 @@ describe("parseSettingsForm: field errors", () => {
   });
 });
 
-describe("parseSettingsForm: access token rules", () => {
+describe("parsePixelForm: access token rules", () => {
   const REQUIRED =
     "Enter the Events API access token from TikTok Events Manager.";
   const cases: [
@@ -338,7 +321,7 @@ describe("parseSettingsForm: access token rules", () => {
     ],
   ];
   it.each(cases)("%s", (_label, accessToken, hasStoredToken, expected) => {
-    const result = parseSettingsForm(form({ accessToken }), hasStoredToken);
+    const result = parsePixelForm(form({ accessToken }), hasStoredToken);
     if (expected.error) {
       expect(result).toEqual({
         ok: false,
@@ -351,7 +334,7 @@ describe("parseSettingsForm: access token rules", () => {
   });
 
   it("a missing token is reported alongside other field errors", () => {
-    const result = parseSettingsForm(
+    const result = parsePixelForm(
       form({ accessToken: "", pixelCode: "short" }),
       false,
     );
@@ -361,6 +344,21 @@ describe("parseSettingsForm: access token rules", () => {
         pixelCode: expect.stringMatching(/10 to 40/),
         accessToken: REQUIRED,
       },
+    });
+  });
+});
+
+describe("parsePurchaseTrigger: the shop-wide trigger", () => {
+  it.each(PURCHASE_TRIGGERS)("trigger %s", (v) => {
+    expect(parsePurchaseTrigger(v)).toEqual({ ok: true, value: v });
+  });
+  it.each([
+    ["trigger missing", null],
+    ["unknown trigger", "orders/fulfilled"],
+  ])("%s → error", (_label, value) => {
+    expect(parsePurchaseTrigger(value)).toEqual({
+      ok: false,
+      error: "Choose when a purchase is sent.",
     });
   });
 });

@@ -131,41 +131,36 @@ const pixelSchema = z.object({
     [...EVENT_TOGGLES, ...ORDER_FILTERS].map((k) => [k, checkbox]),
   ),
 });
-const settingsSchema = pixelSchema.extend({
-  purchaseTrigger: z.enum(PURCHASE_TRIGGERS, "Choose when a purchase is sent."),
-});
+const triggerSchema = z.enum(
+  PURCHASE_TRIGGERS,
+  "Choose when a purchase is sent.",
+);
 
-/**
- * Validates the settings form. `hasStoredToken` decides whether an empty token
- * means "keep the saved one" or is an error (first save).
- */
-export function parseSettingsForm(
-  form: FormData | Record<string, string | undefined>,
-  hasStoredToken: boolean,
-): { ok: true; value: SettingsInput } | { ok: false; errors: FieldErrors } {
-  return parseWith(settingsSchema, form, hasStoredToken);
+/** Validates the shop-wide purchase trigger, saved on its own from the settings list. */
+export function parsePurchaseTrigger(
+  value: unknown,
+): { ok: true; value: PurchaseTrigger } | { ok: false; error: string } {
+  const result = triggerSchema.safeParse(value);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, error: result.error.issues[0].message };
 }
 
-/** Validates one pixel's form (no purchase trigger: that is the shop's). */
+/**
+ * Validates one pixel's form (no purchase trigger: that is the shop's). `hasStoredToken` decides
+ * whether an empty token means "keep the saved one" or is an error (a new pixel).
+ */
 export function parsePixelForm(
   form: FormData | Record<string, string | undefined>,
   hasStoredToken: boolean,
 ): { ok: true; value: PixelInput } | { ok: false; errors: FieldErrors } {
-  return parseWith(pixelSchema, form, hasStoredToken);
-}
-
-function parseWith<T extends PixelInput>(
-  schema: z.ZodType<unknown>,
-  form: FormData | Record<string, string | undefined>,
-  hasStoredToken: boolean,
-): { ok: true; value: T } | { ok: false; errors: FieldErrors } {
   const raw: Record<string, string> = {};
   const entries =
     form instanceof FormData ? form.entries() : Object.entries(form);
   for (const [key, value] of entries) {
     if (typeof value === "string") raw[key] = value;
   }
-  const result = schema.safeParse(raw);
+  const result = pixelSchema.safeParse(raw);
   const errors: FieldErrors = {};
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -174,7 +169,7 @@ function parseWith<T extends PixelInput>(
     }
   }
   const token = result.success
-    ? (result.data as PixelInput).accessToken
+    ? result.data.accessToken
     : raw.accessToken?.trim();
   if (!token && !hasStoredToken && !errors.accessToken) {
     errors.accessToken =
@@ -182,6 +177,6 @@ function parseWith<T extends PixelInput>(
   }
   if (!result.success || Object.keys(errors).length > 0)
     return { ok: false, errors };
-  const data = result.data as T;
+  const data = result.data as PixelInput;
   return { ok: true, value: { ...data, accessToken: token || undefined } };
 }

@@ -1,8 +1,6 @@
 // The settings page (route app.settings): the shop's pixels as a list, each with its last
 // delivery and last test event, the shop-wide purchase trigger, and the key-coverage card.
 // Adding and editing a pixel happen on their own page (./pixel-editor.server.ts).
-import { z } from "zod";
-import type { Pixel } from "@prisma/client";
 import prisma from "~/db.server";
 import {
   loadShopPixels,
@@ -17,10 +15,10 @@ import { sendTestEvent } from "~/tiktok/test-event.server";
 import { loadKeyCoverage } from "~/home/key-coverage.server";
 import {
   DEFAULT_SETTINGS,
-  PURCHASE_TRIGGERS,
+  parsePurchaseTrigger,
   type PurchaseTrigger,
 } from "./settings-form";
-import { saveShopWide } from "./settings.server";
+import { saveShopWide, toPixelView } from "./settings.server";
 import { afterPixelChange, type Admin } from "./pixel-changes.server";
 import {
   describeLastDelivery,
@@ -52,7 +50,7 @@ export async function loadSettingsPage(shop: string, now: Date = new Date()) {
     enabled: p.enabled,
     accessTokenLast4: p.accessTokenCiphertext ? p.accessTokenLast4 : null,
     lastDelivery: describeLastDelivery(lastDeliveries[i], now),
-    lastTest: describeLastTest(lastTestOf(p), now),
+    lastTest: describeLastTest(toPixelView(p).lastTest, now),
   }));
   return {
     pixels,
@@ -79,17 +77,6 @@ function lastDelivery(shop: string, pixelCode: string) {
   });
 }
 
-function lastTestOf(p: Pixel) {
-  return p.lastTestAt
-    ? {
-        at: p.lastTestAt.toISOString(),
-        ok: p.lastTestOk ?? false,
-        code: p.lastTestCode,
-        message: p.lastTestMessage,
-      }
-    : null;
-}
-
 export interface TestEventView {
   pixelName: string;
   ok: boolean;
@@ -105,11 +92,6 @@ export interface SettingsActionResult {
   errors?: { purchaseTrigger?: string };
   testEvent?: TestEventView;
 }
-
-const triggerSchema = z.enum(
-  PURCHASE_TRIGGERS,
-  "Choose when a purchase is sent.",
-);
 
 export async function handleSettingsAction(
   shop: string,
@@ -136,14 +118,14 @@ async function saveTrigger(
   shop: string,
   form: FormData,
 ): Promise<SettingsActionResult> {
-  const parsed = triggerSchema.safeParse(form.get("purchaseTrigger"));
-  if (!parsed.success)
+  const parsed = parsePurchaseTrigger(form.get("purchaseTrigger"));
+  if (!parsed.ok)
     return {
       ok: false,
       status: 422,
-      errors: { purchaseTrigger: parsed.error.issues[0].message },
+      errors: { purchaseTrigger: parsed.error },
     };
-  await saveShopWide(shop, { purchaseTrigger: parsed.data });
+  await saveShopWide(shop, { purchaseTrigger: parsed.value });
   return { ok: true, status: 200 };
 }
 
