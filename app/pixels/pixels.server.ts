@@ -1,5 +1,5 @@
-// A shop's TikTok pixels: the only code that writes Pixel rows, and the cached read the ingest
-// routes use to fan each event out to the pixels that accept it.
+// A shop's TikTok pixels: every write the settings pages make (uninstall and shop/redact, in
+// app/compliance, erase tokens and rows), and the cached read the ingest routes fan events out from.
 import { Prisma, type Pixel, type ShopSettings } from "@prisma/client";
 import prisma from "~/db.server";
 import { appConfig } from "~/config.server";
