@@ -150,7 +150,8 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-const settingsRow = () => {
+/** The shop's one pixel (its settings row goes first: the pixel's foreign key). */
+const pixelRow = () => {
   const key = Buffer.from(TEST_ENCRYPTION_KEY, "base64");
   return [SHOP, PIXEL, encryptSecret("bench-token", key, SHOP), "oken"];
 };
@@ -160,10 +161,16 @@ export async function sqliteDatabase(): Promise<BenchDatabase> {
   const url = `file:${path.join(dir, "bench.sqlite")}`;
   await applyMigrations(url);
   const client = createClient({ url });
-  await client.execute({
-    sql: `INSERT INTO ShopSettings (shop, pixelCode, accessTokenCiphertext, accessTokenLast4, consentPolicy, updatedAt) VALUES (?, ?, ?, ?, 'send', ?)`,
-    args: [...settingsRow(), Date.now()],
-  });
+  await client.batch([
+    {
+      sql: `INSERT INTO ShopSettings (shop, updatedAt) VALUES (?, ?)`,
+      args: [SHOP, Date.now()],
+    },
+    {
+      sql: `INSERT INTO Pixel (id, shop, name, pixelCode, accessTokenCiphertext, accessTokenLast4, consentPolicy, updatedAt) VALUES ('bench-pixel', ?, 'Bench', ?, ?, ?, 'send', ?)`,
+      args: [...pixelRow(), Date.now()],
+    },
+  ]);
   client.close();
   return {
     label: "SQLite",
@@ -200,8 +207,12 @@ export async function postgresDatabase(
   await client.connect();
   try {
     await client.query(
-      `INSERT INTO "ShopSettings" ("shop", "pixelCode", "accessTokenCiphertext", "accessTokenLast4", "consentPolicy", "updatedAt") VALUES ($1, $2, $3, $4, 'send', now())`,
-      settingsRow(),
+      `INSERT INTO "ShopSettings" ("shop", "updatedAt") VALUES ($1, now())`,
+      [SHOP],
+    );
+    await client.query(
+      `INSERT INTO "Pixel" ("id", "shop", "name", "pixelCode", "accessTokenCiphertext", "accessTokenLast4", "consentPolicy", "updatedAt") VALUES ('bench-pixel', $1, 'Bench', $2, $3, $4, 'send', now())`,
+      pixelRow(),
     );
   } finally {
     await client.end();
