@@ -111,6 +111,7 @@ describe("order webhook", () => {
     const order = canadianOrderWithClick();
     const res = await sendOrder(SHOP, order, {
       "X-Request-Id": "lb-7f3a.42:edge",
+      "X-Shopify-Event-Id": "98880550-7158-44d4-b7cd-2c97c8a091b5",
     });
     expect(res.status).toBe(200);
     const delivery = await app.prisma.delivery.findFirstOrThrow({
@@ -131,6 +132,7 @@ describe("order webhook", () => {
       status: 200,
       deliveryId: delivery.id,
       eventId: `${order.id}_Purchase`,
+      shopifyEventId: "98880550-7158-44d4-b7cd-2c97c8a091b5",
     });
     expect(lines[0].webhookId).toEqual(expect.any(String));
     // ...and none of it reaches the log.
