@@ -9,13 +9,20 @@
 // =postgres runs one half only. BENCH_CPU_PROF=<dir> starts the server under `node --cpu-prof`
 // and leaves its profile in <dir> (how the README's "Where the time goes" was measured).
 // BENCH_INGEST_COMPARE=<dir>[,<dir>] also serves other checkouts' builds in the same rounds.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
 import pg from "pg";
+import "@shopify/shopify-api/adapters/web-api";
+import {
+  ApiVersion,
+  LogSeverity,
+  shopifyApi,
+  WEBHOOK_HEADER_NAMES,
+} from "@shopify/shopify-api";
 import { signAppProxyUrl, webhookHeaders } from "../../dev/shopify-signing";
 import { encryptSecret } from "../../app/credentials/encryption.server";
 import { TEST_CREDS, TEST_ENCRYPTION_KEY, APP_URL } from "../support/constants";
@@ -240,31 +247,90 @@ export async function postgresDatabase(
   };
 }
 
-/** Bare Node: HMAC check plus one INSERT per request, nothing else. */
-async function startBaseline(db: BenchDatabase) {
+/** Whether a request's signature is good; given the request and its whole body. */
+type SignatureCheck = (
+  req: http.IncomingMessage,
+  body: Buffer,
+) => boolean | Promise<boolean>;
+
+/** The baseline's check: the webhook body's HMAC with node:crypto. */
+const nodeHmac: SignatureCheck = (req, body) => {
+  const expected = createHmac("sha256", TEST_CREDS.apiSecret)
+    .update(body)
+    .digest();
+  const given = Buffer.from(
+    String(req.headers["x-shopify-hmac-sha256"] ?? ""),
+    "base64",
+  );
+  return given.length === expected.length && timingSafeEqual(given, expected);
+};
+
+/**
+ * Shopify's own validators (`@shopify/shopify-api`, which the app's routes use), each given the
+ * least it accepts: the five headers the webhook check requires, the app proxy's query. Served
+ * like the baseline, they are the most any route that checks signatures in the library can do.
+ */
+function libraryChecks(): {
+  webhook: SignatureCheck;
+  appProxy: SignatureCheck;
+} {
+  const api = shopifyApi({
+    apiKey: TEST_CREDS.apiKey,
+    apiSecretKey: TEST_CREDS.apiSecret,
+    apiVersion: ApiVersion.October26,
+    scopes: ["read_orders"],
+    hostName: new URL(APP_URL).host,
+    isEmbeddedApp: true,
+    logger: { level: LogSeverity.Error },
+  });
+  const names = WEBHOOK_HEADER_NAMES.webhooks;
+  const required = [
+    names.hmac,
+    names.topic,
+    names.domain,
+    names.apiVersion,
+    names.webhookId,
+  ].map((name) => name.toLowerCase());
+  return {
+    async webhook(req, body) {
+      const headers = new Headers();
+      for (const name of required) {
+        const value = req.headers[name];
+        if (typeof value === "string") headers.append(name, value);
+      }
+      const check = await api.webhooks.validate({
+        rawBody: body.toString("utf8"),
+        rawRequest: { method: "POST", url: `${APP_URL}${req.url}`, headers },
+      });
+      return check.valid;
+    },
+    appProxy: (req) =>
+      api.utils
+        .validateHmac(new URL(req.url ?? "/", APP_URL).searchParams, {
+          signator: "appProxy",
+        })
+        .catch(() => false),
+  };
+}
+
+/** Bare Node: a signature check plus one INSERT per request, nothing else. */
+async function startBaseline(
+  db: BenchDatabase,
+  check: SignatureCheck = nodeHmac,
+) {
   const { insert, close } = await db.baselineInsert();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
-      const expected = createHmac("sha256", TEST_CREDS.apiSecret)
-        .update(body)
-        .digest();
-      const given = Buffer.from(
-        String(req.headers["x-shopify-hmac-sha256"] ?? ""),
-        "base64",
-      );
-      if (
-        given.length !== expected.length ||
-        !timingSafeEqual(given, expected)
-      ) {
+      if (!(await check(req, body))) {
         res.writeHead(401).end();
         return;
       }
       await insert(
-        String(req.headers["x-shopify-webhook-id"]),
-        String(req.headers["x-shopify-shop-domain"]),
+        String(req.headers["x-shopify-webhook-id"] ?? randomUUID()),
+        String(req.headers["x-shopify-shop-domain"] ?? SHOP),
         body.toString("utf8"),
       );
       res.writeHead(200).end();
@@ -369,6 +435,11 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     .filter(Boolean);
   const targets: Target[] = [];
   const base = await startBaseline(db);
+  const checks = libraryChecks();
+  const ceilings = {
+    webhook: await startBaseline(db, checks.webhook),
+    appProxy: await startBaseline(db, checks.appProxy),
+  };
   const lines: string[] = [];
   const tag = (label: string) => `${db.label}: ${label}`;
   const hook = () => webhookRequest();
@@ -386,6 +457,8 @@ async function measure(db: BenchDatabase): Promise<string[]> {
       await runLoad(server.url, 300, relayRequest, CONCURRENCY);
     }
     await runLoad(base.url, 300, hook, CONCURRENCY);
+    await runLoad(ceilings.webhook.url, 300, hook, CONCURRENCY);
+    await runLoad(ceilings.appProxy.url, 300, proxyRequest, CONCURRENCY);
     const results = targets.map((): RouteRounds => ({
       proxy: [],
       hooks: [],
@@ -393,6 +466,10 @@ async function measure(db: BenchDatabase): Promise<string[]> {
       cpu: { proxy: [], hooks: [], relay: [] },
     }));
     const baseRounds: LoadResult[] = [];
+    const ceilingRounds = {
+      webhook: [] as LoadResult[],
+      appProxy: [] as LoadResult[],
+    };
     // The server's own CPU per request: unlike throughput, barely moved by the other work on
     // a shared machine, so it is the figure to compare between runs.
     const timed = async (
@@ -421,6 +498,17 @@ async function measure(db: BenchDatabase): Promise<string[]> {
         await timed(target, results[t], "relay", relayRequest);
       }
       baseRounds.push(await runLoad(base.url, PER_ROUND, hook, CONCURRENCY));
+      ceilingRounds.webhook.push(
+        await runLoad(ceilings.webhook.url, PER_ROUND, hook, CONCURRENCY),
+      );
+      ceilingRounds.appProxy.push(
+        await runLoad(
+          ceilings.appProxy.url,
+          PER_ROUND,
+          proxyRequest,
+          CONCURRENCY,
+        ),
+      );
     }
     const baseline = combineLoads(baseRounds);
     const ratios = (perRound: LoadResult[]) =>
@@ -469,8 +557,31 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     lines.push(
       describeLoad(tag("bare-Node baseline: HMAC + 1 insert (c=32)"), baseline),
     );
+    // The same bare server with Shopify's validator in place of node:crypto: what the rule
+    // "signatures are checked by Shopify's library" leaves for a whole route at best.
+    for (const [key, label] of [
+      ["webhook", "webhook"],
+      ["appProxy", "app proxy"],
+    ] as const) {
+      const rounds = ceilingRounds[key];
+      lines.push(
+        describeLoad(
+          tag(`bare Node + Shopify's ${label} validator + 1 insert (c=32)`),
+          combineLoads(rounds),
+        ),
+        tag(
+          `ceiling for a ${label} route that checks signatures in Shopify's library: ${fmt(median(ratios(rounds)), 2)}x of baseline (median of rounds ${ratios(
+            rounds,
+          )
+            .map((r) => r.toFixed(2))
+            .join(", ")})`,
+        ),
+      );
+    }
   } finally {
     await base.close();
+    await ceilings.webhook.close();
+    await ceilings.appProxy.close();
     for (const { server } of targets) await server.kill("SIGTERM");
   }
   return lines;
