@@ -2,6 +2,7 @@ import { PrismaClient } from "@prisma/client";
 import { serverEnv } from "./config.server";
 import { isPostgresUrl } from "./db/dialect";
 import { createPostgresClient } from "./db/postgres-client.server";
+import { rememberingAdapter } from "./db/adapter-transactions.server";
 import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
 import { databaseUrl } from "./db-url";
 import { errorSummary, logger } from "./observability/logger.server";
@@ -17,12 +18,11 @@ function createClient(): PrismaClient {
   const env = serverEnv();
   const url = databaseUrl(env.DATABASE_URL);
   if (isPostgresUrl(url)) return createPostgresClient(url);
-  const client = new PrismaClient({
-    adapter: new TunedPrismaLibSQL(
-      { url },
-      { synchronous: env.SQLITE_SYNCHRONOUS },
-    ),
-  });
+  const adapter = rememberingAdapter(
+    new TunedPrismaLibSQL({ url }, { synchronous: env.SQLITE_SYNCHRONOUS }),
+  );
+  const client = new PrismaClient({ adapter: adapter.factory });
+  adapter.register(client);
   if (url.startsWith("file:")) {
     // Write-ahead logging: readers don't block the writer and a commit is one append.
     // The mode is stored in the database file, so this only matters on its first run.

@@ -3,6 +3,7 @@
 // SELECT and one upsert, instead of an interactive transaction each (read, upsert, enqueue).
 import { Prisma } from "@prisma/client";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
+import type { RawSql } from "~/db/adapter-transactions.server";
 import { jsonRowsSql, newIdSql, rowLockSql } from "~/db/sql.server";
 import type { CheckoutContextState } from "./checkout-context";
 
@@ -48,7 +49,7 @@ const asDate = (value: Date | string | null) =>
  * so another process cannot update a context between this read and the upsert.
  */
 export async function readCheckoutContexts(
-  tx: Prisma.TransactionClient,
+  tx: RawSql,
   steps: readonly Pick<CheckoutStep, "shop" | "checkoutToken">[],
 ): Promise<Map<string, CheckoutContextState>> {
   const source = jsonRowsSql(

@@ -2,6 +2,10 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import {
+  rememberingAdapter,
+  type DriverAdapterFactory,
+} from "./adapter-transactions.server";
 import { Prisma, type PrismaClient } from "@prisma/client";
 
 // Prisma generates one client per provider. `@prisma/client` holds the SQLite one; the
@@ -9,7 +13,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 // and loaded here only when DATABASE_URL is a postgres URL, so a SQLite install never needs it.
 
 type PostgresClientConstructor = new (options: {
-  adapter: PrismaPg;
+  adapter: DriverAdapterFactory;
 }) => PrismaClient;
 
 interface PostgresClientModule {
@@ -70,9 +74,12 @@ function loadPostgresClientModule(): PostgresClientModule {
  */
 export function createPostgresClient(url: string): PrismaClient {
   const { PrismaClient: PostgresPrismaClient } = loadPostgresClientModule();
-  return new PostgresPrismaClient({
+  const adapter = rememberingAdapter(
     // allowExitOnIdle: idle pooled connections do not keep the process alive, so a server
     // that has closed on SIGTERM exits now rather than when pg's idle timeout (10 s) ends them.
-    adapter: new PrismaPg({ connectionString: url, allowExitOnIdle: true }),
-  });
+    new PrismaPg({ connectionString: url, allowExitOnIdle: true }),
+  );
+  const client = new PostgresPrismaClient({ adapter: adapter.factory });
+  adapter.register(client);
+  return client;
 }

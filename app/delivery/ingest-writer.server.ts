@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { enqueue, type NewDelivery } from "./outbox/enqueue.server";
+import { runRawTransaction } from "~/db/adapter-transactions.server";
 import { chunks } from "~/db/chunks";
 import {
   jsonRowsSql,
@@ -89,7 +90,9 @@ export class IngestWriter {
   }
 
   private write(requests: IngestRequest[]): Promise<IngestOutcome[]> {
-    return this.prisma.$transaction(async (tx) => {
+    // On the driver adapter, without Prisma's engine: every statement here is raw SQL, and the
+    // engine's work per statement cost more than the statement (app/db/adapter-transactions.server.ts).
+    return runRawTransaction(this.prisma, async (tx) => {
       const now = new Date();
       const at = now.toISOString();
       const outcomes: IngestOutcome[] = requests.map(() => ({

@@ -17,6 +17,7 @@ import {
 } from "~/db/sql.server";
 import { STATUS } from "./states";
 import type { Db } from "./types";
+import type { RawSql } from "~/db/adapter-transactions.server";
 
 /** What a delivery contributes to its summary key, besides its status. */
 export interface SummaryFields {
@@ -109,7 +110,7 @@ const ON_KEY = Prisma.raw(
 
 /** Adds the changes to the stored counts; run it inside the transaction that made them. */
 export async function applySummaryDeltas(
-  tx: Db,
+  tx: RawSql,
   deltas: SummaryDeltas,
 ): Promise<void> {
   const rows = deltas.list();

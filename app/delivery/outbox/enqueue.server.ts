@@ -1,9 +1,9 @@
 // enqueue: none → pending (with its outbox row) or none → skipped (no outbox row).
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "@prisma/client";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { matchKeysOf } from "~/tiktok/match-keys";
 import { chunks } from "~/db/chunks";
+import type { RawSql } from "~/db/adapter-transactions.server";
 import { jsonRowsSql, newIdSql } from "~/db/sql.server";
 import { applySummaryDeltas, SummaryDeltas } from "./day-summary.server";
 import { STATUS } from "./states";
@@ -87,7 +87,7 @@ const DELIVERY_COLUMNS: [string, "text" | "integer" | "timestamp(3)"][] = [
  * row (whatever its state) is refused and left as it is, and its existing id is returned.
  */
 export async function enqueue(
-  tx: Prisma.TransactionClient,
+  tx: RawSql,
   deliveries: readonly NewDelivery[],
   now: Date,
 ): Promise<Enqueued[]> {
@@ -168,23 +168,33 @@ export async function enqueue(
   const existing = new Map<string, string>();
   const missing = [...planned.values()].filter((p) => !created.has(p.row.id));
   for (const part of chunks(missing, 300)) {
-    const rows = await tx.delivery.findMany({
-      where: {
-        OR: part.map((p) => ({
-          shop: p.row.shop,
-          pixelCode: p.row.pixelCode,
-          eventName: p.row.eventName,
-          eventId: p.row.eventId,
-        })),
-      },
-      select: {
-        id: true,
-        shop: true,
-        pixelCode: true,
-        eventName: true,
-        eventId: true,
-      },
-    });
+    const wanted = jsonRowsSql(
+      part.map(({ row }) => ({
+        shop: row.shop,
+        pixelCode: row.pixelCode,
+        eventName: row.eventName,
+        eventId: row.eventId,
+      })),
+      [
+        ["shop", "text"],
+        ["pixelCode", "text"],
+        ["eventName", "text"],
+        ["eventId", "text"],
+      ],
+    );
+    const rows = await tx.$queryRaw<
+      {
+        id: string;
+        shop: string;
+        pixelCode: string;
+        eventName: string;
+        eventId: string;
+      }[]
+    >`
+      SELECT d."id", d."shop", d."pixelCode", d."eventName", d."eventId"
+      FROM ${wanted} AS k CROSS JOIN "Delivery" AS d -- SQLite: the keys outside, the unique index inside
+      WHERE d."shop" = k."shop" AND d."pixelCode" = k."pixelCode"
+        AND d."eventName" = k."eventName" AND d."eventId" = k."eventId"`;
     for (const row of rows)
       existing.set(
         key(row.shop, row.pixelCode, row.eventName, row.eventId),

@@ -1,0 +1,17 @@
+import { afterAll, beforeAll, describe } from "vitest";
+import { createTestApp, type TestApp } from "../support/test-app";
+import { defineAdapterTransactionTests } from "../support/adapter-transactions";
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp();
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+describe("raw transactions on the libSQL adapter", () => {
+  defineAdapterTransactionTests(() => app.prisma);
+});
