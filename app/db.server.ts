@@ -2,7 +2,7 @@ import { PrismaClient } from "@prisma/client";
 import { serverEnv } from "./config.server";
 import { isPostgresUrl } from "./db/dialect";
 import { createPostgresClient } from "./db/postgres-client.server";
-import { rememberingAdapter } from "./db/adapter-transactions.server";
+import { rememberingAdapter } from "./db/adapter-sql.server";
 import { TunedPrismaLibSQL } from "./db/sqlite-client.server";
 import { databaseUrl } from "./db-url";
 import { errorSummary, logger } from "./observability/logger.server";

@@ -3,7 +3,7 @@
 // SELECT and one upsert, instead of an interactive transaction each (read, upsert, enqueue).
 import { Prisma } from "@prisma/client";
 import type { NewDelivery } from "~/delivery/outbox/enqueue.server";
-import type { RawSql } from "~/db/adapter-transactions.server";
+import type { RawSql } from "~/db/adapter-sql.server";
 import { jsonRowsSql, newIdSql, rowLockSql } from "~/db/sql.server";
 import type { CheckoutContextState } from "./checkout-context";
 

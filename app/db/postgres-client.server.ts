@@ -5,7 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import {
   rememberingAdapter,
   type DriverAdapterFactory,
-} from "./adapter-transactions.server";
+} from "./adapter-sql.server";
 import { Prisma, type PrismaClient } from "@prisma/client";
 
 // Prisma generates one client per provider. `@prisma/client` holds the SQLite one; the

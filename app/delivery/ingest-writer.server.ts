@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { enqueue, type NewDelivery } from "./outbox/enqueue.server";
-import { runRawTransaction } from "~/db/adapter-transactions.server";
+import { runRawTransaction } from "~/db/adapter-sql.server";
 import { chunks } from "~/db/chunks";
 import {
   jsonRowsSql,
@@ -91,7 +91,7 @@ export class IngestWriter {
 
   private write(requests: IngestRequest[]): Promise<IngestOutcome[]> {
     // On the driver adapter, without Prisma's engine: every statement here is raw SQL, and the
-    // engine's work per statement cost more than the statement (app/db/adapter-transactions.server.ts).
+    // engine's work per statement cost more than the statement (app/db/adapter-sql.server.ts).
     return runRawTransaction(this.prisma, async (tx) => {
       const now = new Date();
       const at = now.toISOString();

@@ -1,4 +1,5 @@
 import prisma from "~/db.server";
+import { rawStatements } from "~/db/adapter-sql.server";
 import { serverEnv } from "~/config.server";
 import { ingestWriter, notifyDeliveryWorker } from "~/delivery/runtime.server";
 import type { Pixel } from "@prisma/client";
@@ -214,23 +215,14 @@ export async function findBrowserContext(
       cartToken: order.hints.cartToken ?? null,
     }),
     checkoutToken
-      ? prisma.checkoutContext.findUnique({
-          where: { shop_checkoutToken: { shop, checkoutToken } },
-          select: {
-            sessionKey: true,
-            ttclid: true,
-            ttp: true,
-            ip: true,
-            userAgent: true,
-            consent: true,
-            emailHash: true,
-            phoneHash: true,
-            pageUrl: true,
-          },
-        })
+      ? rawStatements(prisma).$queryRaw<CheckoutFacts[]>`
+            SELECT "sessionKey", "ttclid", "ttp", "ip", "userAgent", "consent", "emailHash", "phoneHash", "pageUrl"
+            FROM "CheckoutContext" WHERE "shop" = ${shop} AND "checkoutToken" = ${checkoutToken}`.then(
+          (rows) => rows[0] ?? null,
+        )
       : null,
   ]);
-  return { ...sessions, checkout: checkout as CheckoutFacts | null };
+  return { ...sessions, checkout };
 }
 
 /**
@@ -246,7 +238,7 @@ export async function findStoredSessions(
 ): Promise<Pick<BrowserContext, "cartSession" | "tokenSession">> {
   if (!sessionKey && !cartToken)
     return { cartSession: null, tokenSession: null };
-  const rows = await prisma.$queryRaw<
+  const rows = await rawStatements(prisma).$queryRaw<
     (Omit<SessionFacts, "consent"> & {
       consent: string;
       rank: number | bigint;

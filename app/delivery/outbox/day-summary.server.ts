@@ -17,7 +17,7 @@ import {
 } from "~/db/sql.server";
 import { STATUS } from "./states";
 import type { Db } from "./types";
-import type { RawSql } from "~/db/adapter-transactions.server";
+import type { RawSql } from "~/db/adapter-sql.server";
 
 /** What a delivery contributes to its summary key, besides its status. */
 export interface SummaryFields {

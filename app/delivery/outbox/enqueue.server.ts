@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { TikTokEvent } from "~/tiktok/wire-types";
 import { matchKeysOf } from "~/tiktok/match-keys";
 import { chunks } from "~/db/chunks";
-import type { RawSql } from "~/db/adapter-transactions.server";
+import type { RawSql } from "~/db/adapter-sql.server";
 import { jsonRowsSql, newIdSql } from "~/db/sql.server";
 import { applySummaryDeltas, SummaryDeltas } from "./day-summary.server";
 import { STATUS } from "./states";

@@ -1,4 +1,4 @@
-// runRawTransaction (app/db/adapter-transactions.server.ts) on a database: what it commits is
+// runRawTransaction and rawStatements (app/db/adapter-sql.server.ts) on a database: what it commits is
 // stored with its types intact, what fails is rolled back and rethrown, the connection is fit
 // for the next transaction, and Prisma's own queries never run inside it.
 import type { PrismaClient } from "@prisma/client";
@@ -6,10 +6,10 @@ import { expect, it } from "vitest";
 
 export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
   const load = async () => {
-    const { runRawTransaction } =
-      await import("~/db/adapter-transactions.server");
+    const { runRawTransaction, rawStatements } =
+      await import("~/db/adapter-sql.server");
     const batch = await import("~/checkout/context-batch.server");
-    return { runRawTransaction, ...batch };
+    return { runRawTransaction, rawStatements, ...batch };
   };
   const receipt = (id: string) => ({
     id,
@@ -24,6 +24,7 @@ export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
   it("commits: texts, numbers and timestamps read back as written, through Prisma and through the adapter", async () => {
     const {
       runRawTransaction,
+      rawStatements,
       readCheckoutContexts,
       upsertCheckoutContextsSql,
     } = await load();
@@ -57,6 +58,10 @@ export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
       return rows;
     });
     expect(returned).toEqual([{ id: "commit-1", n: expect.anything() }]);
+    expect(
+      await rawStatements(prisma()).$queryRaw<{ id: string; topic: string }[]>`
+        SELECT "id", "topic" FROM "WebhookReceipt" WHERE "id" = ${"commit-1"}`,
+    ).toEqual([{ id: "commit-1", topic: "ORDERS_CREATE" }]);
     expect(Number(returned[0].n)).toBe(7);
     expect(
       await prisma().webhookReceipt.findUnique({ where: { id: "commit-1" } }),
@@ -122,8 +127,8 @@ export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
     await insertReceipt("fine-afterwards");
   });
 
-  it("Prisma's own queries wait outside: a write made while it is open survives its rollback, and no read sees its rows", async () => {
-    const { runRawTransaction } = await load();
+  it("Prisma's own queries and single raw statements wait outside: a write made while it is open survives its rollback, and no read sees its rows", async () => {
+    const { runRawTransaction, rawStatements } = await load();
     let opened!: () => void;
     const isOpen = new Promise<void>((resolve) => (opened = resolve));
     const raw = runRawTransaction(prisma(), async (tx) => {
@@ -134,12 +139,15 @@ export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
       throw new Error("rolled back on purpose");
     });
     await isOpen;
-    const [seen, written] = await Promise.all([
+    const [seen, seenRaw, written] = await Promise.all([
       prisma().webhookReceipt.count({ where: { id: "uncommitted" } }),
+      rawStatements(prisma()).$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "WebhookReceipt" WHERE "id" = ${"uncommitted"}`,
       insertReceipt("written-meanwhile"),
       raw.catch(() => undefined),
     ]);
     expect(seen).toBe(0);
+    expect(seenRaw).toEqual([]);
     expect(written).toBe(1);
     expect(
       await prisma().webhookReceipt.count({

@@ -1,8 +1,8 @@
-// Raw transactions on the pg adapter (test/support/adapter-transactions.ts), in a fresh database
+// Raw transactions on the pg adapter (test/support/adapter-sql.ts), in a fresh database
 // of its own on the TEST_POSTGRES_URL server (see postgres.test.ts).
 import type { PrismaClient } from "@prisma/client";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { defineAdapterTransactionTests } from "../support/adapter-transactions";
+import { defineAdapterTransactionTests } from "../support/adapter-sql";
 import {
   createPostgresDatabase,
   TEST_POSTGRES_URL,

@@ -68,9 +68,7 @@ export async function runRawTransaction<T>(
 ): Promise<T> {
   const slot = connected.get(client);
   if (!slot) return client.$transaction((tx) => work(tx));
-  if (!slot.adapter) await client.$connect();
-  const adapter = slot.adapter;
-  if (!adapter) throw new Error("the database adapter did not connect");
+  const adapter = await connectedAdapter(client, slot);
   const tx = await adapter.startTransaction();
   // On PostgreSQL the caller sends BEGIN's partners itself (the adapter's commit and rollback
   // only hand the connection back); on SQLite they are the adapter's.
@@ -91,7 +89,41 @@ export async function runRawTransaction<T>(
   }
 }
 
-function rawSqlOn(tx: AdapterTransaction, postgres: boolean): RawSql {
+/**
+ * Single raw statements on the client's driver adapter, each on its own (on SQLite under the
+ * adapter's lock, like Prisma's own): for reads on the hot routes. A client built without
+ * `rememberingAdapter` runs them itself.
+ */
+export function rawStatements(client: PrismaClient): RawSql {
+  const slot = connected.get(client);
+  if (!slot) return client;
+  const on = async () => {
+    const adapter = await connectedAdapter(client, slot);
+    return rawSqlOn(adapter, adapter.provider === "postgres");
+  };
+  return {
+    $queryRaw: async (template, ...values) =>
+      (await on()).$queryRaw(template, ...values),
+    $executeRaw: async (template, ...values) =>
+      (await on()).$executeRaw(template, ...values),
+  };
+}
+
+/** The client's adapter, connecting the client first if it has not yet. */
+async function connectedAdapter(
+  client: PrismaClient,
+  slot: { adapter: Adapter | null },
+): Promise<Adapter> {
+  if (!slot.adapter) await client.$connect();
+  if (!slot.adapter) throw new Error("the database adapter did not connect");
+  return slot.adapter;
+}
+
+/** Raw statements on an adapter or one of its transactions (the same two calls). */
+function rawSqlOn(
+  tx: Pick<AdapterTransaction, "queryRaw" | "executeRaw">,
+  postgres: boolean,
+): RawSql {
   const query = (
     template: TemplateStringsArray | Prisma.Sql,
     values: unknown[],

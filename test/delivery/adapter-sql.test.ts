@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { createTestApp, type TestApp } from "../support/test-app";
-import { defineAdapterTransactionTests } from "../support/adapter-transactions";
+import { defineAdapterTransactionTests } from "../support/adapter-sql";
 
 let app: TestApp;
 
