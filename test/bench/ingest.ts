@@ -144,6 +144,33 @@ export function webhookRequest(shop = SHOP): PreparedRequest {
   };
 }
 
+/**
+ * An order as a storefront sends it: its cart attributes name a storefront session of the
+ * proxy's load and its checkout token is one the relay's load stored, so the webhook also reads
+ * both before it writes (the bare `webhookRequest` order carries neither).
+ */
+export function webhookWithContextRequest(i: number): PreparedRequest {
+  const n = String(i % 2000).padStart(6, "0");
+  const body = orderBody(
+    simpleOrder({
+      cart_token: `benchcart${n}`,
+      checkout_token: `benchcheckout${n}`,
+      browser_ip: "203.0.113.9",
+      note_attributes: [{ name: "_tt_sid", value: `bench_session_${n}` }],
+    }),
+  );
+  return {
+    path: "/webhooks/orders",
+    headers: webhookHeaders({
+      topic: "orders/create",
+      shop: SHOP,
+      body,
+      apiSecret: TEST_CREDS.apiSecret,
+    }),
+    body,
+  };
+}
+
 const GOAL_RATIO = 0.75;
 const GOAL_P99_MS = 25;
 
@@ -526,6 +553,14 @@ async function measure(db: BenchDatabase): Promise<string[]> {
       );
       // Closed loop: at c=32 the median is ~32/throughput whatever the service time; c=8 shows
       // the latency a request sees when the server is not queueing 32 deep.
+      const cpuBefore = processCpuMs(server.child.pid);
+      const withContext = await runLoad(
+        server.url,
+        1500,
+        webhookWithContextRequest,
+        CONCURRENCY,
+      );
+      const cpuAfter = processCpuMs(server.child.pid);
       const proxyC8 = await runLoad(server.url, 1500, proxyRequest, 8);
       const hooksC8 = await runLoad(server.url, 1500, hook, 8);
       const proxy = combineLoads(mine.proxy);
@@ -540,6 +575,15 @@ async function measure(db: BenchDatabase): Promise<string[]> {
           label("same webhook route, shop not configured (no write) (c=32)"),
           floor,
         ),
+        describeLoad(
+          label(
+            "webhook ingest, orders with their storefront session and checkout (c=32)",
+          ),
+          withContext,
+        ) +
+          (cpuBefore !== null && cpuAfter !== null
+            ? `; server CPU ${fmt((cpuAfter - cpuBefore) / withContext.requests, 2)} ms per request`
+            : ""),
         describeLoad(label("app proxy /collect (c=8)"), proxyC8),
         describeLoad(label("orders/create webhook ingest (c=8)"), hooksC8),
         ratioLine(label("webhook ingest"), ratios(mine.hooks), hooks),

@@ -7,6 +7,7 @@ import {
   proxyRequest,
   relayRequest,
   webhookRequest,
+  webhookWithContextRequest,
   type BenchDatabase,
 } from "../bench/ingest";
 import type { PreparedRequest } from "../bench/load";
@@ -36,7 +37,7 @@ export function defineIngestBenchSetup(open: () => Promise<BenchDatabase>) {
       }),
     );
 
-  it("the bench's seeded shop takes its webhook, app proxy and relay requests, queued at its pixel", async () => {
+  it("the bench's seeded shop takes its webhook, app proxy, relay and in-context webhook requests, queued at its pixel", async () => {
     const queued = () => app.prisma.delivery.count();
     for (const [prepared, status] of [
       [webhookRequest(), 200],
@@ -47,6 +48,18 @@ export function defineIngestBenchSetup(open: () => Promise<BenchDatabase>) {
       expect((await send(prepared)).status).toBe(status);
       expect(await queued()).toBeGreaterThan(before);
     }
+    // An order naming the session and the checkout stored above: both are read, and their
+    // click id (the bare order has none) reaches its Purchase.
+    const withContext = webhookWithContextRequest(0);
+    expect((await send(withContext)).status).toBe(200);
+    const orderId = String(JSON.parse(withContext.body).id);
+    expect(
+      await app.prisma.delivery.findFirstOrThrow({
+        where: { eventId: `${orderId}_Purchase` },
+        select: { matchKeys: true },
+      }),
+    ).toEqual({ matchKeys: expect.stringContaining("ttclid") });
+
     const deliveries = await app.prisma.delivery.findMany({
       select: { shop: true, pixelCode: true, eventName: true },
     });
