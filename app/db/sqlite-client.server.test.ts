@@ -31,4 +31,36 @@ describe("TunedPrismaLibSQL", () => {
       ),
     ).toBe(2);
   });
+
+  it("a COMMIT SQLite refuses rolls the transaction back, so the shared connection can begin the next one", async () => {
+    const adapter = new TunedPrismaLibSQL({
+      url: `file:${path.join(dir, "c.sqlite")}`,
+    });
+    const client = adapter.createClient({
+      url: `file:${path.join(dir, "c.sqlite")}`,
+    });
+    try {
+      // A deferred foreign key is checked at COMMIT, which then fails and leaves the
+      // transaction open (https://sqlite.org/foreignkeys.html#fk_deferred).
+      await client.execute("PRAGMA foreign_keys = ON");
+      await client.execute("CREATE TABLE parent (id TEXT PRIMARY KEY)");
+      await client.execute(
+        "CREATE TABLE child (id TEXT PRIMARY KEY, parent TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+      );
+      const failing = await client.transaction("write");
+      await failing.execute("INSERT INTO child VALUES ('c1', 'missing')");
+      await expect(failing.commit()).rejects.toThrow(/FOREIGN KEY/);
+
+      const next = await client.transaction("write");
+      await next.execute("INSERT INTO parent VALUES ('p1')");
+      await next.commit();
+      const counts = await client.execute(
+        "SELECT (SELECT count(*) FROM parent) AS parents, (SELECT count(*) FROM child) AS children",
+      );
+      expect(Number(counts.rows[0].parents)).toBe(1);
+      expect(Number(counts.rows[0].children)).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
 });

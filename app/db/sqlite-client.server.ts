@@ -85,7 +85,13 @@ function inPlaceTransaction(client: Client): Transaction {
     async commit() {
       check();
       open = false;
-      await client.execute("COMMIT");
+      try {
+        await client.execute("COMMIT");
+      } catch (error) {
+        // A COMMIT SQLite refuses (busy) leaves the transaction open on the shared connection.
+        await client.execute("ROLLBACK").catch(() => {});
+        throw error;
+      }
     },
     async rollback() {
       if (!open) return;
