@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import {
   shopifyApi,
   WEBHOOK_HEADER_NAMES,
+  WebhookType,
   WebhookValidationErrorReason,
 } from "@shopify/shopify-api";
 import { appConfig, type Env } from "./config.server";
@@ -163,10 +164,13 @@ export async function verifySignedWebhook(
     shop: check.domain,
     topic: check.topic,
     webhookId: check.webhookId,
-    // Not part of the check (the library copies it when present): read here, so the
-    // validator is given one header fewer.
+    // Not part of the check: read here as the library reads it (webhooks only, and only when
+    // not empty), so the validator is given one header fewer.
     eventId:
-      request.headers.get(WEBHOOK_HEADER_NAMES.webhooks.eventId) ?? undefined,
+      check.webhookType === WebhookType.Webhooks
+        ? request.headers.get(WEBHOOK_HEADER_NAMES.webhooks.eventId) ||
+          undefined
+        : undefined,
     rawBody,
   };
 }

@@ -290,6 +290,14 @@ describe("orders/create → Purchase", () => {
     expect(tiktok.requests).toHaveLength(1);
   });
 
+  it("an empty X-Shopify-Event-Id is no id: two orders that each carry one are both queued", async () => {
+    for (const order of [simpleOrder(), simpleOrder()]) {
+      const res = await sendOrder(order, "orders/create", { eventId: "" });
+      expect(await res.json()).toMatchObject({ status: "queued" });
+    }
+    expect(await app.prisma.delivery.count()).toBe(2);
+  });
+
   it("orders/paid is the trigger when the shop says so", async () => {
     await configure({ purchaseTrigger: "orders/paid" });
     const order = simpleOrder();
