@@ -48,7 +48,16 @@ export function rememberingAdapter(factory: DriverAdapterFactory) {
   const remembering: DriverAdapterFactory = {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => (slot.adapter = await factory.connect()),
+    connect: async () => {
+      const adapter = await factory.connect();
+      // Prisma disposes the adapter on $disconnect and connects a new one when next used.
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = () => {
+        if (slot.adapter === adapter) slot.adapter = null;
+        return dispose();
+      };
+      return (slot.adapter = adapter);
+    },
   };
   return {
     factory: remembering,
@@ -80,11 +89,10 @@ export async function runRawTransaction<T>(
     await tx.commit();
     return result;
   } catch (error) {
-    try {
-      if (explicit) await tx.executeRaw(plain("ROLLBACK"));
-    } finally {
-      await tx.rollback();
-    }
+    // A ROLLBACK that fails too (the connection is gone) must not hide why the work failed;
+    // the adapter's rollback hands the connection back either way.
+    if (explicit) await tx.executeRaw(plain("ROLLBACK")).catch(() => {});
+    await tx.rollback();
     throw error;
   }
 }

@@ -155,4 +155,20 @@ export function defineAdapterTransactionTests(prisma: () => PrismaClient) {
       }),
     ).toBe(1);
   });
+
+  it("after the client disconnects, the next transaction and statement connect it again", async () => {
+    const { runRawTransaction, rawStatements } = await load();
+    await prisma().$disconnect();
+    await runRawTransaction(
+      prisma(),
+      (tx) =>
+        tx.$executeRaw`INSERT INTO "WebhookReceipt" ("id", "shop", "topic", "receivedAt")
+        VALUES (${"after-disconnect"}, 'adapter.myshopify.com', 'ORDERS_CREATE', ${new Date()})`,
+    );
+    await prisma().$disconnect();
+    expect(
+      await rawStatements(prisma()).$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "WebhookReceipt" WHERE "id" = ${"after-disconnect"}`,
+    ).toEqual([{ id: "after-disconnect" }]);
+  });
 }
