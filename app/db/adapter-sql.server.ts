@@ -23,7 +23,10 @@ type ArgType = AdapterQuery["argTypes"][number];
 
 /**
  * What the set-based SQL modules need of a transaction: raw statements, as tagged templates or
- * Prisma.sql fragments. A Prisma transaction client is one; so is `runRawTransaction`'s.
+ * Prisma.sql fragments. A Prisma transaction client is one; so is `runRawTransaction`'s. Rows
+ * come back as the driver gives them when run on the adapter (timestamps as text, integers as
+ * numbers), not converted as Prisma's `$queryRaw` converts them: read a timestamp through
+ * `new Date(...)` and an integer through `Number(...)`, as the callers do.
  */
 export interface RawSql {
   $queryRaw<T = unknown>(

@@ -603,9 +603,9 @@ async function measure(db: BenchDatabase): Promise<string[]> {
     );
     // The same bare server with Shopify's validator in place of node:crypto: what the rule
     // "signatures are checked by Shopify's library" leaves for a whole route at best.
-    for (const [key, label] of [
-      ["webhook", "webhook"],
-      ["appProxy", "app proxy"],
+    for (const [key, label, route] of [
+      ["webhook", "webhook", "a webhook route"],
+      ["appProxy", "app proxy", "an app proxy route"],
     ] as const) {
       const rounds = ceilingRounds[key];
       lines.push(
@@ -614,7 +614,7 @@ async function measure(db: BenchDatabase): Promise<string[]> {
           combineLoads(rounds),
         ),
         tag(
-          `ceiling for a ${label} route that checks signatures in Shopify's library: ${fmt(median(ratios(rounds)), 2)}x of baseline (median of rounds ${ratios(
+          `ceiling for ${route} that checks signatures in Shopify's library: ${fmt(median(ratios(rounds)), 2)}x of baseline (median of rounds ${ratios(
             rounds,
           )
             .map((r) => r.toFixed(2))
