@@ -1,37 +1,10 @@
 // The delivery transition table (test/support/outbox-transitions.ts) on PostgreSQL, in a
 // fresh database of its own on the TEST_POSTGRES_URL server (see postgres.test.ts).
-import type { PrismaClient } from "@prisma/client";
-import { afterAll, beforeAll, describe, it } from "vitest";
 import { defineTransitionTable } from "../support/outbox-transitions";
-import {
-  createPostgresDatabase,
-  TEST_POSTGRES_URL,
-  type PostgresDatabase,
-} from "../support/postgres";
+import { describeOnPostgres } from "../support/describe-postgres";
 
-if (!TEST_POSTGRES_URL) {
-  describe("PostgreSQL delivery transitions", () => {
-    // postgres.test.ts is the one that fails CI when the server is missing.
-    it.skip("skipped: TEST_POSTGRES_URL is not set (start a server with .ci/postgres.sh)", () => {});
-  });
-} else {
-  const baseUrl = TEST_POSTGRES_URL;
-  let database: PostgresDatabase | undefined;
-  let prisma: PrismaClient;
-
-  describe("PostgreSQL delivery transitions", () => {
-    beforeAll(async () => {
-      database = await createPostgresDatabase(baseUrl, "tiktok_pg_tr");
-      process.env.DATABASE_URL = database.url;
-      globalThis.prismaGlobal = undefined;
-      prisma = (await import("~/db.server")).default;
-    });
-
-    afterAll(async () => {
-      await prisma?.$disconnect();
-      await database?.drop().catch(() => {});
-    });
-
-    defineTransitionTable(() => prisma);
-  });
-}
+describeOnPostgres(
+  "PostgreSQL delivery transitions",
+  "tiktok_pg_tr",
+  defineTransitionTable,
+);
