@@ -1,6 +1,6 @@
 // The ingest bench (test/bench/ingest.ts) seeds its database with SQL of its own and sends
 // requests it signs itself; a schema change once left it failing at start with nothing else
-// noticing. These tests run its seed and its three request shapes through the app, on each
+// noticing. These tests run its seed and its four request shapes through the app, on each
 // database, so the bench keeps measuring what the app really does.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
