@@ -63,17 +63,7 @@ async function addPixel(pixel: { code: string; token: string }) {
   return result.pixel;
 }
 
-async function drain() {
-  const { DeliveryWorker } = await import("~/delivery/worker.server");
-  const { tiktokClient } = await import("~/delivery/runtime.server");
-  const worker = new DeliveryWorker({
-    prisma: app.prisma,
-    client: tiktokClient(),
-  });
-  while ((await worker.runOnce()) > 0) {
-    /* until the due rows are settled */
-  }
-}
+const drain = () => app.drainDeliveries();
 
 function order(i: number, ageMs: number) {
   const id = (BASE_ORDER_ID + BigInt(i)).toString();

@@ -71,17 +71,7 @@ beforeEach(async () => {
   });
 });
 
-async function drain() {
-  const { DeliveryWorker } = await import("~/delivery/worker.server");
-  const { tiktokClient } = await import("~/delivery/runtime.server");
-  const worker = new DeliveryWorker({
-    prisma: app.prisma,
-    client: tiktokClient(),
-  });
-  while ((await worker.runOnce()) > 0) {
-    /* until the due rows are settled */
-  }
-}
+const drain = () => app.drainDeliveries();
 
 async function reconcile(options: Partial<ReconcileOptions> = {}) {
   const { reconcileShop } = await import("~/reconciliation/run.server");

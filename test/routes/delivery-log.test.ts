@@ -867,17 +867,7 @@ describe("end to end: a real order through the webhook, the worker and the log p
     ).id;
   });
 
-  async function drain() {
-    const { DeliveryWorker } = await import("~/delivery/worker.server");
-    const { tiktokClient } = await import("~/delivery/runtime.server");
-    const worker = new DeliveryWorker({
-      prisma: app.prisma,
-      client: tiktokClient(),
-    });
-    while ((await worker.runOnce()) > 0) {
-      /* until the due rows are settled */
-    }
-  }
+  const drain = () => app.drainDeliveries();
 
   it("renders the log document with the order Delivered and no raw identifiers", async () => {
     const res = await documentRequest(SHOP_E2E, "/app/deliveries");
@@ -997,15 +987,7 @@ describe("several pixels: the log, an order's detail and the home page per pixel
     });
     await sendOrder(SHOP_PIXELS_OTHER);
 
-    const { DeliveryWorker } = await import("~/delivery/worker.server");
-    const { tiktokClient } = await import("~/delivery/runtime.server");
-    const worker = new DeliveryWorker({
-      prisma: app.prisma,
-      client: tiktokClient(),
-    });
-    while ((await worker.runOnce()) > 0) {
-      /* until the due rows are settled */
-    }
+    await app.drainDeliveries();
   });
 
   type PixelRow = {

@@ -62,17 +62,7 @@ beforeEach(async () => {
   await configureShop(SHOP, { pixelCode: PIXEL, accessToken: TOKEN });
 });
 
-async function drain() {
-  const { DeliveryWorker } = await import("~/delivery/worker.server");
-  const { tiktokClient } = await import("~/delivery/runtime.server");
-  const worker = new DeliveryWorker({
-    prisma: app.prisma,
-    client: tiktokClient(),
-  });
-  while ((await worker.runOnce()) > 0) {
-    /* until the due rows are settled */
-  }
-}
+const drain = () => app.drainDeliveries();
 
 async function sendOrder(order: FixtureOrder) {
   const res = await app.handle(

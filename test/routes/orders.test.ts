@@ -53,17 +53,7 @@ function configure(overrides: Partial<SettingsInput> = {}) {
   });
 }
 
-async function drain() {
-  const { DeliveryWorker } = await import("~/delivery/worker.server");
-  const { tiktokClient } = await import("~/delivery/runtime.server");
-  const worker = new DeliveryWorker({
-    prisma: app.prisma,
-    client: tiktokClient(),
-  });
-  while ((await worker.runOnce()) > 0) {
-    /* until the due rows are settled */
-  }
-}
+const drain = () => app.drainDeliveries();
 
 function sendOrder(
   order: FixtureOrder,

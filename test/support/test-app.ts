@@ -49,6 +49,8 @@ export interface TestApp {
       customerId?: string | readonly string[];
     },
   ): Request;
+  /** Runs a delivery worker (default settings, the app's TikTok client) until no row is due. */
+  drainDeliveries(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,14 @@ export async function createTestApp(
         headers: { "Content-Type": "application/json", ...options.headers },
         body: options.body,
       });
+    },
+    async drainDeliveries() {
+      const { DeliveryWorker } = await import("~/delivery/worker.server");
+      const { tiktokClient } = await import("~/delivery/runtime.server");
+      const worker = new DeliveryWorker({ prisma, client: tiktokClient() });
+      while ((await worker.runOnce()) > 0) {
+        /* until the due rows are settled */
+      }
     },
     async close() {
       await prisma.$disconnect();
